@@ -1,0 +1,1 @@
+"""issuers layer."""

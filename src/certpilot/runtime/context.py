@@ -1,0 +1,59 @@
+"""What every reconciler is given: the store to write, the informer cache to read, time, events,
+and a thread pool for blocking work. Controllers are written against these protocols only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal, ParamSpec, Protocol, TypeVar
+
+from certpilot.api.meta import Resource
+from certpilot.runtime.clock import Clock
+from certpilot.store.protocol import Store
+
+T = TypeVar("T", bound=Resource)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EventType = Literal["Normal", "Warning"]
+
+
+class CacheReader(Protocol):
+    """Reads from the informers' in-memory cache. Objects returned are shared with the cache:
+    copy (`obj.model_copy(deep=True)`) before changing one."""
+
+    def get(self, kind: type[T], name: str, namespace: str | None = None) -> T | None: ...
+
+    def list(
+        self,
+        kind: type[T],
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> list[T]:
+        """labels: every given label must be present with that value."""
+        ...
+
+    def owned_by(self, kind: type[T], owner_uid: str) -> list[T]:
+        """Objects of `kind` with an ownerReference to owner_uid."""
+        ...
+
+
+class EventRecorder(Protocol):
+    async def event(self, obj: Resource, type_: EventType, reason: str, message: str) -> None:
+        """Record a Kubernetes-style Event about obj (repeats are aggregated by count)."""
+        ...
+
+
+class BlockingRunner(Protocol):
+    async def __call__(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run blocking fn (key generation, HTTP calls of sync libraries) in the thread pool."""
+        ...
+
+
+@dataclass(frozen=True)
+class ControllerContext:
+    store: Store
+    cache: CacheReader
+    clock: Clock
+    events: EventRecorder
+    run_blocking: BlockingRunner
