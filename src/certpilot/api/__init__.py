@@ -1,1 +1,8 @@
-"""api layer."""
+"""api layer: cert-manager's API as typed models, with defaults, validation, loading and CRDs.
+
+Importing the package registers every kind, so `registry.model_for` finds all of them.
+"""
+
+from certpilot.api import acme, certificate, certificaterequest, core, issuer
+
+__all__ = ["acme", "certificate", "certificaterequest", "core", "issuer"]

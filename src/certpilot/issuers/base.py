@@ -20,7 +20,13 @@ class Permanent(PermanentError):
 
 
 class IssuerNotReady(RetryWithBackoff):
-    """The issuer cannot sign now (CA Secret missing, Vault unreachable): re-check the issuer."""
+    """The issuer cannot sign now (CA Secret missing, Vault unreachable): re-check the issuer.
+
+    `reason` becomes the Issuer's Ready=False condition reason (e.g. ErrGetKeyPair)."""
+
+    def __init__(self, message: str, reason: str = "NotReady") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ and a thread pool for blocking work. Controllers are written against these proto
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, ParamSpec, Protocol, TypeVar
@@ -29,11 +30,11 @@ class CacheReader(Protocol):
         kind: type[T],
         namespace: str | None = None,
         labels: Mapping[str, str] | None = None,
-    ) -> list[T]:
+    ) -> builtins.list[T]:
         """labels: every given label must be present with that value."""
         ...
 
-    def owned_by(self, kind: type[T], owner_uid: str) -> list[T]:
+    def owned_by(self, kind: type[T], owner_uid: str) -> builtins.list[T]:
         """Objects of `kind` with an ownerReference to owner_uid."""
         ...
 

@@ -23,3 +23,7 @@ class Invalid(StoreError):
 
 class Gone(StoreError):
     """watch() asked to resume from a resourceVersion that is no longer kept: list again."""
+
+
+class Unavailable(StoreError):
+    """The store cannot serve the request now (closed, or its database is locked or failing)."""

@@ -1,0 +1,52 @@
+"""Which provider module serves which `dns01` configuration block."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from certpilot.acme.solvers.dns01.errors import InvalidProviderConfig, ProviderNotSupported
+from certpilot.acme.solvers.dns01.provider import Dns01Provider
+from certpilot.acme.solvers.dns01.rfc2136 import RFC2136Provider
+from certpilot.acme.solvers.dns01.webhook import WebhookProvider
+from certpilot.api.acme_issuer import ACMEChallengeSolverDNS01
+from certpilot.api.meta import ApiModel
+
+SUPPORTED = ("rfc2136", "webhook")
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Daemon-wide settings providers need (from `certpilot run`'s options)."""
+
+    webhook_urls: Mapping[str, str]
+    webhook_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    name: str  # the block's JSON name, e.g. "rfc2136"
+    provider: Dns01Provider
+    config: ApiModel
+
+
+def provider_for(dns01: ACMEChallengeSolverDNS01, settings: ProviderSettings) -> ProviderChoice:
+    """The provider for the one provider block set in `dns01`, with that block."""
+    names = dns01.providers()
+    if len(names) != 1:
+        found = ", ".join(names) or "none"
+        raise InvalidProviderConfig(f"a dns01 solver must set exactly one provider; found: {found}")
+    name = names[0]
+    config = next(
+        getattr(dns01, field)
+        for field, info in type(dns01).model_fields.items()
+        if (info.alias or field) == name
+    )
+    if name == "rfc2136":
+        return ProviderChoice(name, RFC2136Provider(), config)
+    if name == "webhook":
+        return ProviderChoice(name, WebhookProvider(settings.webhook_urls, settings.webhook_timeout), config)
+    raise ProviderNotSupported(
+        f"DNS-01 provider {name!r} is not supported in certpilot yet: "
+        f"use one of {', '.join(SUPPORTED)} (or its cert-manager webhook solver, through webhook)"
+    )

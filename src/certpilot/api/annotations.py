@@ -1,0 +1,71 @@
+"""cert-manager's annotation and label keys, written on Secrets, CertificateRequests and Orders and
+read from Ingresses / Gateways by the shims."""
+
+from __future__ import annotations
+
+GROUP = "cert-manager.io"
+ACME_GROUP = "acme.cert-manager.io"
+
+# Written on the certificate Secret (and CertificateRequests) to describe what it holds.
+CERTIFICATE_NAME = "cert-manager.io/certificate-name"
+ISSUER_NAME = "cert-manager.io/issuer-name"
+ISSUER_KIND = "cert-manager.io/issuer-kind"
+ISSUER_GROUP = "cert-manager.io/issuer-group"
+COMMON_NAME = "cert-manager.io/common-name"
+ALT_NAMES = "cert-manager.io/alt-names"
+IP_SANS = "cert-manager.io/ip-sans"
+URI_SANS = "cert-manager.io/uri-sans"
+EMAIL_SANS = "cert-manager.io/email-sans"
+SUBJECT_ORGANIZATIONS = "cert-manager.io/subject-organizations"
+SUBJECT_ORGANIZATIONAL_UNITS = "cert-manager.io/subject-organizationalunits"
+SUBJECT_COUNTRIES = "cert-manager.io/subject-countries"
+SUBJECT_PROVINCES = "cert-manager.io/subject-provinces"
+SUBJECT_LOCALITIES = "cert-manager.io/subject-localities"
+SUBJECT_POSTAL_CODES = "cert-manager.io/subject-postalcodes"
+SUBJECT_STREET_ADDRESSES = "cert-manager.io/subject-streetaddresses"
+SUBJECT_SERIAL_NUMBER = "cert-manager.io/subject-serialnumber"
+
+# CertificateRequest bookkeeping.
+CERTIFICATE_REVISION = "cert-manager.io/certificate-revision"
+PRIVATE_KEY_SECRET_NAME = "cert-manager.io/private-key-secret-name"  # noqa: S105 - a key name
+
+# Certificate behaviour switches.
+ISSUE_TEMPORARY_CERTIFICATE = "cert-manager.io/issue-temporary-certificate"
+# Set on an Ingress/Gateway by the user; read by ingress-shim / gateway-shim.
+INGRESS_ISSUER = "cert-manager.io/issuer"
+INGRESS_CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
+INGRESS_ISSUER_KIND = "cert-manager.io/issuer-kind"
+INGRESS_ISSUER_GROUP = "cert-manager.io/issuer-group"
+INGRESS_COMMON_NAME = "cert-manager.io/common-name"
+INGRESS_DURATION = "cert-manager.io/duration"
+INGRESS_RENEW_BEFORE = "cert-manager.io/renew-before"
+INGRESS_RENEW_BEFORE_PERCENTAGE = "cert-manager.io/renew-before-percentage"
+INGRESS_USAGES = "cert-manager.io/usages"
+INGRESS_REVISION_HISTORY_LIMIT = "cert-manager.io/revision-history-limit"
+INGRESS_PRIVATE_KEY_ALGORITHM = "cert-manager.io/private-key-algorithm"
+INGRESS_PRIVATE_KEY_ENCODING = "cert-manager.io/private-key-encoding"
+INGRESS_PRIVATE_KEY_SIZE = "cert-manager.io/private-key-size"
+INGRESS_PRIVATE_KEY_ROTATION_POLICY = "cert-manager.io/private-key-rotation-policy"
+INGRESS_EMAIL_SANS = "cert-manager.io/email-sans"
+INGRESS_SUBJECT_ORGANIZATIONS = "cert-manager.io/subject-organizations"
+INGRESS_EDIT_IN_PLACE = "acme.cert-manager.io/http01-edit-in-place"
+INGRESS_HTTP01_INGRESS_CLASS = "acme.cert-manager.io/http01-ingress-class"
+INGRESS_HTTP01_INGRESS_CLASS_NAME = "acme.cert-manager.io/http01-ingress-ingressclassname"
+KUBERNETES_INGRESS_CLASS = "kubernetes.io/ingress.class"
+KUBERNETES_TLS_ACME = "kubernetes.io/tls-acme"
+
+# Labels.
+# Every Secret cert-manager manages carries this label, so informers can watch only those.
+PART_OF_LABEL = "controller.cert-manager.io/fao"
+# On the HTTP01 solver Pod / Service / Ingress, so they can be found and cleaned up.
+ACME_HTTP_DOMAIN_LABEL = "acme.cert-manager.io/http-domain"
+ACME_HTTP_TOKEN_LABEL = "acme.cert-manager.io/http-token"  # noqa: S105 - a key name
+ACME_HTTP01_SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
+
+# Annotation prefix a Certificate's secretTemplate may not set: cert-manager owns it.
+RESERVED_PREFIX = "cert-manager.io/"
+
+
+def is_reserved(key: str) -> bool:
+    """Whether an annotation key belongs to cert-manager (and may not come from secretTemplate)."""
+    return key.startswith(RESERVED_PREFIX)

@@ -1,0 +1,203 @@
+"""CustomResourceDefinitions for certpilot's cert-manager kinds, generated from the models.
+
+The pydantic JSON schemas are rewritten into Kubernetes *structural* OpenAPI v3 schemas: no $ref,
+no anyOf for optional fields, a type on every node, free-form objects marked
+x-kubernetes-preserve-unknown-fields. Run `python -m certpilot.api.crd deploy/crds` to write them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from certpilot.api import registry
+from certpilot.api.loader import dump_yaml
+from certpilot.api.meta import Resource
+
+CERT_MANAGER_GROUPS = ("cert-manager.io", "acme.cert-manager.io")
+_READY = '.status.conditions[?(@.type == "Ready")]'
+_AGE = {
+    "name": "Age",
+    "type": "date",
+    "jsonPath": ".metadata.creationTimestamp",
+    "description": "When the object was created.",
+}
+
+
+def _column(name: str, json_path: str, priority: int = 0, type_: str = "string") -> dict[str, Any]:
+    column: dict[str, Any] = {"name": name, "type": type_, "jsonPath": json_path}
+    if priority:
+        column["priority"] = priority
+    return column
+
+
+# As cert-manager prints them with `kubectl get`.
+PRINTER_COLUMNS: dict[str, list[dict[str, Any]]] = {
+    "Certificate": [
+        _column("Ready", f"{_READY}.status"),
+        _column("Secret", ".spec.secretName"),
+        _column("Issuer", ".spec.issuerRef.name", priority=1),
+        _column("Status", f"{_READY}.message", priority=1),
+        _AGE,
+    ],
+    "CertificateRequest": [
+        _column("Approved", '.status.conditions[?(@.type == "Approved")].status'),
+        _column("Denied", '.status.conditions[?(@.type == "Denied")].status'),
+        _column("Ready", f"{_READY}.status"),
+        _column("Issuer", ".spec.issuerRef.name"),
+        _column("Requester", ".spec.username"),
+        _column("Status", f"{_READY}.message", priority=1),
+        _AGE,
+    ],
+    "Issuer": [
+        _column("Ready", f"{_READY}.status"),
+        _column("Status", f"{_READY}.message", priority=1),
+        _AGE,
+    ],
+    "ClusterIssuer": [
+        _column("Ready", f"{_READY}.status"),
+        _column("Status", f"{_READY}.message", priority=1),
+        _AGE,
+    ],
+    "Order": [
+        _column("State", ".status.state"),
+        _column("Issuer", ".spec.issuerRef.name", priority=1),
+        _column("Reason", ".status.reason", priority=1),
+        _AGE,
+    ],
+    "Challenge": [
+        _column("State", ".status.state"),
+        _column("Domain", ".spec.dnsName"),
+        _column("Reason", ".status.reason", priority=1),
+        _AGE,
+    ],
+}
+
+
+def crd_kinds() -> list[type[Resource]]:
+    """The kinds certpilot defines (cert-manager's groups), not the core kinds it only uses."""
+    kinds = [k for k in registry.all_kinds() if k.API_VERSION.rpartition("/")[0] in CERT_MANAGER_GROUPS]
+    return sorted(kinds, key=lambda k: (k.API_VERSION, k.KIND))
+
+
+def structural_schema(model: type[Resource]) -> dict[str, Any]:
+    """The openAPIV3Schema for `model`: apiVersion, kind, metadata (left to Kubernetes), spec, status."""
+    raw = model.model_json_schema(by_alias=True)
+    definitions: dict[str, Any] = raw.get("$defs", {})
+    properties = raw["properties"]
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "apiVersion": {"type": "string"},
+            "kind": {"type": "string"},
+            "metadata": {"type": "object"},
+        },
+    }
+    if model.__doc__ and model.__doc__ != Resource.__doc__:
+        schema["description"] = " ".join(model.__doc__.split())
+    for name, node in properties.items():
+        if name not in schema["properties"]:
+            schema["properties"][name] = _structural(node, definitions)
+    required = [r for r in raw.get("required", []) if r not in ("apiVersion", "kind", "metadata")]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _structural(node: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in node:
+        return _structural(definitions[node["$ref"].rsplit("/", 1)[1]], definitions)
+    if "anyOf" in node:
+        branches = [b for b in node["anyOf"] if b.get("type") != "null"]
+        if len(branches) == 1:
+            merged = {k: v for k, v in node.items() if k not in ("anyOf", "default", "title")}
+            return {**_structural(branches[0], definitions), **merged}
+        return {"x-kubernetes-preserve-unknown-fields": True}
+    result: dict[str, Any] = {}
+    if "description" in node:
+        result["description"] = " ".join(str(node["description"]).split())
+    kind = node.get("type")
+    if kind is None:
+        # Free-form JSON (e.g. a webhook solver's config).
+        result["x-kubernetes-preserve-unknown-fields"] = True
+        return result
+    result["type"] = kind
+    for keyword in ("enum", "format", "minimum", "maximum"):
+        if keyword in node:
+            result[keyword] = node[keyword]
+    if kind == "array":
+        result["items"] = _structural(node.get("items", {}), definitions)
+    elif kind == "object":
+        if node.get("properties"):
+            result["properties"] = {k: _structural(v, definitions) for k, v in node["properties"].items()}
+            if node.get("required"):
+                result["required"] = list(node["required"])
+        else:
+            extra = node.get("additionalProperties", True)
+            if extra is True or extra == {}:
+                result["x-kubernetes-preserve-unknown-fields"] = True
+            elif isinstance(extra, dict):
+                result["additionalProperties"] = _structural(extra, definitions)
+    return result
+
+
+def crd_for(model: type[Resource]) -> dict[str, Any]:
+    group, _, version = model.API_VERSION.rpartition("/")
+    names: dict[str, Any] = {
+        "kind": model.KIND,
+        "listKind": f"{model.KIND}List",
+        "plural": model.PLURAL,
+        "singular": model.SINGULAR,
+        "categories": ["cert-manager"],
+    }
+    if model.SHORT_NAMES:
+        names["shortNames"] = list(model.SHORT_NAMES)
+    served: dict[str, Any] = {
+        "name": version,
+        "served": True,
+        "storage": True,
+        "schema": {"openAPIV3Schema": structural_schema(model)},
+        "additionalPrinterColumns": PRINTER_COLUMNS.get(model.KIND, [_AGE]),
+    }
+    if model.HAS_STATUS:
+        served["subresources"] = {"status": {}}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {
+            "name": f"{model.PLURAL}.{group}",
+            "labels": {"app.kubernetes.io/name": "certpilot", "app.kubernetes.io/component": "crds"},
+        },
+        "spec": {
+            "group": group,
+            "names": names,
+            "scope": "Namespaced" if model.NAMESPACED else "Cluster",
+            "versions": [served],
+        },
+    }
+
+
+def write_crds(directory: Path) -> list[Path]:
+    """One `<plural>.<group>.yaml` per kind in `directory`; returns the files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for model in crd_kinds():
+        crd = crd_for(model)
+        path = directory / f"{crd['metadata']['name']}.yaml"
+        path.write_text("# Generated by `python -m certpilot.api.crd`; do not edit.\n" + dump_yaml(crd))
+        written.append(path)
+    return written
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m certpilot.api.crd DIRECTORY", file=sys.stderr)
+        return 2
+    for path in write_crds(Path(argv[0])):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,52 @@
+"""The `vault` block of an Issuer: a HashiCorp Vault (or OpenBao) PKI mount and how to log in to it."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from certpilot.api.common import ServiceAccountRef
+from certpilot.api.meta import ApiModel, SecretKeySelector
+
+
+class VaultAppRole(ApiModel):
+    path: str
+    role_id: str = Field(alias="roleId")
+    secret_ref: SecretKeySelector
+
+
+class VaultClientCertificateAuth(ApiModel):
+    """TLS certificate login; `secretName` holds tls.crt / tls.key to present."""
+
+    mount_path: str | None = None
+    name: str | None = None
+    secret_name: str | None = None
+
+
+class VaultKubernetesAuth(ApiModel):
+    role: str
+    mount_path: str | None = None
+    secret_ref: SecretKeySelector | None = None
+    service_account_ref: ServiceAccountRef | None = None
+
+
+class VaultAuth(ApiModel):
+    token_secret_ref: SecretKeySelector | None = None
+    app_role: VaultAppRole | None = None
+    client_certificate: VaultClientCertificateAuth | None = None
+    kubernetes: VaultKubernetesAuth | None = None
+
+    def methods(self) -> list[str]:
+        """JSON names of the auth methods that are set (valid config has exactly one)."""
+        return [field.alias or name for name, field in type(self).model_fields.items() if getattr(self, name)]
+
+
+class VaultIssuer(ApiModel):
+    server: str
+    path: str
+    auth: VaultAuth
+    namespace: str | None = None
+    server_name: str | None = None
+    ca_bundle: str | None = None
+    ca_bundle_secret_ref: SecretKeySelector | None = None
+    client_cert_secret_ref: SecretKeySelector | None = None
+    client_key_secret_ref: SecretKeySelector | None = None

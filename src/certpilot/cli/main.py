@@ -1,0 +1,48 @@
+"""The `certpilot` command."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from certpilot import __version__
+from certpilot.api.registry import UnknownKind
+from certpilot.cli import cmctl, resources
+from certpilot.cli.options import CLIError
+from certpilot.cli.run import run_command
+from certpilot.store.errors import StoreError
+
+app = typer.Typer(
+    name="certpilot",
+    help="cert-manager, written in Python: declare certificates, certpilot issues and renews them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+app.command("apply")(resources.apply_command)
+app.command("get")(resources.get_command)
+app.command("describe")(resources.describe_command)
+app.command("delete")(resources.delete_command)
+app.command("run")(run_command)
+app.command("renew")(cmctl.renew_command)
+app.command("approve")(cmctl.approve_command)
+app.command("deny")(cmctl.deny_command)
+app.add_typer(cmctl.status_app, name="status")
+app.add_typer(cmctl.inspect_app, name="inspect")
+app.add_typer(cmctl.create_app, name="create")
+
+
+@app.command("version")
+def version() -> None:
+    """Print certpilot's version."""
+    typer.echo(f"certpilot {__version__}")
+
+
+def main() -> None:
+    try:
+        app()
+    except (CLIError, UnknownKind, StoreError) as e:
+        typer.echo(f"error: {e}", err=True)
+        sys.exit(1)

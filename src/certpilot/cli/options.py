@@ -1,0 +1,25 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from certpilot.cli.context import STORE_ENV
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        envvar=STORE_ENV,
+        help=f"Store file (default: ${STORE_ENV}, else ~/.local/share/certpilot/store.db).",
+        show_default=False,
+    ),
+]
+NamespaceOption = Annotated[str, typer.Option("--namespace", "-n", help="Namespace.")]
+
+
+class CLIError(Exception):
+    """A user-facing failure: printed as `error: <message>` and exit status 1."""

@@ -1,0 +1,1 @@
+"""ACME controllers: Orders and Challenges (scheduling, solving), as cert-manager splits them."""

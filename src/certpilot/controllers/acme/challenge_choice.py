@@ -1,0 +1,119 @@
+"""Which challenge of an ACME authorization certpilot solves, with which solver, and the Challenge
+resource that records it. Pure: the key authorization is computed by the caller, who holds the account.
+
+certpilot's `http01` solver means "the daemon's built-in listeners" (there is no Ingress to create in
+standalone): HTTP-01 when the HTTP listener is on, else TLS-ALPN-01 when the TLS listener is on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from certpilot.acme.solver_selection import solver_for
+from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, ChallengeSpec, Order
+from certpilot.api.acme_issuer import ACMEChallengeSolver
+from certpilot.api.enums import ACMEChallengeType
+from certpilot.api.meta import ObjectMeta, OwnerReference
+
+NAME_PREFIX_LENGTH = 52
+ACME_FINALIZER = "finalizer.acme.cert-manager.io"
+
+
+@dataclass(frozen=True)
+class ChosenChallenge:
+    offered: ACMEChallenge
+    type: ACMEChallengeType
+    solver: ACMEChallengeSolver
+
+
+def challenge_type_of_wire(wire_type: str) -> ACMEChallengeType | None:
+    """`http-01` -> HTTP-01 and so on; None for types certpilot does not solve."""
+    try:
+        return ACMEChallengeType(wire_type.upper())
+    except ValueError:
+        return None
+
+
+def builtin_challenge_type(
+    offered: set[ACMEChallengeType], http01_listening: bool, tlsalpn01_listening: bool
+) -> ACMEChallengeType | None:
+    """The challenge an `http01` solver answers with the daemon's listeners, None when it can't."""
+    if http01_listening and ACMEChallengeType.HTTP01 in offered:
+        return ACMEChallengeType.HTTP01
+    if tlsalpn01_listening and ACMEChallengeType.TLS_ALPN01 in offered:
+        return ACMEChallengeType.TLS_ALPN01
+    return None
+
+
+def authorization_name(authz: ACMEAuthorization) -> str:
+    """The name solvers select on: `*.example.com` for a wildcard authorization."""
+    identifier = authz.identifier or ""
+    return f"*.{identifier}" if authz.wildcard and not identifier.startswith("*.") else identifier
+
+
+def choose_challenge(
+    authz: ACMEAuthorization,
+    solvers: Sequence[ACMEChallengeSolver],
+    labels: Mapping[str, str],
+    http01_listening: bool,
+    tlsalpn01_listening: bool,
+) -> ChosenChallenge | str:
+    """The challenge to solve for `authz` and its solver, or why there is none (for status)."""
+    by_type = {t: c for c in authz.challenges or () if (t := challenge_type_of_wire(c.type)) is not None}
+    offered = set(by_type)
+    builtin = builtin_challenge_type(offered, http01_listening, tlsalpn01_listening)
+    # The http01 solver is a candidate whenever a built-in listener can answer one offered type.
+    selectable = {str(t) for t in offered if t == ACMEChallengeType.DNS01}
+    if builtin is not None:
+        selectable.add(str(ACMEChallengeType.HTTP01))
+    name = authorization_name(authz)
+    choice = solver_for(solvers, name, selectable, labels)
+    if choice is None:
+        return (
+            f"Failed to determine a valid solver configuration for the set of domains on the Order: "
+            f"no configured challenge solver can be used for {name!r} "
+            f"(offered: {', '.join(sorted(c.type for c in authz.challenges or ())) or 'none'})"
+        )
+    chosen_type = choice.challenge_type if choice.challenge_type == ACMEChallengeType.DNS01 else builtin
+    assert chosen_type is not None, "http01 is selectable only when a built-in listener answers"
+    return ChosenChallenge(by_type[chosen_type], chosen_type, choice.solver)
+
+
+def challenge_name(order_name: str, challenge_url: str) -> str:
+    digest = hashlib.sha256(challenge_url.encode()).digest()
+    return f"{order_name[:NAME_PREFIX_LENGTH]}-{int.from_bytes(digest[:4], 'big')}"
+
+
+def challenge_for(order: Order, authz: ACMEAuthorization, chosen: ChosenChallenge, key: str) -> Challenge:
+    """The Challenge resource for one authorization, owned by its Order. `key` is the key
+    authorization (HTTP-01, TLS-ALPN-01) or the TXT value (DNS-01)."""
+    owner = OwnerReference(
+        api_version=order.api_version,
+        kind=order.kind,
+        name=order.name,
+        uid=order.metadata.uid or "",
+        controller=True,
+        block_owner_deletion=True,
+    )
+    return Challenge(
+        metadata=ObjectMeta(
+            name=challenge_name(order.name, chosen.offered.url),
+            namespace=order.namespace,
+            labels=dict(order.metadata.labels or {}) or None,
+            owner_references=[owner],
+            finalizers=[ACME_FINALIZER],
+        ),
+        spec=ChallengeSpec(
+            url=chosen.offered.url,
+            authorization_url=authz.url,
+            dns_name=(authz.identifier or "").removeprefix("*."),
+            wildcard=bool(authz.wildcard),
+            type=chosen.type,
+            token=chosen.offered.token,
+            key=key,
+            solver=chosen.solver,
+            issuer_ref=order.spec.issuer_ref,
+        ),
+    )

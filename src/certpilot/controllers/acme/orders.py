@@ -1,0 +1,239 @@
+"""The Order controller: creates the ACME order, one Challenge per pending authorization, then
+finalizes with the CSR and stores the certificate chain. The Order spec is never changed."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from acme import challenges as acme_challenges
+from acme import messages
+
+from certpilot.acme.client import AcmeClient, problem_message
+from certpilot.acme.client_errors import AcmeError
+from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, Order, OrderStatus
+from certpilot.api.duration import parse_duration
+from certpilot.api.enums import ACMEChallengeType, State
+from certpilot.controllers.acme.account import Account, account_of
+from certpilot.controllers.acme.challenge_choice import challenge_for, choose_challenge
+from certpilot.controllers.acme.order_steps import (
+    FINAL_CHALLENGE_STATES,
+    OrderStep,
+    challenge_state,
+    failure_reason,
+    missing_challenges,
+    next_order_step,
+)
+from certpilot.controllers.acme.owners import owner_keys
+from certpilot.controllers.options import ControllerOptions
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+from certpilot.runtime.errors import PendingError, RetryWithBackoff
+from certpilot.store.errors import AlreadyExists, Conflict, NotFound
+
+# How soon to look again at an order the server is still working on (validating, issuing).
+POLL_SECONDS = 0.5
+# ACME errors worth retrying: everything else the server says about an order is its final word.
+TRANSIENT_ERROR_CODES = frozenset({"serverInternal", "badNonce", "rateLimited", "orderNotReady"})
+
+
+def is_refusal(error: AcmeError) -> bool:
+    """Whether the server definitively refused (the order is errored) rather than failed for now."""
+    if isinstance(error, RetryWithBackoff | PendingError):
+        return False
+    return error.code is not None and error.code not in TRANSIENT_ERROR_CODES
+
+
+def authorization_of(resource: messages.AuthorizationResource) -> ACMEAuthorization:
+    body = resource.body
+    offered = [
+        ACMEChallenge(url=c.uri, token=c.chall.encode("token"), type=c.chall.typ)
+        for c in body.challenges
+        if isinstance(c.chall, acme_challenges.KeyAuthorizationChallenge)
+    ]
+    return ACMEAuthorization(
+        url=resource.uri,
+        identifier=body.identifier.value if body.identifier else None,
+        wildcard=bool(body.wildcard),
+        initial_state=State(body.status.name) if body.status else State.PENDING,
+        challenges=offered,
+    )
+
+
+def server_profiles(client: AcmeClient) -> set[str]:
+    """Blocking: the profiles the ACME server advertises (draft-aaron-acme-profiles), maybe none."""
+    meta = client.acme.directory.meta
+    return set(getattr(meta, "profiles", None) or {})
+
+
+def state_of(order: messages.OrderResource) -> State:
+    return State(order.body.status.name) if order.body.status else State.PENDING
+
+
+def problem_of(order: messages.OrderResource) -> str | None:
+    return problem_message(order.body.error) if order.body.error is not None else None
+
+
+class OrderController:
+    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+        self.ctx = ctx
+        self.options = options
+        self.spec = ControllerSpec(
+            name="orders", primary=Order, watches=[Watch(Challenge, owner_keys(Order.KIND))]
+        )
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        cached = self.ctx.cache.get(Order, key.name, key.namespace)
+        if cached is None or cached.metadata.deletion_timestamp is not None:
+            return Result()
+        order = cached.model_copy(deep=True)
+        challenges = self.ctx.cache.owned_by(Challenge, order.metadata.uid or "")
+        step = next_order_step(order.status, challenges)
+        if step is OrderStep.DONE:
+            await self._drop_unstarted_challenges(order, challenges)
+            return Result()
+        if step is OrderStep.WAIT:
+            return Result()
+        account = await account_of(self.ctx, self.options, order.spec.issuer_ref, order.namespace)
+        fetched: dict[str, messages.AuthorizationResource] = {}
+        status = order.status.model_copy(deep=True) if order.status else OrderStatus()
+        requeue: float | None = None
+        try:
+            if step is OrderStep.CREATE:
+                status, fetched = await self._create(order, account)
+                step = OrderStep.CREATE_CHALLENGES
+            if step is OrderStep.SYNC:
+                status, requeue = await self._sync(order, status, account, challenges)
+        except AcmeError as e:
+            if not is_refusal(e):
+                raise
+            status = self._failed(status, State.ERRORED, f"ACME server refused: {e}")
+        await self._write(order, status)
+        if step is OrderStep.CREATE_CHALLENGES and status.state == State.PENDING:
+            order.status = status
+            await self._create_challenges(order, account, challenges, fetched)
+        return Result(requeue_after=requeue)
+
+    async def _create(
+        self, order: Order, account: Account
+    ) -> tuple[OrderStatus, dict[str, messages.AuthorizationResource]]:
+        csr_pem = base64.b64decode(order.spec.request)
+        profiles = await self.ctx.run_blocking(server_profiles, account.client)
+        profile = order.spec.profile if order.spec.profile in profiles else None
+        not_after = self._not_after(order, self.ctx.clock.now())
+        created = await self.ctx.run_blocking(
+            account.client.new_order, csr_pem, profile=profile, not_after=not_after
+        )
+        fetched = {}
+        for url in created.body.authorizations:
+            fetched[url] = await self.ctx.run_blocking(account.client.get_authorization, url)
+        status = OrderStatus(
+            url=created.uri,
+            finalize_url=created.body.finalize,
+            authorizations=[authorization_of(fetched[url]) for url in created.body.authorizations],
+            state=state_of(created),
+        )
+        return status, fetched
+
+    @staticmethod
+    def _not_after(order: Order, now: datetime) -> datetime | None:
+        # Only set when the issuer has enableDurationFeature: the backend copies the duration then.
+        return now + parse_duration(order.spec.duration) if order.spec.duration else None
+
+    async def _sync(
+        self, order: Order, status: OrderStatus, account: Account, challenges: Sequence[Challenge]
+    ) -> tuple[OrderStatus, float | None]:
+        """Follow the order on the server as far as it goes now: ready -> finalize -> valid -> download."""
+        client = account.client
+        assert status.url is not None, "SYNC follows CREATE"
+        server_order = await self.ctx.run_blocking(client.get_order, status.url)
+        if state_of(server_order) == State.READY:
+            csr_pem = base64.b64decode(order.spec.request)
+            server_order = await self.ctx.run_blocking(client.finalize, server_order, csr_pem)
+        state = state_of(server_order)
+        status.state = state
+        if state == State.VALID:
+            chain = await self.ctx.run_blocking(
+                client.fetch_certificate, server_order, account.config.preferred_chain or None
+            )
+            status.certificate = base64.b64encode(chain.encode()).decode()
+            return status, None
+        if state in (State.INVALID, State.EXPIRED):
+            reason = failure_reason(problem_of(server_order), challenges, str(state))
+            return self._failed(status, state, reason), None
+        return status, POLL_SECONDS
+
+    def _failed(self, status: OrderStatus, state: State, reason: str) -> OrderStatus:
+        status.state = state
+        status.reason = reason
+        status.failure_time = status.failure_time or self.ctx.clock.now()
+        return status
+
+    async def _write(self, order: Order, status: OrderStatus) -> None:
+        if order.status is not None and status.to_dict() == order.status.to_dict():
+            return
+        updated = order.model_copy(deep=True)
+        updated.status = status
+        try:
+            await self.ctx.store.update_status(updated)
+        except Conflict:
+            raise RetryWithBackoff(f"order {order.key} changed while it was synced") from None
+        if status.state != (order.status.state if order.status else None):
+            await self._event(updated, status)
+
+    async def _event(self, order: Order, status: OrderStatus) -> None:
+        if status.state == State.VALID:
+            await self.ctx.events.event(order, "Normal", "Complete", "Order completed successfully")
+        elif status.state in (State.INVALID, State.EXPIRED, State.ERRORED):
+            await self.ctx.events.event(order, "Warning", "Failed", status.reason or f"Order {status.state}")
+        elif status.url and order.status is None:
+            await self.ctx.events.event(order, "Normal", "Created", f"Created ACME order {status.url}")
+
+    async def _create_challenges(
+        self,
+        order: Order,
+        account: Account,
+        existing: Sequence[Challenge],
+        fetched: dict[str, messages.AuthorizationResource],
+    ) -> None:
+        assert order.status is not None
+        labels = order.metadata.labels or {}
+        authorizations = {a.url: a for a in order.status.authorizations or ()}
+        for url in missing_challenges(order.status, existing):
+            chosen = choose_challenge(
+                authorizations[url],
+                account.config.solvers or [],
+                labels,
+                bool(self.options.http01_listen),
+                bool(self.options.tlsalpn01_listen),
+            )
+            if isinstance(chosen, str):
+                await self._write(
+                    order, self._failed(order.status.model_copy(deep=True), State.ERRORED, chosen)
+                )
+                return
+            resource = fetched.get(url)
+            if resource is None:
+                resource = await self.ctx.run_blocking(account.client.get_authorization, url)
+            body = next((c for c in resource.body.challenges if c.uri == chosen.offered.url), None)
+            if body is None:
+                raise RetryWithBackoff(f"authorization {url} no longer offers challenge {chosen.offered.url}")
+            if chosen.type == ACMEChallengeType.DNS01:
+                key = account.client.dns01_record_value(body)
+            else:
+                key = account.client.key_authorization(body)
+            with contextlib.suppress(AlreadyExists):
+                await self.ctx.store.create(challenge_for(order, authorizations[url], chosen, key))
+
+    async def _drop_unstarted_challenges(self, order: Order, challenges: Sequence[Challenge]) -> None:
+        """A failed order's Challenges that never finished are pointless: delete them (their finalizer
+        cleans up any record). Finished ones stay, so their reason can be read."""
+        if order.status is not None and order.status.state == State.VALID:
+            return
+        for challenge in challenges:
+            if challenge_state(challenge) in FINAL_CHALLENGE_STATES or challenge.metadata.deletion_timestamp:
+                continue
+            with contextlib.suppress(NotFound):
+                await self.ctx.store.delete(Challenge, challenge.name, challenge.namespace)

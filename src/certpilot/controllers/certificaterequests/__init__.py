@@ -1,0 +1,1 @@
+"""CertificateRequest approval and signing."""

@@ -1,0 +1,91 @@
+"""Approval of CertificateRequests: automatic for certpilot's own issuers, manual through
+`approve` / `deny` (used by `certpilot approve|deny`). Approved and Denied are final and exclusive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestStatus
+from certpilot.api.conditions import set_condition
+from certpilot.controllers.certificaterequests.conditions import (
+    APPROVED,
+    DENIED,
+    conditions_of,
+    is_approved,
+    is_denied,
+)
+from certpilot.controllers.issuers.resolve import issuer_kind_of
+from certpilot.controllers.options import ControllerOptions
+from certpilot.issuers.registry import SERVED_GROUP
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result
+from certpilot.store.errors import Conflict
+
+AUTO_APPROVAL_REASON = "cert-manager.io"
+AUTO_APPROVAL_MESSAGE = "Certificate request has been approved by cert-manager.io"
+
+
+class AlreadyDecided(ValueError):
+    """The request is already Approved or Denied; that decision is final."""
+
+
+def issuer_group_of(cr: CertificateRequest) -> str:
+    return cr.spec.issuer_ref.group or SERVED_GROUP
+
+
+def should_auto_approve(cr: CertificateRequest, options: ControllerOptions) -> bool:
+    """Undecided, auto-approval on, and the signer is ours or listed in options.approve_signers."""
+    if not options.auto_approve or is_approved(cr) or is_denied(cr):
+        return False
+    group = issuer_group_of(cr)
+    if group == SERVED_GROUP:
+        return True
+    signer = f"{group}/{issuer_kind_of(cr.spec.issuer_ref)}"
+    return signer in options.approve_signers or f"{group}/*" in options.approve_signers
+
+
+def _decide(
+    cr: CertificateRequest, condition: str, reason: str, message: str, now: datetime
+) -> CertificateRequest:
+    if is_approved(cr) or is_denied(cr):
+        state = APPROVED if is_approved(cr) else DENIED
+        raise AlreadyDecided(f"CertificateRequest {cr.key} is already {state}; approval decisions are final")
+    decided = cr.model_copy(deep=True)
+    status = decided.status or CertificateRequestStatus()
+    status.conditions = set_condition(
+        conditions_of(cr), condition, "True", reason, message, now, cr.metadata.generation
+    )
+    decided.status = status
+    return decided
+
+
+def approve(cr: CertificateRequest, reason: str, message: str, now: datetime) -> CertificateRequest:
+    """A copy with Approved=True. Raises AlreadyDecided when Approved or Denied is already set."""
+    return _decide(cr, APPROVED, reason, message, now)
+
+
+def deny(cr: CertificateRequest, reason: str, message: str, now: datetime) -> CertificateRequest:
+    """A copy with Denied=True. Raises AlreadyDecided when Approved or Denied is already set."""
+    return _decide(cr, DENIED, reason, message, now)
+
+
+class CertificateRequestApprover:
+    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+        self.ctx = ctx
+        self.options = options
+        self.spec = ControllerSpec(name="certificaterequests-approver", primary=CertificateRequest)
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        cr = self.ctx.cache.get(CertificateRequest, key.name, key.namespace)
+        if cr is None or cr.metadata.deletion_timestamp is not None:
+            return Result()
+        if not should_auto_approve(cr, self.options):
+            return Result()
+        approved = approve(cr, AUTO_APPROVAL_REASON, AUTO_APPROVAL_MESSAGE, self.ctx.clock.now())
+        try:
+            await self.ctx.store.update_status(approved)
+        except Conflict:
+            # A newer version exists (the signer wrote status); its watch event brings us back.
+            return Result()
+        await self.ctx.events.event(approved, "Normal", AUTO_APPROVAL_REASON, AUTO_APPROVAL_MESSAGE)
+        return Result()

@@ -1,0 +1,119 @@
+"""The signer: takes approved CertificateRequests for certpilot's issuers through their lifecycle
+around the IssuerBackend interface (written once for every issuer type).
+
+A request is never retried by its own controller once Issued, Failed or Denied: a new request is
+the Certificate controllers' decision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer
+from certpilot.controllers.certificaterequests.conditions import is_finished
+from certpilot.controllers.certificaterequests.lifecycle import (
+    Transition,
+    failed,
+    ready_changed,
+    status_after,
+    transition_after_error,
+    transition_after_signing,
+    why_not_sign,
+)
+from certpilot.controllers.issuers.resolve import issuer_context, issuer_kind_of, lookup_issuer, refers_to
+from certpilot.controllers.options import ControllerOptions
+from certpilot.issuers.base import IssuerNotReady, Pending, Permanent
+from certpilot.issuers.registry import IssuerBackends, UnknownIssuerType, serves_group
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+from certpilot.store.errors import Conflict
+
+
+def is_served(cr: CertificateRequest, backends: IssuerBackends | None = None) -> bool:
+    """Requests for other API groups belong to their own (external) controller, unless one of
+    the loaded issuer plugins serves that group."""
+    group = cr.spec.issuer_ref.group
+    return serves_group(group) if backends is None else backends.serves(group)
+
+
+def needs_signer(cr: CertificateRequest, backends: IssuerBackends | None = None) -> bool:
+    return is_served(cr, backends) and not is_finished(cr) and cr.metadata.deletion_timestamp is None
+
+
+class CertificateRequestSigner:
+    def __init__(self, ctx: ControllerContext, options: ControllerOptions, backends: IssuerBackends) -> None:
+        self.ctx = ctx
+        self.options = options
+        self.backends = backends
+        self.spec = ControllerSpec(
+            name="certificaterequests-issuer",
+            primary=CertificateRequest,
+            watches=[
+                Watch(Issuer, self._requests_waiting_on),
+                Watch(ClusterIssuer, self._requests_waiting_on),
+                *(Watch(model, self._requests_waiting_on) for p in backends.plugins() for model in p.kinds),
+            ],
+        )
+
+    def _requests_waiting_on(self, issuer: Any) -> list[ObjectKey]:
+        """Unfinished requests naming this issuer, so a newly Ready issuer gets them signed."""
+        requests = self.ctx.cache.list(CertificateRequest, issuer.namespace if issuer.NAMESPACED else None)
+        return [
+            ObjectKey.of(cr)
+            for cr in requests
+            if needs_signer(cr, self.backends) and refers_to(cr.spec.issuer_ref, cr.namespace, issuer)
+        ]
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        cr = self.ctx.cache.get(CertificateRequest, key.name, key.namespace)
+        if cr is None or not needs_signer(cr, self.backends):
+            return Result()
+        issuer = self._issuer_of(cr)
+        blocked = why_not_sign(cr, issuer)
+        if blocked is not None:
+            return await self._record(cr, blocked)
+        assert issuer is not None, "why_not_sign blocks requests whose issuer is missing"
+        try:
+            transition = await self._sign(cr, issuer)
+        except IssuerNotReady as e:
+            await self._record(cr, transition_after_error(e))
+            raise
+        return await self._record(cr, transition)
+
+    def _issuer_of(self, cr: CertificateRequest) -> Any:
+        """The Issuer, ClusterIssuer or plugin issuer resource the request names, if cached."""
+        ref = cr.spec.issuer_ref
+        model = self.backends.plugin_model_for(ref.group, issuer_kind_of(ref))
+        if model is None:
+            return lookup_issuer(self.ctx.cache, ref, cr.namespace)
+        return self.ctx.cache.get(model, ref.name, cr.namespace if model.NAMESPACED else None)
+
+    async def _sign(self, cr: CertificateRequest, issuer: AnyIssuer) -> Transition:
+        try:
+            backend = self.backends.backend_for(issuer)
+        except UnknownIssuerType as e:
+            return failed(str(e))
+        try:
+            signed = await backend.sign(issuer_context(issuer, self.options, self.ctx), cr)
+        except (Pending, Permanent) as e:
+            return transition_after_error(e)
+        return transition_after_signing(cr, signed)
+
+    async def _record(self, cr: CertificateRequest, transition: Transition) -> Result:
+        """Write the transition (only if it changes anything) and its event (only on change)."""
+        now = self.ctx.clock.now()
+        updated = cr.model_copy(deep=True)
+        updated.status = status_after(cr.status, transition, now, cr.metadata.generation)
+        before = cr.status.to_dict() if cr.status else {}
+        if updated.status.to_dict() != before:
+            try:
+                await self.ctx.store.update_status(updated)
+            except Conflict:
+                # Someone (the approver) wrote a newer version; its watch event brings us back.
+                return Result()
+        if ready_changed(cr, transition):
+            await self.ctx.events.event(
+                updated, transition.event_type, transition.event_reason, transition.message
+            )
+        return Result(requeue_after=transition.requeue_after)

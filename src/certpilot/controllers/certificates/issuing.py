@@ -1,0 +1,213 @@
+"""issuing: when the next revision's CertificateRequest is issued, writes the Secret, bumps
+status.revision and ends the Issuing cycle; when it failed or was denied, ends the cycle with
+the failure recorded (for the trigger's backoff). Outside an issuance, keeps the Secret's
+metadata and extra outputs in sync with the spec without issuing again."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+
+from certpilot.api.certificate import Certificate
+from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.conditions import remove_condition, set_condition
+from certpilot.api.core import Secret
+from certpilot.api.meta import SecretKeySelector
+from certpilot.controllers.certificates import lookups
+from certpilot.controllers.certificates.conditions import (
+    ISSUING,
+    is_issuing,
+    issuing_since,
+    status_of,
+    with_status,
+)
+from certpilot.controllers.certificates.policies import needs_issuance
+from certpilot.controllers.certificates.policy_input import (
+    CA_CERT_KEY,
+    TLS_PRIVATE_KEY_KEY,
+    PolicyInput,
+    parse_key,
+)
+from certpilot.controllers.certificates.post_issuance import secret_needs_sync
+from certpilot.controllers.certificates.request_state import failed_before, failure, is_issued
+from certpilot.controllers.certificates.secret_data import (
+    KeyPair,
+    KeystorePasswords,
+    desired_secret,
+    wants_jks,
+    wants_pkcs12,
+)
+from certpilot.controllers.options import ControllerOptions
+from certpilot.pki.keys import public_key_matches
+from certpilot.pki.parse import parse_certificates
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+from certpilot.runtime.errors import PermanentError
+from certpilot.store.errors import NotFound
+
+
+class KeystorePasswordMissing(PermanentError):
+    """spec.keystores asks for a keystore whose password cannot be found."""
+
+
+class IssuingController:
+    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+        self.ctx = ctx
+        self.options = options
+        self.spec = ControllerSpec(
+            name="certificates-issuing",
+            primary=Certificate,
+            watches=[
+                Watch(Secret, lookups.secret_to_certificate_keys(ctx.cache)),
+                Watch(CertificateRequest, lookups.owner_certificate_keys),
+            ],
+        )
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        cert = self.ctx.cache.get(Certificate, key.name, key.namespace)
+        if cert is None or cert.metadata.deletion_timestamp is not None:
+            return Result()
+        if not is_issuing(cert):
+            await self._sync_secret(cert)
+            return Result()
+        request = lookups.next_request(self.ctx.cache, cert)
+        if request is None:
+            return Result()
+        outcome = failure(request)
+        if outcome is not None:
+            if not failed_before(request, issuing_since(cert)):
+                await self._record_failure(cert, request, outcome[0], outcome[1])
+            return Result()
+        if not is_issued(request):
+            return Result()
+        await self._complete(cert, request)
+        return Result()
+
+    async def _complete(self, cert: Certificate, request: CertificateRequest) -> None:
+        key_secret_name = cert.status.next_private_key_secret_name if cert.status else None
+        key_secret = await self._get_secret(key_secret_name, cert.namespace) if key_secret_name else None
+        private_key = parse_key(key_secret.get_data(TLS_PRIVATE_KEY_KEY) or b"").key if key_secret else None
+        if private_key is None:
+            return
+        status = request.status
+        assert status is not None and status.certificate
+        chain_pem = base64.b64decode(status.certificate)
+        leaf = parse_certificates(chain_pem, f"certificate of CertificateRequest {request.name}")[0]
+        if not public_key_matches(leaf, private_key):
+            # The request was made for another key; the requestmanager replaces it.
+            return
+        pair = KeyPair(private_key, chain_pem, base64.b64decode(status.ca) if status.ca else b"")
+        existing = lookups.certificate_secret(self.ctx.cache, cert)
+        secret = desired_secret(
+            cert,
+            existing,
+            pair,
+            self._passwords(cert),
+            owner_ref=self.options.enable_certificate_owner_ref,
+            reuse_keystores=False,
+        )
+        await self._write_secret(existing, secret)
+        new_status = status_of(cert)
+        new_status.revision = lookups.current_revision(cert) + 1
+        new_status.conditions = remove_condition(new_status.conditions, ISSUING)
+        new_status.last_failure_time = None
+        new_status.failed_issuance_attempts = None
+        new_status.next_private_key_secret_name = None
+        await self.ctx.store.update_status(with_status(cert, new_status))
+        if key_secret is not None:
+            with contextlib.suppress(NotFound):
+                await self.ctx.store.delete(Secret, key_secret.name, key_secret.namespace)
+        await self.ctx.events.event(cert, "Normal", "Issuing", "The certificate has been successfully issued")
+
+    async def _record_failure(
+        self, cert: Certificate, request: CertificateRequest, reason: str, detail: str
+    ) -> None:
+        now = self.ctx.clock.now()
+        message = (
+            f"The certificate request has failed to complete and will be retried: {detail}"
+            if reason != "Denied"
+            else f"The CertificateRequest {request.name!r} was denied by an approval controller: {detail}"
+        )
+        status = status_of(cert)
+        status.conditions = set_condition(
+            status.conditions, ISSUING, "False", reason, message, now, cert.metadata.generation
+        )
+        status.last_failure_time = now.replace(microsecond=0)
+        status.failed_issuance_attempts = (status.failed_issuance_attempts or 0) + 1
+        await self.ctx.store.update_status(with_status(cert, status))
+        await self.ctx.events.event(cert, "Warning", reason, message)
+
+    async def _sync_secret(self, cert: Certificate) -> None:
+        """Outside an issuance: rewrite a Secret whose metadata or extra outputs drifted. Only a
+        Secret the trigger is content with: rewriting another (a foreign or mismatched one) would
+        stamp our annotations on it and hide why it must be issued again."""
+        existing = lookups.certificate_secret(self.ctx.cache, cert)
+        i = PolicyInput(
+            certificate=cert,
+            secret=existing,
+            current_request=lookups.current_request(self.ctx.cache, cert),
+            now=self.ctx.clock.now(),
+        )
+        if existing is None or i.parsed_key.key is None or needs_issuance(i) is not None:
+            return
+        pair = KeyPair(i.parsed_key.key, i.cert_pem or b"", existing.get_data(CA_CERT_KEY) or b"")
+        desired = desired_secret(
+            cert,
+            existing,
+            pair,
+            self._passwords(cert),
+            owner_ref=self.options.enable_certificate_owner_ref,
+            reuse_keystores=True,
+        )
+        reason = secret_needs_sync(existing, desired)
+        if reason is None:
+            return
+        await self._write_secret(existing, desired)
+        await self.ctx.events.event(cert, "Normal", reason.reason, f"Updated Secret: {reason.message}")
+
+    def _passwords(self, cert: Certificate) -> KeystorePasswords:
+        ks = cert.spec.keystores
+        pkcs12 = (
+            self._password(cert, ks.pkcs12.password_secret_ref, ks.pkcs12.password, "pkcs12")
+            if (ks and ks.pkcs12 and wants_pkcs12(cert))
+            else None
+        )
+        jks = (
+            self._password(cert, ks.jks.password_secret_ref, ks.jks.password, "jks")
+            if (ks and ks.jks and wants_jks(cert))
+            else None
+        )
+        return KeystorePasswords(pkcs12=pkcs12, jks=jks)
+
+    def _password(
+        self, cert: Certificate, ref: SecretKeySelector | None, literal: str | None, kind: str
+    ) -> bytes:
+        if literal is not None:
+            return literal.encode()
+        if ref is None:
+            raise KeystorePasswordMissing(
+                f"Certificate {cert.key}: spec.keystores.{kind} needs passwordSecretRef or password"
+            )
+        secret = self.ctx.cache.get(Secret, ref.name, cert.namespace)
+        value = secret.get_data(ref.key or "") if secret else None
+        if value is None:
+            raise KeystorePasswordMissing(
+                f"Certificate {cert.key}: spec.keystores.{kind}.passwordSecretRef names key {ref.key!r} of "
+                f"Secret {ref.name!r}, which does not exist: create it"
+            )
+        return value
+
+    async def _get_secret(self, name: str, namespace: str | None) -> Secret | None:
+        cached = self.ctx.cache.get(Secret, name, namespace)
+        if cached is not None:
+            return cached
+        try:
+            return await self.ctx.store.get(Secret, name, namespace)
+        except NotFound:
+            return None
+
+    async def _write_secret(self, existing: Secret | None, secret: Secret) -> None:
+        if existing is None:
+            await self.ctx.store.create(secret)
+        else:
+            await self.ctx.store.update(secret)

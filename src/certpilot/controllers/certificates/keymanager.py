@@ -1,0 +1,112 @@
+"""keymanager: while Issuing, makes sure the next private key exists, in a temporary Secret
+named by status.nextPrivateKeySecretName, so a restart never generates a second key."""
+
+from __future__ import annotations
+
+from certpilot.api.certificate import Certificate
+from certpilot.api.core import Secret
+from certpilot.api.defaults import private_key_encoding
+from certpilot.controllers.certificates import lookups
+from certpilot.controllers.certificates.conditions import is_issuing, status_of, with_status
+from certpilot.controllers.certificates.next_key import (
+    adoptable_next_key,
+    next_key_secret,
+    reusable_current_key,
+    secret_holds_key_for_spec,
+    stale_next_keys,
+)
+from certpilot.controllers.options import ControllerOptions
+from certpilot.pki.keys import encode_private_key, generate_private_key, key_spec_for
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+from certpilot.store.errors import Conflict, NotFound
+
+
+def generate_key_pem(cert: Certificate) -> bytes:
+    """Blocking: RSA generation takes a while."""
+    key = generate_private_key(key_spec_for(cert.spec.private_key))
+    return encode_private_key(key, private_key_encoding(cert.spec.private_key))
+
+
+class KeyManagerController:
+    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+        self.ctx = ctx
+        self.options = options
+        self.spec = ControllerSpec(
+            name="certificates-key-manager",
+            primary=Certificate,
+            watches=[Watch(Secret, lookups.secret_to_certificate_keys(ctx.cache))],
+        )
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        cached = self.ctx.cache.get(Certificate, key.name, key.namespace)
+        if cached is None or cached.metadata.deletion_timestamp is not None:
+            return Result()
+        candidates = lookups.next_key_secrets(self.ctx.cache, cached)
+        if not is_issuing(cached):
+            await self._forget_next_key(cached, candidates)
+            return Result()
+        # Read the Certificate itself, not the cache: a stale status could hide the key just made.
+        cert = await self.ctx.store.get(Certificate, key.name, key.namespace)
+        if not is_issuing(cert):
+            return Result()
+        recorded = await self._recorded_next_key(cert)
+        if recorded is not None:
+            await self._delete(stale_next_keys(candidates, keep=recorded.name))
+            return Result()
+        chosen = adoptable_next_key(cert, candidates)
+        created = chosen is None
+        if chosen is None:
+            chosen = await self.ctx.store.create(next_key_secret(cert, await self._next_key_pem(cert)))
+        status = status_of(cert)
+        status.next_private_key_secret_name = chosen.name
+        try:
+            await self.ctx.store.update_status(with_status(cert, status))
+        except Conflict:
+            # The Certificate moved on (issued, or another writer): the new key would be an orphan.
+            if created:
+                await self._delete([chosen])
+            raise
+        await self._delete(stale_next_keys(candidates, keep=chosen.name))
+        return Result()
+
+    async def _recorded_next_key(self, cert: Certificate) -> Secret | None:
+        """The Secret status names, when it exists and still fits the spec."""
+        name = cert.status.next_private_key_secret_name if cert.status else None
+        if name is None:
+            return None
+        secret = self.ctx.cache.get(Secret, name, cert.namespace)
+        if secret is None:
+            try:
+                secret = await self.ctx.store.get(Secret, name, cert.namespace)
+            except NotFound:
+                return None
+        return secret if secret_holds_key_for_spec(secret, cert) else None
+
+    async def _next_key_pem(self, cert: Certificate) -> bytes:
+        current = lookups.certificate_secret(self.ctx.cache, cert)
+        reused = reusable_current_key(cert, current)
+        if reused is not None:
+            return reused
+        return await self.ctx.run_blocking(generate_key_pem, cert)
+
+    async def _forget_next_key(self, cert: Certificate, candidates: list[Secret]) -> None:
+        """Not issuing: no next key should remain (cert-manager deletes them too). Confirmed against
+        the store first, since a stale cache could otherwise delete the key of an issuance under way."""
+        if not candidates and (cert.status is None or cert.status.next_private_key_secret_name is None):
+            return
+        cert = await self.ctx.store.get(Certificate, cert.name, cert.namespace)
+        if is_issuing(cert):
+            return
+        await self._delete(candidates)
+        if cert.status is not None and cert.status.next_private_key_secret_name is not None:
+            status = status_of(cert)
+            status.next_private_key_secret_name = None
+            await self.ctx.store.update_status(with_status(cert, status))
+
+    async def _delete(self, secrets: list[Secret]) -> None:
+        for secret in secrets:
+            try:
+                await self.ctx.store.delete(Secret, secret.name, secret.namespace)
+            except NotFound:
+                continue

@@ -1,0 +1,98 @@
+"""Finding a Certificate's related objects in the informer cache, and mapping them back to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from certpilot.api import annotations as ann
+from certpilot.api.certificate import Certificate
+from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.core import Secret
+from certpilot.api.meta import OwnerReference, Resource
+from certpilot.runtime.context import CacheReader
+from certpilot.runtime.controller import ObjectKey
+
+# cert-manager's label on the temporary Secret holding the key of the next revision.
+NEXT_PRIVATE_KEY_LABEL = "cert-manager.io/next-private-key"
+
+
+def owner_reference(cert: Certificate) -> OwnerReference:
+    return OwnerReference(
+        api_version=cert.api_version,
+        kind=cert.kind,
+        name=cert.name,
+        uid=cert.metadata.uid or "",
+        controller=True,
+        block_owner_deletion=True,
+    )
+
+
+def request_revision(request: CertificateRequest) -> int | None:
+    """The certificate-revision annotation of a request, None when absent or not a number."""
+    text = (request.metadata.annotations or {}).get(ann.CERTIFICATE_REVISION)
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def owned_requests(cache: CacheReader, cert: Certificate) -> list[CertificateRequest]:
+    return cache.owned_by(CertificateRequest, cert.metadata.uid or "")
+
+
+def requests_for_revision(cache: CacheReader, cert: Certificate, revision: int) -> list[CertificateRequest]:
+    return [r for r in owned_requests(cache, cert) if request_revision(r) == revision]
+
+
+def current_revision(cert: Certificate) -> int:
+    return (cert.status.revision if cert.status else None) or 0
+
+
+def current_request(cache: CacheReader, cert: Certificate) -> CertificateRequest | None:
+    """The request that produced the current certificate, when it is still kept."""
+    revision = current_revision(cert)
+    if revision == 0:
+        return None
+    found = requests_for_revision(cache, cert, revision)
+    return found[0] if found else None
+
+
+def next_request(cache: CacheReader, cert: Certificate) -> CertificateRequest | None:
+    found = requests_for_revision(cache, cert, current_revision(cert) + 1)
+    return found[0] if found else None
+
+
+def next_key_secrets(cache: CacheReader, cert: Certificate) -> list[Secret]:
+    return [
+        s
+        for s in cache.owned_by(Secret, cert.metadata.uid or "")
+        if (s.metadata.labels or {}).get(NEXT_PRIVATE_KEY_LABEL) == "true"
+    ]
+
+
+def certificate_secret(cache: CacheReader, cert: Certificate) -> Secret | None:
+    return cache.get(Secret, cert.spec.secret_name, cert.namespace)
+
+
+def owner_certificate_keys(obj: Resource) -> Iterable[ObjectKey]:
+    """Keys of the Certificates that own obj (requests, next-key Secrets)."""
+    return [
+        ObjectKey(obj.namespace, ref.name)
+        for ref in obj.metadata.owner_references or ()
+        if ref.kind == Certificate.KIND and ref.api_version == Certificate.API_VERSION
+    ]
+
+
+def secret_to_certificate_keys(cache: CacheReader) -> Callable[[Resource], Iterable[ObjectKey]]:
+    """Maps a Secret to the Certificates that write it (spec.secretName) or own it (next keys)."""
+
+    def to_keys(secret: Resource) -> Iterable[ObjectKey]:
+        keys = set(owner_certificate_keys(secret))
+        keys.update(
+            ObjectKey.of(cert)
+            for cert in cache.list(Certificate, secret.namespace)
+            if cert.spec.secret_name == secret.name
+        )
+        return sorted(keys)
+
+    return to_keys

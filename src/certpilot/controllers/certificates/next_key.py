@@ -1,0 +1,70 @@
+"""Pure choices about the temporary Secret holding the next revision's private key."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from certpilot.api.certificate import Certificate
+from certpilot.api.core import Secret
+from certpilot.api.defaults import rotation_policy
+from certpilot.api.enums import RotationPolicy
+from certpilot.api.meta import ObjectMeta
+from certpilot.controllers.certificates.lookups import NEXT_PRIVATE_KEY_LABEL, owner_reference
+from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY, parse_key
+from certpilot.pki.keys import key_matches_spec
+
+# Kubernetes' generateName alphabet (no vowels, so no words), 5 characters.
+_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_SUFFIX_LENGTH = 5
+
+
+def secret_holds_key_for_spec(secret: Secret | None, cert: Certificate) -> bool:
+    """Whether secret's tls.key parses and has the algorithm and size the spec asks for."""
+    if secret is None:
+        return False
+    key = parse_key(secret.get_data(TLS_PRIVATE_KEY_KEY) or b"").key
+    return key is not None and key_matches_spec(key, cert.spec.private_key)
+
+
+def reusable_current_key(cert: Certificate, current_secret: Secret | None) -> bytes | None:
+    """With rotationPolicy Never, the current Secret's key when it still fits the spec."""
+    if rotation_policy(cert.spec.private_key) != RotationPolicy.NEVER:
+        return None
+    if not secret_holds_key_for_spec(current_secret, cert):
+        return None
+    assert current_secret is not None
+    return current_secret.get_data(TLS_PRIVATE_KEY_KEY)
+
+
+def adoptable_next_key(cert: Certificate, candidates: Sequence[Secret]) -> Secret | None:
+    """An existing next-key Secret whose name never reached status (the process stopped between
+    creating it and recording it): reusing it means a crash never makes a second key."""
+    usable = [
+        s for s in candidates if secret_holds_key_for_spec(s, cert) and s.metadata.deletion_timestamp is None
+    ]
+    usable.sort(key=lambda s: (s.metadata.creation_timestamp is None, s.metadata.creation_timestamp, s.name))
+    return usable[-1] if usable else None
+
+
+def stale_next_keys(candidates: Sequence[Secret], keep: str | None) -> list[Secret]:
+    return [s for s in candidates if s.name != keep]
+
+
+def next_key_secret_name(cert: Certificate) -> str:
+    suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(_SUFFIX_LENGTH))
+    return f"{cert.name}-{suffix}"
+
+
+def next_key_secret(cert: Certificate, key_pem: bytes) -> Secret:
+    secret = Secret(
+        metadata=ObjectMeta(
+            name=next_key_secret_name(cert),
+            namespace=cert.namespace,
+            labels={NEXT_PRIVATE_KEY_LABEL: "true"},
+            owner_references=[owner_reference(cert)],
+        ),
+        type="Opaque",
+    )
+    secret.set_data(TLS_PRIVATE_KEY_KEY, key_pem)
+    return secret

@@ -1,0 +1,193 @@
+"""Why a Certificate needs issuing, or is not Ready: chains of named checks, first reason wins.
+
+Each check is a pure function of a PolicyInput returning a Reason or None, as cert-manager's
+trigger and readiness policy chains do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from certpilot.api import annotations as ann
+from certpilot.controllers.certificates import reasons
+from certpilot.controllers.certificates.issuer_ref import issuer_ref_matches_annotations, issuer_ref_text
+from certpilot.controllers.certificates.policy_input import PolicyInput
+from certpilot.controllers.certificates.reasons import Reason
+from certpilot.controllers.certificates.request_match import request_mismatches
+from certpilot.pki.keys import key_matches_spec, public_key_matches
+from certpilot.pki.match import certificate_mismatches
+
+Policy = Callable[[PolicyInput], Reason | None]
+
+
+def secret_does_not_exist(i: PolicyInput) -> Reason | None:
+    if i.secret is None:
+        return Reason(reasons.DOES_NOT_EXIST, "Issuing certificate as Secret does not exist")
+    return None
+
+
+def secret_is_missing_data(i: PolicyInput) -> Reason | None:
+    if not i.cert_pem:
+        return Reason(reasons.MISSING_DATA, "Issuing certificate as Secret does not contain a certificate")
+    if not i.key_pem:
+        return Reason(reasons.MISSING_DATA, "Issuing certificate as Secret does not contain a private key")
+    return None
+
+
+def secret_certificate_is_invalid(i: PolicyInput) -> Reason | None:
+    if i.parsed_certificate.error is not None:
+        return Reason(
+            reasons.INVALID_CERTIFICATE,
+            f"Issuing certificate as Secret contains an invalid certificate: {i.parsed_certificate.error}",
+        )
+    return None
+
+
+def secret_private_key_is_invalid(i: PolicyInput) -> Reason | None:
+    if i.parsed_key.error is not None:
+        return Reason(
+            reasons.INVALID_KEY_PAIR,
+            f"Issuing certificate as Secret contains invalid private key data: {i.parsed_key.error}",
+        )
+    return None
+
+
+def secret_public_keys_differ(i: PolicyInput) -> Reason | None:
+    cert, key = i.parsed_certificate.certificate, i.parsed_key.key
+    if cert is not None and key is not None and not public_key_matches(cert, key):
+        return Reason(
+            reasons.INVALID_KEY_PAIR,
+            "Issuing certificate as Secret contains a private key that does not match the certificate",
+        )
+    return None
+
+
+def secret_private_key_mismatches_spec(i: PolicyInput) -> Reason | None:
+    key = i.parsed_key.key
+    if key is not None and not key_matches_spec(key, i.certificate.spec.private_key):
+        return Reason(
+            reasons.SECRET_MISMATCH,
+            "Issuing certificate as Existing private key is not up to date for spec: [spec.privateKey]",
+        )
+    return None
+
+
+def secret_issuer_annotations_mismatch(i: PolicyInput) -> Reason | None:
+    found = (i.secret.metadata.annotations or {}) if i.secret else {}
+    if not issuer_ref_matches_annotations(i.certificate.spec.issuer_ref, found):
+        previous = "/".join(
+            filter(
+                None,
+                (
+                    found.get(ann.ISSUER_KIND),
+                    found.get(ann.ISSUER_GROUP),
+                    found.get(ann.ISSUER_NAME),
+                ),
+            )
+        )
+        return Reason(
+            reasons.INCORRECT_ISSUER,
+            f"Issuing certificate as Secret was previously issued by {previous or 'an unknown issuer'}, "
+            f"not {issuer_ref_text(i.certificate.spec.issuer_ref)}",
+        )
+    return None
+
+
+def secret_certificate_name_mismatch(i: PolicyInput) -> Reason | None:
+    found = (i.secret.metadata.annotations or {}).get(ann.CERTIFICATE_NAME) if i.secret else None
+    if found is not None and found != i.certificate.name:
+        return Reason(
+            reasons.INCORRECT_CERTIFICATE,
+            f"Secret was issued for {found!r}. If this message is not transient, you might have two "
+            f"conflicting Certificates pointing to the same secret.",
+        )
+    return None
+
+
+def current_request_mismatches_spec(i: PolicyInput) -> Reason | None:
+    """Compares the spec with the request that produced the current certificate; without one
+    (history pruned, Secret made elsewhere) with the certificate itself, names only, because
+    issuers may legitimately add usages or change the lifetime."""
+    if i.current_request is not None:
+        mismatches = request_mismatches(i.current_request, i.certificate)
+        if mismatches:
+            return Reason(
+                reasons.REQUEST_CHANGED,
+                f"Fields on existing CertificateRequest resource not up to date: {format_fields(mismatches)}",
+            )
+        return None
+    cert = i.parsed_certificate.certificate
+    if cert is None:
+        return None
+    mismatches = certificate_mismatches(cert, i.certificate.spec)
+    if mismatches:
+        return Reason(
+            reasons.SECRET_MISMATCH,
+            f"Issuing certificate as Existing issued Secret is not up to date for spec: "
+            f"{format_fields(mismatches)}",
+        )
+    return None
+
+
+def certificate_has_expired(i: PolicyInput) -> Reason | None:
+    cert = i.parsed_certificate.certificate
+    if cert is not None and i.now >= cert.not_valid_after_utc:
+        return Reason(reasons.EXPIRED, f"Certificate expired on {cert.not_valid_after_utc.isoformat()}")
+    return None
+
+
+def certificate_renewal_is_due(i: PolicyInput) -> Reason | None:
+    due = i.renewal_time
+    if due is not None and i.now >= due:
+        return Reason(reasons.RENEWING, f"Renewing certificate as renewal was scheduled at {due.isoformat()}")
+    return None
+
+
+def format_fields(mismatches: Sequence[str]) -> str:
+    return "[" + ", ".join(mismatches) + "]"
+
+
+TRIGGER_POLICIES: tuple[Policy, ...] = (
+    secret_does_not_exist,
+    secret_is_missing_data,
+    secret_certificate_is_invalid,
+    secret_private_key_is_invalid,
+    secret_public_keys_differ,
+    secret_private_key_mismatches_spec,
+    secret_issuer_annotations_mismatch,
+    secret_certificate_name_mismatch,
+    current_request_mismatches_spec,
+    certificate_has_expired,
+    certificate_renewal_is_due,
+)
+
+# Renewal is not a readiness problem: a certificate being renewed is still Ready.
+READINESS_POLICIES: tuple[Policy, ...] = (
+    secret_does_not_exist,
+    secret_is_missing_data,
+    secret_certificate_is_invalid,
+    secret_private_key_is_invalid,
+    secret_public_keys_differ,
+    secret_private_key_mismatches_spec,
+    secret_issuer_annotations_mismatch,
+    current_request_mismatches_spec,
+    certificate_has_expired,
+)
+
+
+def first_reason(policies: Sequence[Policy], i: PolicyInput) -> Reason | None:
+    for policy in policies:
+        reason = policy(i)
+        if reason is not None:
+            return reason
+    return None
+
+
+def needs_issuance(i: PolicyInput) -> Reason | None:
+    """Why the Certificate must be (re)issued now, or None when its Secret is good."""
+    return first_reason(TRIGGER_POLICIES, i)
+
+
+def not_ready_reason(i: PolicyInput) -> Reason | None:
+    """Why the Certificate is not Ready, or None when it is."""
+    return first_reason(READINESS_POLICIES, i)

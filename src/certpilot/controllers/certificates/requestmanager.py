@@ -1,0 +1,140 @@
+"""requestmanager: while Issuing, keeps exactly one CertificateRequest for the next revision,
+named `<certificate>-<revision>`, matching the spec and the next private key."""
+
+from __future__ import annotations
+
+import base64
+
+from cryptography import x509
+
+from certpilot.api import annotations as ann
+from certpilot.api.certificate import Certificate
+from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestSpec
+from certpilot.api.core import Secret
+from certpilot.api.defaults import duration, usages
+from certpilot.api.duration import format_duration
+from certpilot.api.meta import ObjectMeta
+from certpilot.controllers.certificates import lookups
+from certpilot.controllers.certificates.conditions import is_issuing, issuing_since
+from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY, parse_key
+from certpilot.controllers.certificates.request_match import request_mismatches
+from certpilot.controllers.certificates.request_state import failed_before
+from certpilot.controllers.options import ControllerOptions
+from certpilot.pki.csr import build_csr, csr_to_pem
+from certpilot.pki.keys import PrivateKey, public_key_matches
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+from certpilot.runtime.errors import RetryWithBackoff
+from certpilot.store.errors import AlreadyExists, NotFound
+
+
+def request_name(cert: Certificate, revision: int) -> str:
+    return f"{cert.name}-{revision}"
+
+
+def request_is_stale(request: CertificateRequest, cert: Certificate, key: PrivateKey) -> str | None:
+    """Why an existing next-revision request must be replaced, or None to keep it."""
+    mismatches = request_mismatches(request, cert)
+    if mismatches:
+        return "it no longer matches the spec: [" + ", ".join(mismatches) + "]"
+    try:
+        csr = x509.load_pem_x509_csr(request.spec.csr_pem())
+    except ValueError:
+        return "its CSR cannot be parsed"
+    if not public_key_matches(csr, key):
+        return "it was made for a different private key"
+    if failed_before(request, issuing_since(cert)):
+        return "it failed in an earlier issuance attempt"
+    return None
+
+
+def build_request(
+    cert: Certificate, key: PrivateKey, revision: int, key_secret_name: str
+) -> CertificateRequest:
+    spec = cert.spec
+    csr_pem = csr_to_pem(build_csr(spec, key))
+    return CertificateRequest(
+        metadata=ObjectMeta(
+            name=request_name(cert, revision),
+            namespace=cert.namespace,
+            labels=dict(cert.metadata.labels or {}),
+            annotations={
+                ann.CERTIFICATE_NAME: cert.name,
+                ann.CERTIFICATE_REVISION: str(revision),
+                ann.PRIVATE_KEY_SECRET_NAME: key_secret_name,
+            },
+            owner_references=[lookups.owner_reference(cert)],
+        ),
+        spec=CertificateRequestSpec(
+            issuer_ref=spec.issuer_ref.model_copy(),
+            request=base64.b64encode(csr_pem).decode(),
+            duration=format_duration(duration(spec)),
+            is_ca=bool(spec.is_ca),
+            usages=usages(spec),
+        ),
+    )
+
+
+class RequestManagerController:
+    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+        self.ctx = ctx
+        self.options = options
+        self.spec = ControllerSpec(
+            name="certificates-request-manager",
+            primary=Certificate,
+            watches=[
+                Watch(Secret, lookups.owner_certificate_keys),
+                Watch(CertificateRequest, lookups.owner_certificate_keys),
+            ],
+        )
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        cert = self.ctx.cache.get(Certificate, key.name, key.namespace)
+        if cert is None or cert.metadata.deletion_timestamp is not None or not is_issuing(cert):
+            return Result()
+        key_secret_name = cert.status.next_private_key_secret_name if cert.status else None
+        if key_secret_name is None:
+            return Result()
+        private_key = await self._next_key(cert, key_secret_name)
+        if private_key is None:
+            return Result()
+        revision = lookups.current_revision(cert) + 1
+        kept = None
+        for request in lookups.requests_for_revision(self.ctx.cache, cert, revision):
+            why = request_is_stale(request, cert, private_key)
+            if why is None and kept is None:
+                kept = request
+                continue
+            await self._delete(cert, request, why or "another request exists for this revision")
+        if kept is not None:
+            return Result()
+        request = build_request(cert, private_key, revision, key_secret_name)
+        try:
+            await self.ctx.store.create(request)
+        except AlreadyExists:
+            # The cache has not seen it yet, or it is being deleted: decide again on fresh data.
+            raise RetryWithBackoff(
+                f"CertificateRequest {request.name} already exists; re-checking it"
+            ) from None
+        await self.ctx.events.event(
+            cert, "Normal", "Requested", f"Created new CertificateRequest resource {request.name!r}"
+        )
+        return Result()
+
+    async def _next_key(self, cert: Certificate, name: str) -> PrivateKey | None:
+        secret = self.ctx.cache.get(Secret, name, cert.namespace)
+        if secret is None:
+            try:
+                secret = await self.ctx.store.get(Secret, name, cert.namespace)
+            except NotFound:
+                return None
+        return parse_key(secret.get_data(TLS_PRIVATE_KEY_KEY) or b"").key
+
+    async def _delete(self, cert: Certificate, request: CertificateRequest, why: str) -> None:
+        try:
+            await self.ctx.store.delete(CertificateRequest, request.name, request.namespace)
+        except NotFound:
+            return
+        await self.ctx.events.event(
+            cert, "Normal", "Deleted", f"Deleted CertificateRequest {request.name!r} because {why}"
+        )

@@ -1,0 +1,103 @@
+"""trigger: decides a Certificate needs (re)issuing and sets Issuing=True with the reason;
+otherwise requeues itself at the renewal time so renewal happens on time, forever."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from certpilot.api.certificate import Certificate
+from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.conditions import set_condition
+from certpilot.api.core import Secret
+from certpilot.controllers.certificates import lookups
+from certpilot.controllers.certificates.backoff import issuance_backoff_remaining
+from certpilot.controllers.certificates.conditions import ISSUING, is_issuing, status_of, with_status
+from certpilot.controllers.certificates.policies import needs_issuance
+from certpilot.controllers.certificates.policy_input import PolicyInput
+from certpilot.controllers.certificates.reasons import Reason
+from certpilot.controllers.certificates.request_match import request_mismatches
+from certpilot.controllers.options import ControllerOptions
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+
+
+@dataclass(frozen=True)
+class TriggerDecision:
+    """issue: set Issuing=True for this reason. requeue_after: look again after this long."""
+
+    issue: Reason | None = None
+    requeue_after: timedelta | None = None
+
+
+def backoff_after_failure(
+    cert: Certificate, failed_request: CertificateRequest | None, now: datetime, options: ControllerOptions
+) -> timedelta | None:
+    """Time left to wait after a failed issuance; none when the spec changed since the failed
+    request, since the new spec deserves an immediate attempt."""
+    if failed_request is not None and request_mismatches(failed_request, cert):
+        return None
+    status = cert.status
+    return issuance_backoff_remaining(
+        status.last_failure_time if status else None,
+        status.failed_issuance_attempts if status else None,
+        now,
+        options.issuance_backoff_initial,
+        options.issuance_backoff_max,
+    )
+
+
+def trigger_decision(
+    i: PolicyInput, failed_request: CertificateRequest | None, options: ControllerOptions
+) -> TriggerDecision:
+    backoff = backoff_after_failure(i.certificate, failed_request, i.now, options)
+    if backoff is not None:
+        return TriggerDecision(requeue_after=backoff)
+    reason = needs_issuance(i)
+    if reason is not None:
+        return TriggerDecision(issue=reason)
+    if i.renewal_time is None:
+        return TriggerDecision()
+    return TriggerDecision(requeue_after=max(i.renewal_time - i.now, timedelta(seconds=1)))
+
+
+class TriggerController:
+    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+        self.ctx = ctx
+        self.options = options
+        self.spec = ControllerSpec(
+            name="certificates-trigger",
+            primary=Certificate,
+            watches=[
+                Watch(Secret, lookups.secret_to_certificate_keys(ctx.cache)),
+                Watch(CertificateRequest, lookups.owner_certificate_keys),
+            ],
+        )
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        cert = self.ctx.cache.get(Certificate, key.name, key.namespace)
+        if cert is None or cert.metadata.deletion_timestamp is not None or is_issuing(cert):
+            return Result()
+        now = self.ctx.clock.now()
+        i = PolicyInput(
+            certificate=cert,
+            secret=lookups.certificate_secret(self.ctx.cache, cert),
+            current_request=lookups.current_request(self.ctx.cache, cert),
+            now=now,
+        )
+        decision = trigger_decision(i, lookups.next_request(self.ctx.cache, cert), self.options)
+        if decision.issue is not None:
+            status = status_of(cert)
+            status.conditions = set_condition(
+                status.conditions,
+                ISSUING,
+                "True",
+                decision.issue.reason,
+                decision.issue.message,
+                now,
+                cert.metadata.generation,
+            )
+            await self.ctx.store.update_status(with_status(cert, status))
+            await self.ctx.events.event(cert, "Normal", "Issuing", decision.issue.message)
+        requeue = decision.requeue_after
+        return Result(requeue_after=requeue.total_seconds() if requeue is not None else None)

@@ -1,0 +1,1 @@
+"""Issuer and ClusterIssuer readiness."""

@@ -1,0 +1,53 @@
+"""Which Secrets an issuer's spec references, so a changed Secret re-checks the issuers using it.
+
+Found by cert-manager's naming conventions (`secretName`, `...SecretRef.name`, `credentialsRef`)
+rather than per issuer type, so new issuer types and plugins are covered without changes here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from certpilot.api.core import Secret
+from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer
+from certpilot.controllers.options import ControllerOptions
+from certpilot.runtime.context import CacheReader
+from certpilot.runtime.controller import ObjectKey
+
+_REFERENCE_OBJECT_KEYS = ("credentialsRef",)
+
+
+def referenced_secret_names(spec: dict[str, Any]) -> set[str]:
+    """Secret names found anywhere in a spec given as camelCase JSON."""
+    names: set[str] = set()
+    for key, value in spec.items():
+        if key == "secretName" and isinstance(value, str):
+            names.add(value)
+        elif isinstance(value, dict):
+            if (key.endswith("SecretRef") or key in _REFERENCE_OBJECT_KEYS) and isinstance(
+                value.get("name"), str
+            ):
+                names.add(value["name"])
+            names |= referenced_secret_names(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    names |= referenced_secret_names(item)
+    return names
+
+
+def issuer_uses_secret(issuer: AnyIssuer, secret_name: str) -> bool:
+    return secret_name in referenced_secret_names(issuer.spec.to_dict())
+
+
+def issuers_using_secret(
+    cache: CacheReader, kind: type[Issuer] | type[ClusterIssuer], secret: Secret, options: ControllerOptions
+) -> list[ObjectKey]:
+    """Keys of the issuers of `kind` whose Secrets include this one."""
+    if kind.NAMESPACED:
+        candidates: list[AnyIssuer] = list(cache.list(Issuer, secret.namespace))
+    elif secret.namespace == options.cluster_resource_namespace:
+        candidates = list(cache.list(ClusterIssuer))
+    else:
+        return []
+    return [ObjectKey.of(i) for i in candidates if issuer_uses_secret(i, secret.name)]

@@ -1,0 +1,38 @@
+"""Daemon-wide settings the controllers read (flags of `certpilot run`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ControllerOptions:
+    # Where ClusterIssuers' referenced Secrets live (cert-manager's --cluster-resource-namespace).
+    cluster_resource_namespace: str = "cert-manager"
+    # Approve CertificateRequests for certpilot's own issuer types automatically.
+    auto_approve: bool = True
+    # Extra signer names ("<group>/<kind>" or "<group>/*") auto-approved besides the built-ins.
+    approve_signers: tuple[str, ...] = ()
+    # Failed issuance backoff: initial * 2^(attempts-1), capped.
+    issuance_backoff_initial: timedelta = timedelta(hours=1)
+    issuance_backoff_max: timedelta = timedelta(hours=32)
+    # Standalone: mirror managed Secrets to files under this directory (None = off).
+    output_dir: Path | None = None
+    # Command run after a mirrored Secret changes (paths in its environment).
+    output_hook: str | None = None
+    # Seconds the output hook may run before it is killed and reported as failed.
+    output_hook_timeout: float = 30.0
+    # cert-manager's --enable-certificate-owner-ref: Secrets owned by (deleted with) their Certificate.
+    enable_certificate_owner_ref: bool = False
+    # ACME
+    max_concurrent_challenges: int = 60
+    dns01_recursive_nameservers: tuple[str, ...] = ()
+    dns01_recursive_nameservers_only: bool = False
+    dns01_check_retry_period: timedelta = timedelta(seconds=10)
+    http01_listen: tuple[str, ...] = (":80",)
+    tlsalpn01_listen: tuple[str, ...] = ()
+    acme_http_timeout: float = 30.0
+    # groupName -> base URL for DNS-01 webhook solvers in standalone.
+    dns01_webhook_urls: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,85 @@
+"""Standalone: mirrors each certificate Secret to files (certpilot.outputs.files) and runs the
+reload hook after a change. A failing hook is a Warning Event; the files stay written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from certpilot.api import annotations as ann
+from certpilot.api.certificate import Certificate
+from certpilot.api.core import Secret
+from certpilot.api.meta import Resource
+from certpilot.controllers.options import ControllerOptions
+from certpilot.outputs.files import FileMirror, mirrored_files
+from certpilot.outputs.hooks import hook_environment, run_hook
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+
+HOOK_FAILED = "HookFailed"
+
+
+def is_certificate_secret(secret: Secret) -> bool:
+    """Written by a Certificate: the certificate-name annotation and a certificate in tls.crt."""
+    return (
+        ann.CERTIFICATE_NAME in (secret.metadata.annotations or {}) and secret.get_data("tls.crt") is not None
+    )
+
+
+def certificate_secret_keys(obj: Resource) -> Iterable[ObjectKey]:
+    """A Certificate's change (deleted, say) re-checks the Secret it names."""
+    assert isinstance(obj, Certificate)
+    return [ObjectKey(obj.namespace, obj.spec.secret_name)]
+
+
+class SecretsMirrorController:
+    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+        if options.output_dir is None:
+            raise ValueError("SecretsMirrorController needs ControllerOptions.output_dir")
+        self.ctx = ctx
+        self.options = options
+        self.output_dir = options.output_dir
+        self.mirror = FileMirror(options.output_dir)
+        self.spec = ControllerSpec(
+            name="secrets-mirror", primary=Secret, watches=[Watch(Certificate, certificate_secret_keys)]
+        )
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        namespace = key.namespace or ""
+        secret = self.ctx.cache.get(Secret, key.name, key.namespace)
+        if secret is None or secret.metadata.deletion_timestamp is not None:
+            if not self._still_referenced(key):
+                await self.ctx.run_blocking(self.mirror.remove, namespace, key.name)
+            return Result()
+        if not is_certificate_secret(secret):
+            return Result()
+        files = mirrored_files(secret)
+        changed = await self.ctx.run_blocking(self.mirror.write, namespace, key.name, files)
+        if changed and self.options.output_hook:
+            await self._run_hook(secret, files)
+        return Result()
+
+    def _still_referenced(self, key: ObjectKey) -> bool:
+        """A Certificate still names this Secret: it is being re-issued, so keep the last files
+        in place until the new ones replace them."""
+        return any(c.spec.secret_name == key.name for c in self.ctx.cache.list(Certificate, key.namespace))
+
+    async def _run_hook(self, secret: Secret, files: dict[str, bytes]) -> None:
+        assert self.options.output_hook is not None
+        namespace = secret.namespace or ""
+        directory = self.mirror.directory_for(namespace, secret.name)
+        outcome = await run_hook(
+            self.options.output_hook,
+            hook_environment(namespace, secret.name, directory, self.output_dir, files),
+            self.options.output_hook_timeout,
+        )
+        if outcome.ok:
+            return
+        cert_name = (secret.metadata.annotations or {}).get(ann.CERTIFICATE_NAME, "")
+        subject: Resource = self.ctx.cache.get(Certificate, cert_name, secret.namespace) or secret
+        await self.ctx.events.event(
+            subject,
+            "Warning",
+            HOOK_FAILED,
+            f"Output hook for Secret {secret.name!r} failed ({outcome.detail}); "
+            f"the files in {directory} are up to date",
+        )

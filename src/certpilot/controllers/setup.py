@@ -1,0 +1,84 @@
+"""Assembles the daemon: every controller, the store, the single-instance lock, the Manager."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from certpilot.controllers.certificaterequests import setup as certificaterequests_setup
+from certpilot.controllers.certificates import setup as certificates_setup
+from certpilot.controllers.issuers import setup as issuers_setup
+from certpilot.controllers.options import ControllerOptions
+from certpilot.controllers.secrets_mirror import SecretsMirrorController
+from certpilot.runtime.clock import Clock
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import Reconciler
+from certpilot.runtime.lock import InstanceLock
+from certpilot.runtime.manager import Manager
+from certpilot.store.sqlite import SQLiteStore
+
+log = logging.getLogger(__name__)
+
+Factory = Callable[[ControllerContext], Reconciler]
+
+# Controller sets built by other parts of certpilot, started when installed.
+OPTIONAL_SETUPS = ("certpilot.controllers.acme.setup", "certpilot.controllers.shims.setup")
+
+
+def _optional_factories(options: ControllerOptions) -> list[Factory]:
+    factories: list[Factory] = []
+    for module_name in OPTIONAL_SETUPS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name is not None and module_name.startswith(err.name):
+                continue
+            raise
+        factories.extend(module.build(options))
+    return factories
+
+
+def build_all(options: ControllerOptions) -> list[Factory]:
+    """Every controller the daemon runs with these options."""
+    factories: list[Factory] = [
+        *issuers_setup.build(options),
+        *certificaterequests_setup.build(options),
+        *certificates_setup.build(options),
+        *_optional_factories(options),
+    ]
+    if options.output_dir is not None:
+        factories.append(lambda ctx: SecretsMirrorController(ctx, options))
+    return factories
+
+
+async def run_daemon(
+    store_path: Path,
+    options: ControllerOptions,
+    *,
+    metrics_listen: str | None,
+    workers: int = 2,
+    thread_pool_size: int = 8,
+    clock: Clock | None = None,
+) -> None:
+    """Run every controller on the SQLite store at store_path until SIGTERM or SIGINT.
+
+    Raises runtime.lock.InstanceLocked when another daemon already runs on this store."""
+    lock = InstanceLock.for_store(store_path)
+    lock.acquire()
+    try:
+        store = SQLiteStore(store_path, clock=clock)
+        manager = Manager(
+            store,
+            clock,
+            workers_per_controller=workers,
+            thread_pool_size=thread_pool_size,
+            listen=metrics_listen,
+        )
+        for factory in build_all(options):
+            manager.add(factory)
+        log.info("daemon starting", extra={"store": str(store_path), "controllers": len(manager.runners)})
+        await manager.run_until_signal()
+    finally:
+        lock.release()

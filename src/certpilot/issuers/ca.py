@@ -1,0 +1,100 @@
+"""The CA issuer: signs requests with a CA key pair kept in a Secret (`spec.ca.secretName`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.issuer import CAIssuer
+from certpilot.issuers.base import IssuerContext, IssuerNotReady, IssuerReady, Permanent, SignedCertificate
+from certpilot.issuers.request import sign_as_requested
+from certpilot.issuers.secrets import KeyPair, SecretProblem, read_key_pair
+from certpilot.pki.errors import SigningError, UnsupportedKeyError
+from certpilot.pki.keys import public_key_matches
+from certpilot.pki.match import is_ca_in
+
+REASON_GET_KEY_PAIR = "ErrGetKeyPair"
+REASON_INVALID_KEY_PAIR = "ErrInvalidKeyPair"
+REASON_VERIFIED = "KeyPairVerified"
+MESSAGE_VERIFIED = "Signing CA verified"
+
+
+def is_self_signed(cert: x509.Certificate) -> bool:
+    return cert.issuer == cert.subject
+
+
+def ca_key_pair_problem(pair: KeyPair, now: datetime) -> str | None:
+    """Why this key pair cannot sign certificates, or None. The first reason wins."""
+    ca = pair.certificates[0]
+    if not is_ca_in(ca.extensions):
+        return f'certificate "{ca.subject.rfc4514_string()}" is not a CA (basicConstraints CA:TRUE missing)'
+    try:
+        matches = public_key_matches(ca, pair.key)
+    except UnsupportedKeyError as e:
+        return str(e)
+    if not matches:
+        return "tls.key is not the private key of the CA certificate in tls.crt"
+    if now >= ca.not_valid_after_utc:
+        return f"the CA certificate expired at {ca.not_valid_after_utc.isoformat()}"
+    if now < ca.not_valid_before_utc:
+        return f"the CA certificate is not valid before {ca.not_valid_before_utc.isoformat()}"
+    return None
+
+
+def chain_and_ca(leaf: x509.Certificate, ca_certificates: list[x509.Certificate]) -> tuple[bytes, bytes]:
+    """tls.crt and ca.crt for a leaf signed by ca_certificates[0] (which may carry its own chain).
+
+    As cert-manager: the chain is the leaf and its issuers without a self-signed root; ca.crt is the
+    last certificate known (the root, or the top-most intermediate when no root is given).
+    """
+    issuers = list(ca_certificates)
+    top = issuers[-1]
+    if is_self_signed(top):
+        issuers = issuers[:-1]
+    chain = b"".join(c.public_bytes(Encoding.PEM) for c in [leaf, *issuers])
+    return chain, top.public_bytes(Encoding.PEM)
+
+
+class CAIssuerBackend:
+    async def _verified_key_pair(self, ctx: IssuerContext) -> KeyPair:
+        config = _ca_config(ctx)
+        try:
+            pair = await read_key_pair(ctx.store, ctx.resource_namespace, config.secret_name)
+        except SecretProblem as e:
+            raise IssuerNotReady(f"Error getting keypair for CA issuer: {e}", REASON_GET_KEY_PAIR) from None
+        problem = ca_key_pair_problem(pair, ctx.clock.now())
+        if problem is not None:
+            raise IssuerNotReady(f"Error initializing issuer: {problem}", REASON_INVALID_KEY_PAIR)
+        return pair
+
+    async def check(self, ctx: IssuerContext) -> IssuerReady:
+        await self._verified_key_pair(ctx)
+        return IssuerReady(REASON_VERIFIED, MESSAGE_VERIFIED)
+
+    async def sign(self, ctx: IssuerContext, request: CertificateRequest) -> SignedCertificate:
+        pair = await self._verified_key_pair(ctx)
+        config = _ca_config(ctx)
+        try:
+            leaf = sign_as_requested(
+                request,
+                issuer_cert=pair.certificates[0],
+                issuer_key=pair.key,
+                now=ctx.clock.now(),
+                crl_distribution_points=config.crl_distribution_points,
+                ocsp_servers=config.ocsp_servers,
+                issuing_certificate_urls=config.issuing_certificate_urls,
+            )
+        except SigningError as e:
+            raise IssuerNotReady(f"Error initializing issuer: {e}", REASON_INVALID_KEY_PAIR) from None
+        chain, ca = chain_and_ca(leaf, pair.certificates)
+        return SignedCertificate(certificate=chain, ca=ca)
+
+
+def _ca_config(ctx: IssuerContext) -> CAIssuer:
+    config: CAIssuer | None = ctx.issuer.spec.ca
+    if config is None:
+        raise Permanent(f"issuer {ctx.issuer.name!r} has no spec.ca")
+    return config

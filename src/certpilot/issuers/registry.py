@@ -1,0 +1,97 @@
+"""Which IssuerBackend serves an Issuer: chosen by the issuer type set in its spec.
+
+Built-in types are registered in `builtin_backends`; adding one is one `register` line there.
+External issuers (other API groups) are plugins loaded from the `certpilot.issuers` entry-point
+group (see issuers/plugins.py): each serves its own group and issuer kinds with one backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from certpilot.api.meta import Resource
+from certpilot.issuers.acme import ACMEIssuerBackend
+from certpilot.issuers.base import IssuerBackend
+from certpilot.issuers.ca import CAIssuerBackend
+from certpilot.issuers.plugins import IssuerPlugin, load_plugins
+from certpilot.issuers.selfsigned import SelfSignedIssuerBackend
+from certpilot.issuers.vault import VaultIssuerBackend
+
+# issuerRef.group of the issuers certpilot signs for; requests for other groups are left alone.
+SERVED_GROUP = "cert-manager.io"
+
+
+class UnknownIssuerType(LookupError):
+    """An issuer sets no issuer type certpilot serves."""
+
+
+class IssuerBackends:
+    """issuer type (the IssuerSpec field name as in YAML: `selfSigned`, `ca`, `acme`...) -> backend."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[str, IssuerBackend] = {}
+        self._plugins: list[IssuerPlugin] = []
+
+    def register(self, issuer_type: str, backend: IssuerBackend) -> None:
+        self._by_type[issuer_type] = backend
+
+    def types(self) -> list[str]:
+        return sorted(self._by_type)
+
+    def register_plugin(self, plugin: IssuerPlugin) -> None:
+        self._plugins.append(plugin)
+
+    def plugins(self) -> list[IssuerPlugin]:
+        return list(self._plugins)
+
+    def load_entry_points(self) -> None:
+        for plugin in load_plugins():
+            self.register_plugin(plugin)
+
+    def serves(self, group: str | None) -> bool:
+        """Whether requests with this issuerRef.group are signed here (built-in or a plugin's)."""
+        return serves_group(group) or any(p.group == group for p in self._plugins)
+
+    def plugin_model_for(self, group: str | None, kind: str) -> type[Resource] | None:
+        """The plugin issuer model an issuerRef names, or None (built-in groups, unknown kinds)."""
+        for plugin in self._plugins:
+            if plugin.group == group and (model := plugin.model_for(kind)) is not None:
+                return model
+        return None
+
+    def _plugin_backend(self, issuer: Any) -> IssuerBackend | None:
+        return next((p.backend for p in self._plugins if type(issuer) in p.kinds), None)
+
+    def type_of(self, issuer: Any) -> str:
+        """The one registered issuer type configured in issuer.spec."""
+        configured: list[str] = issuer.spec.types()
+        served = [t for t in configured if t in self._by_type]
+        if not served:
+            wanted = ", ".join(configured) or "none"
+            raise UnknownIssuerType(
+                f"issuer {issuer.name!r} configures issuer type(s) {wanted}; "
+                f"certpilot serves: {', '.join(self.types())}"
+            )
+        return served[0]
+
+    def backend_for(self, issuer: Any) -> IssuerBackend:
+        plugin_backend = self._plugin_backend(issuer)
+        if plugin_backend is not None:
+            return plugin_backend
+        return self._by_type[self.type_of(issuer)]
+
+
+def builtin_backends() -> IssuerBackends:
+    """Every built-in issuer type plus installed plugins."""
+    backends = IssuerBackends()
+    backends.register("selfSigned", SelfSignedIssuerBackend())
+    backends.register("ca", CAIssuerBackend())
+    backends.register("vault", VaultIssuerBackend())
+    backends.register("acme", ACMEIssuerBackend())
+    backends.load_entry_points()
+    return backends
+
+
+def serves_group(group: str | None) -> bool:
+    """Whether certpilot signs requests whose issuerRef has this group (unset means cert-manager.io)."""
+    return group in (None, "", SERVED_GROUP)

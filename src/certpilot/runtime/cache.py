@@ -1,0 +1,70 @@
+"""The CacheReader controllers read through: one informer per kind, shared by every controller.
+
+Returned objects are the cache's own: copy (`obj.model_copy(deep=True)`) before changing one.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from certpilot.api.meta import Resource
+from certpilot.runtime.clock import Clock
+from certpilot.runtime.informer import Informer
+from certpilot.store.protocol import Store
+
+T = TypeVar("T", bound=Resource)
+
+
+class KindNotCached(LookupError):
+    """A controller read a kind from the cache that no informer serves."""
+
+    def __init__(self, kind: type[Resource]) -> None:
+        super().__init__(
+            f"{kind.KIND} is not in the informer cache: add it to the controller's watches or to "
+            "the Manager's cache_kinds, or read it from the store"
+        )
+
+
+class InformerCache:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+        self._informers: dict[type[Resource], Informer[Any]] = {}
+
+    def informer(self, kind: type[T]) -> Informer[T]:
+        """The shared informer of a kind, created on first request (started by the Manager)."""
+        existing = self._informers.get(kind)
+        if existing is None:
+            existing = Informer(self._store, kind, self._clock)
+            self._informers[kind] = existing
+        return cast(Informer[T], existing)
+
+    @property
+    def informers(self) -> list[Informer[Any]]:
+        return list(self._informers.values())
+
+    @property
+    def synced(self) -> bool:
+        return all(i.synced for i in self._informers.values())
+
+    def _served(self, kind: type[T]) -> Informer[T]:
+        informer = self._informers.get(kind)
+        if informer is None:
+            raise KindNotCached(kind)
+        return cast(Informer[T], informer)
+
+    def get(self, kind: type[T], name: str, namespace: str | None = None) -> T | None:
+        return self._served(kind).cache.get(name, namespace if kind.NAMESPACED else None)
+
+    def list(
+        self,
+        kind: type[T],
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> builtins.list[T]:
+        return self._served(kind).cache.select(namespace, labels)
+
+    def owned_by(self, kind: type[T], owner_uid: str) -> builtins.list[T]:
+        return self._served(kind).cache.owned_by(owner_uid)

@@ -1,0 +1,177 @@
+"""The manager starts everything a daemon runs and stops it gracefully.
+
+Start: one shared informer per kind (controllers' primary and watched kinds, plus cache_kinds),
+wait for them to sync, optionally win leadership, start each controller's workers, serve HTTP.
+Stop (SIGTERM/SIGINT): stop taking work, let in-flight reconciles finish within a grace period,
+stop the informers, stop HTTP, close the store, shut the thread pool down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from certpilot.api.core import Event
+from certpilot.api.meta import Resource
+from certpilot.api.registry import all_kinds
+from certpilot.runtime.blocking import ThreadPoolRunner
+from certpilot.runtime.cache import InformerCache
+from certpilot.runtime.clock import Clock, SystemClock
+from certpilot.runtime.context import ControllerContext, EventRecorder
+from certpilot.runtime.controller import Reconciler
+from certpilot.runtime.controller_runner import ControllerRunner
+from certpilot.runtime.leader import LeaderElector
+from certpilot.server.http import MetricsServer
+from certpilot.store.events import StoreEventRecorder
+from certpilot.store.protocol import Store
+
+log = logging.getLogger(__name__)
+
+COMPONENT = "certpilot"
+
+
+class LeadershipLost(RuntimeError):
+    """This replica stopped being the leader; it exits so a restart campaigns again."""
+
+
+def default_cache_kinds() -> list[type[Resource]]:
+    """Every known kind except Events (many, never read by controllers)."""
+    return [kind for kind in all_kinds() if kind is not Event]
+
+
+class Manager:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock | None = None,
+        *,
+        workers_per_controller: int = 2,
+        thread_pool_size: int = 8,
+        listen: str | None = None,
+        events: EventRecorder | None = None,
+        cache_kinds: Iterable[type[Resource]] | None = None,
+        shutdown_grace_seconds: float = 30.0,
+        leader_elector: LeaderElector | None = None,
+        close_store: bool = True,
+    ) -> None:
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self._workers = workers_per_controller
+        self._grace = shutdown_grace_seconds
+        self._leader = leader_elector
+        self._close_store = close_store
+        self.executor = ThreadPoolExecutor(
+            max_workers=thread_pool_size, thread_name_prefix="certpilot-blocking"
+        )
+        self.cache = InformerCache(store, self.clock)
+        for kind in default_cache_kinds() if cache_kinds is None else cache_kinds:
+            self.cache.informer(kind)
+        self.context = ControllerContext(
+            store=store,
+            cache=self.cache,
+            clock=self.clock,
+            events=events or StoreEventRecorder(store, self.clock, COMPONENT),
+            run_blocking=ThreadPoolRunner(self.executor),
+        )
+        self.runners: list[ControllerRunner] = []
+        self.server = MetricsServer(listen, ready=lambda: self.ready) if listen else None
+        self._informer_tasks: list[asyncio.Task[None]] = []
+        self._leader_task: asyncio.Task[None] | None = None
+        self._lost_leadership = asyncio.Event()
+        self._started = False
+        self.ready = False
+
+    def add(self, factory: Callable[[ControllerContext], Reconciler]) -> Reconciler:
+        """Build a controller with this manager's context and register what it watches."""
+        if self._started:
+            raise RuntimeError("add controllers before Manager.start()")
+        reconciler = factory(self.context)
+        runner = ControllerRunner(reconciler, self.clock, workers=self._workers)
+        self.cache.informer(reconciler.spec.primary).add_handler(runner.on_primary_event)
+        for watch in reconciler.spec.watches:
+            self.cache.informer(watch.kind).add_handler(runner.mapped_event_handler(watch.to_keys))
+        self.runners.append(runner)
+        return reconciler
+
+    async def start(self) -> None:
+        self._started = True
+        asyncio.get_running_loop().set_default_executor(self.executor)
+        if self.server is not None:
+            await self.server.start()
+        self._informer_tasks = [
+            asyncio.create_task(i.run(), name=f"informer-{i.kind.KIND}") for i in self.cache.informers
+        ]
+        await asyncio.gather(*(i.wait_synced() for i in self.cache.informers))
+        log.info("informers synced", extra={"kinds": len(self._informer_tasks)})
+        if self._leader is not None:
+            await self._leader.acquire()
+            self._leader_task = asyncio.create_task(self._hold_leadership(self._leader), name="leader")
+        for runner in self.runners:
+            runner.start()
+        self.ready = True
+        log.info("started", extra={"controllers": ",".join(r.name for r in self.runners)})
+
+    async def _hold_leadership(self, elector: LeaderElector) -> None:
+        await elector.hold()
+        self._lost_leadership.set()
+
+    async def stop(self) -> None:
+        self.ready = False
+        results = await asyncio.gather(*(r.stop(self._grace) for r in self.runners))
+        if not all(results):
+            log.warning("shutdown grace period ended with reconciles still running")
+        for task in [*self._informer_tasks, *([self._leader_task] if self._leader_task else [])]:
+            task.cancel()
+        await asyncio.gather(*self._informer_tasks, return_exceptions=True)
+        if self._leader_task is not None:
+            await asyncio.gather(self._leader_task, return_exceptions=True)
+        if self._leader is not None:
+            await self._leader.release()
+        if self.server is not None:
+            await self.server.stop()
+        if self._close_store:
+            await self.store.close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        log.info("stopped")
+
+    async def run_until_signal(
+        self, signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT)
+    ) -> None:
+        """Start, run until a signal (or lost leadership), then stop gracefully."""
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        installed = []
+        for sig in signals:
+            loop.add_signal_handler(sig, stopping.set)
+            installed.append(sig)
+        try:
+            starting = asyncio.create_task(self.start(), name="manager-start")
+            waiters: list[asyncio.Task[Any]] = [
+                asyncio.create_task(stopping.wait()),
+                asyncio.create_task(self._lost_leadership.wait()),
+            ]
+            try:
+                # A signal while starting (informers syncing, campaigning) stops at once.
+                await asyncio.wait([starting, waiters[0]], return_when=asyncio.FIRST_COMPLETED)
+                if starting.done():
+                    starting.result()
+                    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                else:
+                    starting.cancel()
+                    await asyncio.gather(starting, return_exceptions=True)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+            log.info("shutting down")
+        finally:
+            await self.stop()
+            for sig in installed:
+                with contextlib.suppress(ValueError, RuntimeError):
+                    loop.remove_signal_handler(sig)
+        if self._lost_leadership.is_set() and not stopping.is_set():
+            raise LeadershipLost("lost the leader lease; exiting so a restart campaigns again")

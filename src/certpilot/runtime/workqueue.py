@@ -1,0 +1,152 @@
+"""A controller's queue of keys: each key queued once, per-key exponential backoff, timed requeues.
+
+Semantics follow client-go's workqueue: a key added while queued is not duplicated; a key added
+while a worker processes it is processed again once that worker calls `done()` — never by two
+workers at once. Delays are measured on the injected Clock, so tests with a FakeClock don't sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections import deque
+from datetime import datetime, timedelta
+
+from certpilot.runtime.clock import Clock
+from certpilot.runtime.controller import ObjectKey
+
+DEFAULT_BASE_DELAY = 0.05
+DEFAULT_MAX_DELAY = 300.0
+
+
+def backoff_delay(failures: int, base: float = DEFAULT_BASE_DELAY, cap: float = DEFAULT_MAX_DELAY) -> float:
+    """Seconds to wait before retry number `failures` (0-based): base * 2^failures, at most cap."""
+    if failures >= 64:  # 2**64 * any sane base is far past any cap; avoids float overflow
+        return cap
+    return min(cap, base * 2.0**failures)
+
+
+class WorkQueue:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        base_delay: float = DEFAULT_BASE_DELAY,
+        max_delay: float = DEFAULT_MAX_DELAY,
+    ) -> None:
+        self._clock = clock
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        self._ready: deque[ObjectKey] = deque()
+        self._dirty: set[ObjectKey] = set()
+        self._processing: set[ObjectKey] = set()
+        self._due: dict[ObjectKey, datetime] = {}
+        # (due, order, key); entries whose due no longer matches _due[key] are stale and skipped.
+        self._timers: list[tuple[datetime, int, ObjectKey]] = []
+        self._order = itertools.count()
+        self._failures: dict[ObjectKey, int] = {}
+        self._changed = asyncio.Event()
+        self._shut_down = False
+
+    def __len__(self) -> int:
+        """Keys ready to be handed to a worker now."""
+        return len(self._ready)
+
+    @property
+    def shutting_down(self) -> bool:
+        return self._shut_down
+
+    def add(self, key: ObjectKey) -> None:
+        if self._shut_down or key in self._dirty:
+            return
+        self._dirty.add(key)
+        if key not in self._processing:
+            self._ready.append(key)
+            self._changed.set()
+
+    def add_after(self, key: ObjectKey, seconds: float) -> None:
+        """Queue key once `seconds` have passed; if already waiting, the earlier time wins."""
+        if self._shut_down:
+            return
+        if seconds <= 0:
+            self.add(key)
+            return
+        due = self._clock.now() + timedelta(seconds=seconds)
+        current = self._due.get(key)
+        if current is not None and current <= due:
+            return
+        self._due[key] = due
+        heapq.heappush(self._timers, (due, next(self._order), key))
+        self._changed.set()
+
+    def add_rate_limited(self, key: ObjectKey) -> float:
+        """Requeue after a failure, with this key's next backoff delay. Returns the delay."""
+        failures = self._failures.get(key, 0)
+        delay = backoff_delay(failures, self._base_delay, self._max_delay)
+        self._failures[key] = failures + 1
+        self.add_after(key, delay)
+        return delay
+
+    def forget(self, key: ObjectKey) -> None:
+        """The key succeeded: its next failure starts the backoff from the beginning."""
+        self._failures.pop(key, None)
+
+    def failures(self, key: ObjectKey) -> int:
+        return self._failures.get(key, 0)
+
+    def waiting_until(self, key: ObjectKey) -> datetime | None:
+        """When a timed requeue of key is due, if one is pending."""
+        return self._due.get(key)
+
+    async def get(self) -> ObjectKey | None:
+        """The next key to process (the caller must call done(key)), or None once shut down."""
+        while True:
+            if self._shut_down:
+                return None
+            self._promote_due_timers()
+            if self._ready:
+                key = self._ready.popleft()
+                self._dirty.discard(key)
+                self._processing.add(key)
+                return key
+            self._changed.clear()
+            await self._wait_for_change()
+
+    def done(self, key: ObjectKey) -> None:
+        self._processing.discard(key)
+        if key in self._dirty and not self._shut_down:
+            self._ready.append(key)
+            self._changed.set()
+
+    def shut_down(self) -> None:
+        """Stop handing out keys: every get() returns None, pending work is dropped."""
+        self._shut_down = True
+        self._changed.set()
+
+    def _promote_due_timers(self) -> None:
+        now = self._clock.now()
+        while self._timers and self._timers[0][0] <= now:
+            due, _, key = heapq.heappop(self._timers)
+            if self._due.get(key) == due:
+                del self._due[key]
+                self.add(key)
+
+    def _next_live_due(self) -> datetime | None:
+        while self._timers and self._due.get(self._timers[0][2]) != self._timers[0][0]:
+            heapq.heappop(self._timers)
+        return self._timers[0][0] if self._timers else None
+
+    async def _wait_for_change(self) -> None:
+        due = self._next_live_due()
+        if due is None:
+            await self._changed.wait()
+            return
+        delay = (due - self._clock.now()).total_seconds()
+        changed = asyncio.ensure_future(self._changed.wait())
+        timer = asyncio.ensure_future(self._clock.sleep(delay))
+        try:
+            await asyncio.wait({changed, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            changed.cancel()
+            timer.cancel()

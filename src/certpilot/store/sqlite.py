@@ -1,0 +1,177 @@
+"""The embedded Store: Kubernetes API semantics on one SQLite file, shareable by several processes.
+
+Models become JSON bodies at this boundary (`to_dict()` / `model_validate`), so everything below
+works on plain dicts and every object returned is a fresh copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from certpilot.api.meta import Resource
+from certpilot.store import sqlite_ops
+from certpilot.store.clock import Clock, UtcClock
+from certpilot.store.errors import Invalid
+from certpilot.store.protocol import WatchEvent, WatchEventType
+from certpilot.store.rules import Body, format_timestamp
+from certpilot.store.selectors import labels_match, parse_label_selector
+from certpilot.store.sqlite_ops import ObjectId
+from certpilot.store.sqlite_thread import SQLiteThread, Transaction
+
+T = TypeVar("T", bound=Resource)
+R = TypeVar("R")
+
+DEFAULT_NAMESPACE = "default"
+# Change-log entries kept for resuming watches; older resourceVersions get Gone.
+DEFAULT_HISTORY_LIMIT = 100_000
+# Changes fetched per watch read.
+_WATCH_PAGE = 500
+
+
+class SQLiteStore:
+    def __init__(
+        self, path: str | Path, *, clock: Clock | None = None, history_limit: int = DEFAULT_HISTORY_LIMIT
+    ) -> None:
+        self.path = Path(path)
+        self._clock: Clock = clock or UtcClock()
+        self._thread = SQLiteThread(str(self.path), history_limit)
+        self._closed = False
+
+    async def get(self, kind: type[T], name: str, namespace: str | None = None) -> T:
+        oid = _object_id(kind, name, namespace)
+        body = await self._read(partial(sqlite_ops.get_object, oid=oid))
+        return kind.model_validate(body)
+
+    async def list(
+        self,
+        kind: type[T],
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> tuple[builtins.list[T], str]:
+        selector = parse_label_selector(label_selector)
+        scope = None if namespace is None else _namespace_of(kind, namespace)
+        bodies, resource_version = await self._read(
+            partial(sqlite_ops.list_objects, api_version=kind.API_VERSION, kind=kind.KIND, namespace=scope)
+        )
+        items = [
+            kind.model_validate(body)
+            for body in bodies
+            if labels_match(selector, body.get("metadata", {}).get("labels"))
+        ]
+        return items, str(resource_version)
+
+    async def watch(self, kind: type[T], resource_version: str | None = None) -> AsyncIterator[WatchEvent[T]]:
+        """Changes after resource_version, in order. Without one (or "0"), the current objects come
+        first as ADDED, as a Kubernetes watch without resourceVersion does. Ends when the store closes."""
+        loop = asyncio.get_running_loop()
+        woken = asyncio.Event()
+
+        def wake() -> None:
+            # Called on the database thread; a loop that has already closed has no one to wake.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(woken.set)
+
+        self._thread.add_listener(wake)
+        try:
+            if resource_version in (None, "", "0"):
+                items, listed_at = await self.list(kind)
+                for item in items:
+                    yield WatchEvent("ADDED", item)
+                last = int(listed_at)
+            else:
+                last = _parse_resource_version(resource_version)
+            while not self._closed:
+                woken.clear()
+                changes = await self._read(
+                    partial(
+                        sqlite_ops.changes_after,
+                        api_version=kind.API_VERSION,
+                        kind=kind.KIND,
+                        resource_version=last,
+                        limit=_WATCH_PAGE,
+                    )
+                )
+                for change in changes:
+                    event_type: WatchEventType = change.type  # type: ignore[assignment]
+                    yield WatchEvent(event_type, kind.model_validate(change.body))
+                    last = change.resource_version
+                if len(changes) < _WATCH_PAGE and not self._closed:
+                    await woken.wait()
+        finally:
+            self._thread.remove_listener(wake)
+
+    async def create(self, obj: T) -> T:
+        body = _body_of(obj)
+        stored = await self._write(
+            partial(sqlite_ops.create_object, body=body, now=self._now(), has_status=obj.HAS_STATUS)
+        )
+        return type(obj).model_validate(stored)
+
+    async def update(self, obj: T) -> T:
+        body = _body_of(obj)
+        stored = await self._write(
+            partial(sqlite_ops.update_object, incoming=body, now=self._now(), has_status=obj.HAS_STATUS)
+        )
+        return type(obj).model_validate(stored)
+
+    async def update_status(self, obj: T) -> T:
+        if not obj.HAS_STATUS:
+            raise Invalid(f"{obj.KIND} has no status subresource: use update()")
+        body = _body_of(obj)
+        stored = await self._write(partial(sqlite_ops.update_object_status, incoming=body, now=self._now()))
+        return type(obj).model_validate(stored)
+
+    async def delete(self, kind: type[T], name: str, namespace: str | None = None) -> None:
+        oid = _object_id(kind, name, namespace)
+        await self._write(partial(sqlite_ops.delete_object, oid=oid, now=self._now()))
+
+    async def close(self) -> None:
+        """Finish queued work, close the file; watches end."""
+        self._closed = True
+        await asyncio.wrap_future(self._thread.stop())
+
+    async def _read(self, fn: Callable[..., R]) -> R:
+        return await self._thread.read(fn)
+
+    async def _write(self, fn: Callable[[Transaction], R]) -> R:
+        return await self._thread.write(fn)
+
+    def _now(self) -> str:
+        return format_timestamp(self._clock.now())
+
+
+def _namespace_of(kind: type[Resource], namespace: str | None) -> str:
+    """ "" for cluster-scoped kinds; namespaced kinds default to "default", as kubectl does."""
+    if not kind.NAMESPACED:
+        return ""
+    return namespace or DEFAULT_NAMESPACE
+
+
+def _object_id(kind: type[Resource], name: str, namespace: str | None) -> ObjectId:
+    return ObjectId(kind.API_VERSION, kind.KIND, _namespace_of(kind, namespace), name)
+
+
+def _body_of(obj: Resource) -> Body:
+    body = obj.to_dict()
+    body["apiVersion"] = obj.API_VERSION
+    body["kind"] = obj.KIND
+    metadata = body.setdefault("metadata", {})
+    scope = _namespace_of(type(obj), obj.metadata.namespace)
+    if scope:
+        metadata["namespace"] = scope
+    else:
+        metadata.pop("namespace", None)
+    return body
+
+
+def _parse_resource_version(resource_version: str) -> int:
+    try:
+        return int(resource_version)
+    except ValueError:
+        raise Invalid(f"resourceVersion {resource_version!r} is not one this store issued") from None

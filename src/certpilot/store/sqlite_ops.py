@@ -1,0 +1,247 @@
+"""The SQLite store's operations on JSON bodies, run on its database thread.
+
+Reads take a connection; writes take the open Transaction, record every change in the change log
+with a fresh resourceVersion, and keep the owner index current for cascade deletion.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import string
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from certpilot.store import rules
+from certpilot.store.errors import AlreadyExists, Gone, Invalid, NotFound
+from certpilot.store.rules import Body
+from certpilot.store.sqlite_thread import Transaction
+
+
+@dataclass(frozen=True)
+class ObjectId:
+    api_version: str
+    kind: str
+    namespace: str  # "" for cluster-scoped kinds
+    name: str
+
+    def describe(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
+
+
+@dataclass(frozen=True)
+class Change:
+    resource_version: int
+    type: str
+    body: Body
+
+
+def object_id(body: Body) -> ObjectId:
+    metadata = body.get("metadata", {})
+    return ObjectId(
+        body["apiVersion"], body["kind"], metadata.get("namespace") or "", metadata.get("name") or ""
+    )
+
+
+def get_object(connection: sqlite3.Connection, oid: ObjectId) -> Body:
+    body = _load(connection, oid)
+    if body is None:
+        raise NotFound(f"{oid.describe()} not found")
+    return body
+
+
+def list_objects(
+    connection: sqlite3.Connection, api_version: str, kind: str, namespace: str | None
+) -> tuple[list[Body], int]:
+    """The objects and the resourceVersion they were read at, from one consistent snapshot."""
+    connection.execute("BEGIN")
+    try:
+        if namespace is None:
+            rows = connection.execute(
+                "SELECT body FROM objects WHERE api_version = ? AND kind = ? ORDER BY namespace, name",
+                (api_version, kind),
+            ).fetchall()
+        else:
+            rows = connection.execute(
+                "SELECT body FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? ORDER BY name",
+                (api_version, kind, namespace),
+            ).fetchall()
+        resource_version = _meta(connection, "resource_version")
+    finally:
+        connection.execute("COMMIT")
+    return [json.loads(row[0]) for row in rows], resource_version
+
+
+def changes_after(
+    connection: sqlite3.Connection, api_version: str, kind: str, resource_version: int, limit: int
+) -> list[Change]:
+    """Changes to a kind after resource_version, oldest first; Gone once the log was trimmed past it."""
+    connection.execute("BEGIN")
+    try:
+        compacted_through = _meta(connection, "compacted_through")
+        rows = connection.execute(
+            "SELECT rv, type, body FROM changes WHERE api_version = ? AND kind = ? AND rv > ? "
+            "ORDER BY rv LIMIT ?",
+            (api_version, kind, resource_version, limit),
+        ).fetchall()
+    finally:
+        connection.execute("COMMIT")
+    if resource_version < compacted_through:
+        raise Gone(
+            f"resourceVersion {resource_version} is too old (changes up to {compacted_through} were "
+            "discarded): list again and watch from the list's resourceVersion"
+        )
+    return [Change(rv, change_type, json.loads(body)) for rv, change_type, body in rows]
+
+
+def create_object(transaction: Transaction, body: Body, now: str, has_status: bool) -> Body:
+    metadata = body.setdefault("metadata", {})
+    if not metadata.get("name"):
+        metadata["name"] = _generated_name(transaction.connection, body)
+    oid = object_id(body)
+    if _load(transaction.connection, oid) is not None:
+        raise AlreadyExists(f"{oid.describe()} already exists: update it, or delete it first")
+    metadata.pop("deletionTimestamp", None)
+    metadata["uid"] = str(uuid.uuid4())
+    metadata["creationTimestamp"] = now
+    metadata["generation"] = 1
+    if has_status:
+        body.pop("status", None)
+    _write(transaction, oid, body, "ADDED", previous=None)
+    return body
+
+
+def update_object(transaction: Transaction, incoming: Body, now: str, has_status: bool) -> Body:
+    oid = object_id(incoming)
+    stored = get_object(transaction.connection, oid)
+    rules.check_resource_version(stored, incoming)
+    return _replace(transaction, oid, stored, rules.merged_for_update(stored, incoming, has_status), now)
+
+
+def update_object_status(transaction: Transaction, incoming: Body, now: str) -> Body:
+    oid = object_id(incoming)
+    stored = get_object(transaction.connection, oid)
+    rules.check_resource_version(stored, incoming)
+    return _replace(transaction, oid, stored, rules.merged_for_status_update(stored, incoming), now)
+
+
+def delete_object(transaction: Transaction, oid: ObjectId, now: str) -> None:
+    stored = get_object(transaction.connection, oid)
+    if stored["metadata"].get("finalizers"):
+        if not rules.is_being_deleted(stored):
+            marked = {**stored, "metadata": {**stored["metadata"], "deletionTimestamp": now}}
+            _write(transaction, oid, marked, "MODIFIED", previous=stored)
+        return
+    _remove(transaction, oid, stored, now)
+
+
+def _replace(transaction: Transaction, oid: ObjectId, stored: Body, new: Body, now: str) -> Body:
+    if rules.finalizers_done(new):
+        _remove(transaction, oid, new, now)
+        return new
+    if rules.same_apart_from_resource_version(stored, new):
+        return stored
+    _write(transaction, oid, new, "MODIFIED", previous=stored)
+    return new
+
+
+def _remove(transaction: Transaction, oid: ObjectId, body: Body, now: str) -> None:
+    """Delete the row, log DELETED, then cascade to dependents (Kubernetes' background deletion)."""
+    connection = transaction.connection
+    uid = body["metadata"]["uid"]
+    connection.execute(
+        "DELETE FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? AND name = ?",
+        (oid.api_version, oid.kind, oid.namespace, oid.name),
+    )
+    connection.execute("DELETE FROM owner_refs WHERE dependent_uid = ?", (uid,))
+    body["metadata"]["resourceVersion"] = str(transaction.next_resource_version())
+    _log_change(transaction, oid, "DELETED", body)
+    dependent_uids = [
+        row[0]
+        for row in connection.execute("SELECT dependent_uid FROM owner_refs WHERE owner_uid = ?", (uid,))
+    ]
+    connection.execute("DELETE FROM owner_refs WHERE owner_uid = ?", (uid,))
+    for dependent_uid in dependent_uids:
+        # Loaded one at a time: deleting one dependent may already have cascaded to the next.
+        row = connection.execute("SELECT body FROM objects WHERE uid = ?", (dependent_uid,)).fetchone()
+        if row is None:
+            continue
+        dependent = json.loads(row[0])
+        dependent_id = object_id(dependent)
+        if _another_owner_exists(connection, dependent, uid):
+            _write(transaction, dependent_id, rules.without_owner(dependent, uid), "MODIFIED", dependent)
+        else:
+            delete_object(transaction, dependent_id, now)
+
+
+def _another_owner_exists(connection: sqlite3.Connection, dependent: Body, gone_uid: str) -> bool:
+    others = [uid for uid in rules.owner_uids(dependent) if uid != gone_uid]
+    return any(connection.execute("SELECT 1 FROM objects WHERE uid = ?", (uid,)).fetchone() for uid in others)
+
+
+def _write(
+    transaction: Transaction, oid: ObjectId, body: Body, change_type: str, previous: Body | None
+) -> None:
+    connection = transaction.connection
+    uid = body["metadata"]["uid"]
+    body["metadata"]["resourceVersion"] = str(transaction.next_resource_version())
+    encoded = json.dumps(body, separators=(",", ":"))
+    connection.execute(
+        "INSERT OR REPLACE INTO objects (api_version, kind, namespace, name, uid, body) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (oid.api_version, oid.kind, oid.namespace, oid.name, uid, encoded),
+    )
+    owners = rules.owner_uids(body)
+    if previous is None or owners != rules.owner_uids(previous):
+        connection.execute("DELETE FROM owner_refs WHERE dependent_uid = ?", (uid,))
+        connection.executemany(
+            "INSERT OR IGNORE INTO owner_refs (owner_uid, dependent_uid) VALUES (?, ?)",
+            [(owner, uid) for owner in owners],
+        )
+    _log_change(transaction, oid, change_type, body, encoded)
+
+
+def _log_change(
+    transaction: Transaction, oid: ObjectId, change_type: str, body: Body, encoded: str | None = None
+) -> None:
+    transaction.connection.execute(
+        "INSERT INTO changes (rv, api_version, kind, type, body) VALUES (?, ?, ?, ?, ?)",
+        (
+            transaction.resource_version,
+            oid.api_version,
+            oid.kind,
+            change_type,
+            encoded or json.dumps(body, separators=(",", ":")),
+        ),
+    )
+
+
+def _load(connection: sqlite3.Connection, oid: ObjectId) -> Body | None:
+    row = connection.execute(
+        "SELECT body FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? AND name = ?",
+        (oid.api_version, oid.kind, oid.namespace, oid.name),
+    ).fetchone()
+    if row is None:
+        return None
+    loaded: dict[str, Any] = json.loads(row[0])
+    return loaded
+
+
+def _meta(connection: sqlite3.Connection, key: str) -> int:
+    return int(connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
+
+
+def _generated_name(connection: sqlite3.Connection, body: Body) -> str:
+    """generateName plus five random characters, as the API server does, avoiding taken names."""
+    prefix: str | None = body["metadata"].get("generateName")
+    if not prefix:
+        raise Invalid(f"a {body.get('kind')} needs metadata.name (or metadata.generateName)")
+    alphabet = string.ascii_lowercase + string.digits
+    while True:
+        name = prefix + "".join(secrets.choice(alphabet) for _ in range(5))
+        candidate = {**body, "metadata": {**body["metadata"], "name": name}}
+        if _load(connection, object_id(candidate)) is None:
+            return name

@@ -1,0 +1,249 @@
+"""The one thread that owns a SQLite store's connection.
+
+Every read and write of a store runs here, so the event loop never blocks on SQLite. Writes use
+group commit: all writes queued while the previous batch was committing go into one transaction,
+each in its own savepoint (one failing write does not undo the others), and every caller is
+resolved only after that transaction has committed. Listeners are called after each commit that
+changed something, and when another process's commit is noticed (PRAGMA data_version is polled
+while anyone listens).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from certpilot.store.errors import Unavailable
+from certpilot.store.sqlite_schema import open_connection
+
+R = TypeVar("R")
+
+# How often another process's commits are looked for while someone watches.
+POLL_INTERVAL_S = 0.15
+
+
+class Transaction:
+    """The open write transaction a write function runs in, and the resourceVersions it hands out."""
+
+    def __init__(self, connection: sqlite3.Connection, resource_version: int) -> None:
+        self.connection = connection
+        self.resource_version = resource_version
+
+    def next_resource_version(self) -> int:
+        self.resource_version += 1
+        return self.resource_version
+
+
+@dataclass
+class _Request:
+    fn: Callable[[Any], Any]
+    future: asyncio.Future[Any]
+    write: bool
+
+
+Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
+
+
+_STOP = object()
+
+
+class SQLiteThread:
+    def __init__(self, path: str, history_limit: int) -> None:
+        self._path = path
+        self._history_limit = history_limit
+        self._queue: queue.SimpleQueue[_Request | object] = queue.SimpleQueue()
+        self._listeners: set[Callable[[], None]] = set()
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._stopped: Future[None] = Future()
+        self._thread = threading.Thread(target=self._run, name=f"certpilot-sqlite:{path}", daemon=True)
+        self._thread.start()
+
+    async def read(self, fn: Callable[[sqlite3.Connection], R]) -> R:
+        return await self._submit(fn, write=False)
+
+    async def write(self, fn: Callable[[Transaction], R]) -> R:
+        return await self._submit(fn, write=True)
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        with self._lock:
+            self._listeners.add(listener)
+
+    def remove_listener(self, listener: Callable[[], None]) -> None:
+        with self._lock:
+            self._listeners.discard(listener)
+
+    def stop(self) -> Future[None]:
+        """Finish what is queued, close the connection; resolved when the thread has ended."""
+        with self._lock:
+            if not self._stopping:
+                self._stopping = True
+                self._queue.put(_STOP)
+        return self._stopped
+
+    def _submit(self, fn: Callable[[Any], R], write: bool) -> asyncio.Future[R]:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        with self._lock:
+            if self._stopping:
+                future.set_exception(Unavailable(f"the store {self._path} is closed"))
+                return future
+            self._queue.put(_Request(fn, future, write))
+        return future
+
+    def _run(self) -> None:
+        try:
+            connection = open_connection(self._path)
+        except Exception as exc:
+            self._fail_everything(Unavailable(f"cannot open the store {self._path}: {exc}"))
+            return
+        try:
+            self._serve(connection)
+        finally:
+            connection.close()
+            self._notify()
+            # Also reached if serving failed unexpectedly: nobody may be left waiting forever.
+            self._fail_everything(Unavailable(f"the store {self._path} is closed"))
+
+    def _serve(self, connection: sqlite3.Connection) -> None:
+        data_version = _data_version(connection)
+        last_poll = time.monotonic()
+        while True:
+            try:
+                first = self._queue.get(timeout=POLL_INTERVAL_S)
+            except queue.Empty:
+                first = None
+            batch = [] if first is None else [first, *self._drain()]
+            stop = any(item is _STOP for item in batch)
+            requests = [item for item in batch if isinstance(item, _Request)]
+            # Reading another thread's future state is racy but harmless: a request cancelled
+            # just after this check runs anyway, exactly as if it had been cancelled while running.
+            runnable = [r for r in requests if not r.future.cancelled()]
+            writes = [r for r in runnable if r.write]
+            outcomes = self._commit_batch(connection, writes) if writes else []
+            outcomes += [_read(request, connection) for request in runnable if not request.write]
+            _settle(outcomes)
+            if stop:
+                return
+            if self._has_listeners() and time.monotonic() - last_poll >= POLL_INTERVAL_S:
+                last_poll = time.monotonic()
+                current = _data_version(connection)
+                if current != data_version:
+                    data_version = current
+                    self._notify()
+
+    def _drain(self) -> list[_Request | object]:
+        items: list[_Request | object] = []
+        while True:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                return items
+
+    def _commit_batch(self, connection: sqlite3.Connection, writes: list[_Request]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            start = _stored_resource_version(connection)
+            transaction = Transaction(connection, start)
+            for request in writes:
+                before = transaction.resource_version
+                connection.execute("SAVEPOINT write")
+                try:
+                    result = request.fn(transaction)
+                except Exception as exc:
+                    connection.execute("ROLLBACK TO write")
+                    transaction.resource_version = before
+                    outcomes.append((request.future, None, exc))
+                else:
+                    outcomes.append((request.future, result, None))
+                connection.execute("RELEASE write")
+            if transaction.resource_version != start:
+                _save_resource_version(connection, transaction.resource_version)
+                _trim_changes(connection, transaction.resource_version, self._history_limit)
+            connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            failure = Unavailable(f"the store {self._path} could not commit: {exc}")
+            return [(request.future, None, failure) for request in writes]
+        if transaction.resource_version != start:
+            self._notify()
+        return outcomes
+
+    def _has_listeners(self) -> bool:
+        with self._lock:
+            return bool(self._listeners)
+
+    def _notify(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+    def _fail_everything(self, error: Unavailable) -> None:
+        with self._lock:
+            self._stopping = True
+        _settle([(item.future, None, error) for item in self._drain() if isinstance(item, _Request)])
+        self._stopped.set_result(None)
+
+
+def _read(request: _Request, connection: sqlite3.Connection) -> Outcome:
+    try:
+        return (request.future, request.fn(connection), None)
+    except sqlite3.Error as exc:
+        return (request.future, None, Unavailable(f"the store could not be read: {exc}"))
+    except Exception as exc:
+        return (request.future, None, exc)
+
+
+def _settle(outcomes: list[Outcome]) -> None:
+    """Resolve futures with one wake-up per event loop instead of one per future."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
+    for outcome in outcomes:
+        by_loop.setdefault(outcome[0].get_loop(), []).append(outcome)
+    for loop, batch in by_loop.items():
+        # A loop that has closed has no one left waiting.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_set_outcomes, batch)
+
+
+def _set_outcomes(outcomes: list[Outcome]) -> None:
+    for future, result, error in outcomes:
+        if future.cancelled():
+            continue
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+
+def _data_version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _stored_resource_version(connection: sqlite3.Connection) -> int:
+    row = connection.execute("SELECT value FROM meta WHERE key = 'resource_version'").fetchone()
+    return int(row[0])
+
+
+def _save_resource_version(connection: sqlite3.Connection, resource_version: int) -> None:
+    connection.execute("UPDATE meta SET value = ? WHERE key = 'resource_version'", (resource_version,))
+
+
+def _trim_changes(connection: sqlite3.Connection, resource_version: int, history_limit: int) -> None:
+    """Keep the newest history_limit changes; trim in steps of a tenth so it is not every commit."""
+    row = connection.execute("SELECT value FROM meta WHERE key = 'compacted_through'").fetchone()
+    compacted_through = int(row[0])
+    keep_from = resource_version - history_limit
+    if keep_from - compacted_through < max(1, history_limit // 10):
+        return
+    connection.execute("DELETE FROM changes WHERE rv <= ?", (keep_from,))
+    connection.execute("UPDATE meta SET value = ? WHERE key = 'compacted_through'", (keep_from,))

@@ -1,0 +1,45 @@
+"""Which Secrets an issuer references (so a changed Secret re-checks the right issuers)."""
+
+from __future__ import annotations
+
+from certpilot.api.issuer import Issuer
+from certpilot.controllers.issuers.secret_refs import issuer_uses_secret, referenced_secret_names
+
+
+def test_ca_secret_name() -> None:
+    assert referenced_secret_names({"ca": {"secretName": "ca-key-pair"}}) == {"ca-key-pair"}
+
+
+def test_acme_refs_in_nested_solvers() -> None:
+    spec = {
+        "acme": {
+            "server": "https://acme.example/dir",
+            "privateKeySecretRef": {"name": "account-key"},
+            "externalAccountBinding": {"keyID": "kid", "keySecretRef": {"name": "eab", "key": "secret"}},
+            "solvers": [
+                {"dns01": {"rfc2136": {"nameserver": "127.0.0.1", "tsigSecretSecretRef": {"name": "tsig"}}}},
+                {"http01": {"ingress": {"class": "nginx"}}},
+            ],
+        }
+    }
+    assert referenced_secret_names(spec) == {"account-key", "eab", "tsig"}
+
+
+def test_venafi_credentials_ref() -> None:
+    spec = {"venafi": {"zone": "z", "tpp": {"url": "https://tpp", "credentialsRef": {"name": "tpp-creds"}}}}
+    assert referenced_secret_names(spec) == {"tpp-creds"}
+
+
+def test_self_signed_references_nothing() -> None:
+    issuer = Issuer.model_validate(
+        {"metadata": {"name": "s", "namespace": "default"}, "spec": {"selfSigned": {}}}
+    )
+    assert not issuer_uses_secret(issuer, "anything")
+
+
+def test_issuer_model_round_trip() -> None:
+    issuer = Issuer.model_validate(
+        {"metadata": {"name": "c", "namespace": "default"}, "spec": {"ca": {"secretName": "ca-key-pair"}}}
+    )
+    assert issuer_uses_secret(issuer, "ca-key-pair")
+    assert not issuer_uses_secret(issuer, "other")

@@ -1,0 +1,158 @@
+"""Informers and the informer cache against the real SQLite store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from runtime_builders import eventually, secret
+
+from certpilot.api.core import Secret
+from certpilot.api.issuer import ClusterIssuer
+from certpilot.runtime.cache import InformerCache, KindNotCached
+from certpilot.runtime.informer import Informer
+from certpilot.store.errors import Gone
+from certpilot.store.protocol import WatchEvent, WatchEventType
+from certpilot.store.sqlite import SQLiteStore
+from certpilot.testing.clock import FakeClock
+
+
+@pytest.fixture
+async def running(
+    store: SQLiteStore,
+) -> AsyncIterator[tuple[InformerCache, list[tuple[WatchEventType, str]]]]:
+    cache = InformerCache(store, FakeClock())
+    seen: list[tuple[WatchEventType, str]] = []
+    informer = cache.informer(Secret)
+    informer.add_handler(lambda t, o: seen.append((t, o.key)))
+    task = asyncio.ensure_future(informer.run())
+    await asyncio.wait_for(informer.wait_synced(), 10)
+    yield cache, seen
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_initial_list_fills_cache_and_reports_added(store: SQLiteStore) -> None:
+    await store.create(secret("a"))
+    await store.create(secret("b", "other"))
+    cache = InformerCache(store, FakeClock())
+    seen: list[tuple[str, str]] = []
+    informer = cache.informer(Secret)
+    informer.add_handler(lambda t, o: seen.append((t, o.key)))
+    task = asyncio.ensure_future(informer.run())
+    await asyncio.wait_for(informer.wait_synced(), 10)
+    try:
+        assert cache.synced
+        assert sorted(seen) == [("ADDED", "default/a"), ("ADDED", "other/b")]
+        got = cache.get(Secret, "a", "default")
+        assert got is not None and got.metadata.uid
+        assert cache.get(Secret, "a", "other") is None
+    finally:
+        task.cancel()
+
+
+async def test_watch_keeps_cache_current(
+    store: SQLiteStore, running: tuple[InformerCache, list[tuple[WatchEventType, str]]]
+) -> None:
+    cache, seen = running
+    created = await store.create(secret("w", labels={"app": "x"}))
+    await eventually(lambda: cache.get(Secret, "w", "default") is not None)
+    created.metadata.labels = {"app": "y"}
+    await store.update(created)
+    await eventually(lambda: cache.list(Secret, labels={"app": "y"}) != [])
+    assert cache.list(Secret, labels={"app": "x"}) == []
+    await store.delete(Secret, "w", "default")
+    await eventually(lambda: cache.get(Secret, "w", "default") is None)
+    assert [t for t, k in seen if k == "default/w"] == ["ADDED", "MODIFIED", "DELETED"]
+
+
+async def test_indexes_by_namespace_labels_and_owner(
+    store: SQLiteStore, running: tuple[InformerCache, list[tuple[WatchEventType, str]]]
+) -> None:
+    cache, _ = running
+    await store.create(secret("one", "ns1", {"app": "web", "tier": "a"}, owner_uid="uid-1"))
+    await store.create(secret("two", "ns1", {"app": "web", "tier": "b"}, owner_uid="uid-2"))
+    await store.create(secret("three", "ns2", {"app": "web", "tier": "a"}, owner_uid="uid-1"))
+    await eventually(lambda: len(cache.list(Secret)) == 3)
+    assert [s.name for s in cache.list(Secret, "ns1")] == ["one", "two"]
+    assert [s.name for s in cache.list(Secret, labels={"tier": "a"})] == ["one", "three"]
+    assert [s.name for s in cache.list(Secret, "ns2", {"app": "web", "tier": "a"})] == ["three"]
+    assert cache.list(Secret, "ns1", {"app": "web", "tier": "c"}) == []
+    assert [s.key for s in cache.owned_by(Secret, "uid-1")] == ["ns1/one", "ns2/three"]
+    assert cache.owned_by(Secret, "nobody") == []
+
+
+async def test_reading_an_uncached_kind_says_how_to_fix_it(store: SQLiteStore) -> None:
+    cache = InformerCache(store, FakeClock())
+    with pytest.raises(KindNotCached, match="ClusterIssuer is not in the informer cache"):
+        cache.get(ClusterIssuer, "x")
+
+
+class GoneOnceStore:
+    """Wraps the real store: its first watch fails with Gone (as after a compaction) to prove
+    the informer lists again; everything else is the real SQLite store."""
+
+    def __init__(self, inner: SQLiteStore) -> None:
+        self.inner = inner
+        self.lists = 0
+        self.watches = 0
+
+    async def list(self, kind: type[Secret]) -> tuple[list[Secret], str]:
+        self.lists += 1
+        return await self.inner.list(kind)
+
+    async def watch(
+        self, kind: type[Secret], resource_version: str | None = None
+    ) -> AsyncIterator[WatchEvent[Secret]]:
+        self.watches += 1
+        if self.watches == 1:
+            raise Gone("too old")
+        async for event in self.inner.watch(kind, resource_version):
+            yield event
+
+
+async def test_gone_makes_the_informer_list_again_and_notice_changes(store: SQLiteStore) -> None:
+    wrapped = GoneOnceStore(store)
+    await store.create(secret("before"))
+    informer: Informer[Secret] = Informer(wrapped, Secret, FakeClock())  # type: ignore[arg-type]
+    task = asyncio.ensure_future(informer.run())
+    try:
+        await asyncio.wait_for(informer.wait_synced(), 10)
+        await store.create(secret("after"))
+        await eventually(lambda: informer.cache.get("after", "default") is not None)
+        assert wrapped.lists == 2
+    finally:
+        task.cancel()
+
+
+class FailingOnceStore(GoneOnceStore):
+    """The first watch fails with a connection error: the informer must back off (on the fake
+    clock) and resume from where it was, without a new list."""
+
+    async def watch(
+        self, kind: type[Secret], resource_version: str | None = None
+    ) -> AsyncIterator[WatchEvent[Secret]]:
+        self.watches += 1
+        if self.watches == 1:
+            raise ConnectionError("store unreachable")
+        async for event in self.inner.watch(kind, resource_version):
+            yield event
+
+
+async def test_watch_errors_back_off_then_resume(store: SQLiteStore) -> None:
+    clock = FakeClock()
+    wrapped = FailingOnceStore(store)
+    informer: Informer[Secret] = Informer(wrapped, Secret, clock, retry_base_delay=5)  # type: ignore[arg-type]
+    task = asyncio.ensure_future(informer.run())
+    try:
+        await asyncio.wait_for(clock.wait_for_sleepers(), 10)
+        assert wrapped.watches == 1
+        await store.create(secret("later"))
+        clock.advance(5)
+        await eventually(lambda: informer.cache.get("later", "default") is not None)
+        assert wrapped.lists == 1
+        assert wrapped.watches == 2
+    finally:
+        task.cancel()

@@ -1,0 +1,159 @@
+"""The work queue: dedup, backoff growth and cap, reset, timed requeues on a FakeClock."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from certpilot.runtime.controller import ObjectKey
+from certpilot.runtime.workqueue import WorkQueue, backoff_delay
+from certpilot.testing.clock import FakeClock
+
+A = ObjectKey("ns", "a")
+B = ObjectKey("ns", "b")
+C = ObjectKey(None, "c")
+
+
+async def next_key(queue: WorkQueue) -> ObjectKey | None:
+    return await asyncio.wait_for(queue.get(), timeout=5)
+
+
+def test_backoff_doubles_from_base() -> None:
+    assert [backoff_delay(n, 0.05, 300) for n in range(4)] == [0.05, 0.1, 0.2, 0.4]
+
+
+def test_backoff_is_capped() -> None:
+    assert backoff_delay(20, 0.05, 300) == 300
+    assert backoff_delay(10_000, 0.05, 300) == 300
+
+
+@given(st.integers(min_value=0, max_value=500))
+def test_backoff_never_decreases_and_never_exceeds_cap(n: int) -> None:
+    assert backoff_delay(n) <= backoff_delay(n + 1) <= 300
+
+
+async def test_a_key_added_twice_is_handed_out_once() -> None:
+    queue = WorkQueue(FakeClock())
+    queue.add(A)
+    queue.add(A)
+    queue.add(B)
+    assert len(queue) == 2
+    assert await next_key(queue) == A
+    assert await next_key(queue) == B
+    assert len(queue) == 0
+
+
+async def test_a_key_readded_while_processing_comes_back_after_done() -> None:
+    queue = WorkQueue(FakeClock())
+    queue.add(A)
+    key = await next_key(queue)
+    queue.add(A)
+    assert len(queue) == 0, "must not be handed to a second worker while processing"
+    queue.done(key)  # type: ignore[arg-type]
+    assert await next_key(queue) == A
+
+
+async def test_done_without_readd_does_not_requeue() -> None:
+    queue = WorkQueue(FakeClock())
+    queue.add(A)
+    queue.done(await next_key(queue))  # type: ignore[arg-type]
+    assert len(queue) == 0
+
+
+async def test_get_waits_for_an_add() -> None:
+    queue = WorkQueue(FakeClock())
+    waiter = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    queue.add(B)
+    assert await asyncio.wait_for(waiter, 5) == B
+
+
+async def test_add_after_waits_for_fake_time() -> None:
+    clock = FakeClock()
+    queue = WorkQueue(clock)
+    queue.add_after(A, 30)
+    waiter = asyncio.ensure_future(queue.get())
+    await clock.wait_for_sleepers()
+    clock.advance(29)
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    clock.advance(1)
+    assert await asyncio.wait_for(waiter, 5) == A
+
+
+async def test_add_after_keeps_the_earliest_time() -> None:
+    clock = FakeClock()
+    queue = WorkQueue(clock)
+    queue.add_after(A, 60)
+    queue.add_after(A, 10)
+    queue.add_after(A, 100)
+    assert queue.waiting_until(A) == clock.now() + timedelta(seconds=10)
+    clock.advance(10)
+    assert await next_key(queue) == A
+    assert queue.waiting_until(A) is None
+
+
+async def test_timed_keys_come_out_in_due_order() -> None:
+    clock = FakeClock()
+    queue = WorkQueue(clock)
+    queue.add_after(A, 30)
+    queue.add_after(B, 10)
+    queue.add_after(C, 20)
+    clock.advance(30)
+    assert [await next_key(queue) for _ in range(3)] == [B, C, A]
+
+
+async def test_an_earlier_add_after_wakes_a_waiting_worker() -> None:
+    clock = FakeClock()
+    queue = WorkQueue(clock)
+    queue.add_after(A, 3600)
+    waiter = asyncio.ensure_future(queue.get())
+    await clock.wait_for_sleepers()
+    queue.add_after(B, 5)
+    await asyncio.sleep(0)
+    clock.advance(5)
+    assert await asyncio.wait_for(waiter, 5) == B
+
+
+async def test_rate_limited_delays_grow_until_forget() -> None:
+    clock = FakeClock()
+    queue = WorkQueue(clock, base_delay=1, max_delay=4)
+    delays = []
+    for _ in range(4):
+        delays.append(queue.add_rate_limited(A))
+        clock.advance(delays[-1])
+        queue.done(await next_key(queue))  # type: ignore[arg-type]
+    assert delays == [1, 2, 4, 4]
+    assert queue.failures(A) == 4
+    queue.forget(A)
+    assert queue.failures(A) == 0
+    assert queue.add_rate_limited(A) == 1
+
+
+async def test_backoff_is_per_key() -> None:
+    queue = WorkQueue(FakeClock(), base_delay=1)
+    queue.add_rate_limited(A)
+    queue.add_rate_limited(A)
+    assert queue.add_rate_limited(B) == 1
+
+
+async def test_shut_down_releases_waiting_workers() -> None:
+    queue = WorkQueue(FakeClock())
+    waiters = [asyncio.ensure_future(queue.get()) for _ in range(3)]
+    await asyncio.sleep(0)
+    queue.shut_down()
+    assert await asyncio.wait_for(asyncio.gather(*waiters), 5) == [None, None, None]
+    queue.add(A)
+    assert len(queue) == 0
+
+
+@pytest.mark.parametrize("seconds", [0, -1])
+async def test_add_after_with_no_delay_is_immediate(seconds: float) -> None:
+    queue = WorkQueue(FakeClock())
+    queue.add_after(A, seconds)
+    assert len(queue) == 1
