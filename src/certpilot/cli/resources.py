@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from certpilot.api.loader import ManifestError, load_path
 from certpilot.api.meta import Resource
 from certpilot.api.registry import UnknownKind, kind_named
-from certpilot.api.validation import validate_update
 from certpilot.cli.context import open_store, resolve_store_path
 from certpilot.cli.describe import describe_object
 from certpilot.cli.options import CLIError, NamespaceOption, StoreOption
 from certpilot.cli.output import as_json, as_yaml, print_table
 from certpilot.runtime.clock import SystemClock
+from certpilot.store.apply import apply_objects
 from certpilot.store.errors import NotFound
-from certpilot.store.protocol import Store
 
 DEFAULT_NAMESPACE = "default"
 
@@ -34,76 +32,6 @@ def resolve_kind(name: str) -> type[Resource]:
 
 def namespace_for(kind: type[Resource], namespace: str) -> str | None:
     return namespace if kind.NAMESPACED else None
-
-
-def display_name(obj: Resource) -> str:
-    group = obj.API_VERSION.rpartition("/")[0]
-    return f"{obj.SINGULAR}.{group}/{obj.name}" if group else f"{obj.SINGULAR}/{obj.name}"
-
-
-# --- apply -----------------------------------------------------------------------------------
-
-
-def _comparable(obj: Resource) -> dict[str, Any]:
-    """What `apply` compares: everything the user declares (spec, data, labels, annotations...)."""
-    body = obj.to_dict()
-    body.pop("status", None)
-    meta = body.get("metadata", {})
-    body["metadata"] = {k: meta[k] for k in ("labels", "annotations", "ownerReferences") if k in meta}
-    return body
-
-
-def _merge_for_update(existing: Resource, desired: Resource) -> Resource:
-    """desired's declared content on existing's identity (uid, resourceVersion, finalizers...)."""
-    merged = desired.model_copy(deep=True)
-    keep = existing.metadata
-    merged.metadata = merged.metadata.model_copy(
-        update={
-            "uid": keep.uid,
-            "resource_version": keep.resource_version,
-            "generation": keep.generation,
-            "creation_timestamp": keep.creation_timestamp,
-            "finalizers": merged.metadata.finalizers
-            if merged.metadata.finalizers is not None
-            else keep.finalizers,
-            "owner_references": merged.metadata.owner_references or keep.owner_references,
-            "deletion_timestamp": keep.deletion_timestamp,
-        }
-    )
-    if hasattr(existing, "status"):
-        merged.status = existing.status  # type: ignore[attr-defined]
-    return merged
-
-
-async def apply_objects(store: Store, objects: Sequence[Resource]) -> list[str]:
-    """Create or update each object; returns kubectl-style result lines. Validates every update
-    before writing any, so an invalid change leaves the store untouched."""
-    plan: list[tuple[Resource, Resource | None]] = []
-    for obj in objects:
-        try:
-            existing = await store.get(type(obj), obj.name, namespace_for(type(obj), obj.namespace or ""))
-        except NotFound:
-            existing = None
-        if existing is not None:
-            merged = _merge_for_update(existing, obj)
-            if errors := validate_update(existing, merged):
-                details = "; ".join(str(e) for e in errors)
-                raise CLIError(f"{display_name(obj)}: {details}")
-        plan.append((obj, existing))
-    lines = []
-    for obj, existing in plan:
-        if existing is None:
-            created = obj.model_copy(deep=True)
-            created.metadata.resource_version = None
-            created.metadata.uid = None
-            await store.create(created)
-            lines.append(f"{display_name(obj)} created")
-        elif _comparable(existing) == _comparable(obj):
-            lines.append(f"{display_name(obj)} unchanged")
-        else:
-            await store.update(_merge_for_update(existing, obj))
-            lines.append(f"{display_name(obj)} configured")
-    return lines
 
 
 def apply_command(
@@ -123,7 +51,7 @@ def apply_command(
 
     async def run() -> list[str]:
         async with open_store(resolve_store_path(store)) as s:
-            return await apply_objects(s, objects)
+            return [str(result) for result in await apply_objects(s, objects)]
 
     for line in asyncio.run(run()):
         typer.echo(line)

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from certpilot.controllers.acme import setup as acme_setup
+from certpilot.controllers.acme.solving import SolverListeners
 from certpilot.controllers.certificaterequests import setup as certificaterequests_setup
 from certpilot.controllers.certificates import setup as certificates_setup
 from certpilot.controllers.issuers import setup as issuers_setup
@@ -24,7 +26,7 @@ log = logging.getLogger(__name__)
 Factory = Callable[[ControllerContext], Reconciler]
 
 # Controller sets built by other parts of certpilot, started when installed.
-OPTIONAL_SETUPS = ("certpilot.controllers.acme.setup", "certpilot.controllers.shims.setup")
+OPTIONAL_SETUPS = ("certpilot.controllers.shims.setup",)
 
 
 def _optional_factories(options: ControllerOptions) -> list[Factory]:
@@ -40,12 +42,14 @@ def _optional_factories(options: ControllerOptions) -> list[Factory]:
     return factories
 
 
-def build_all(options: ControllerOptions) -> list[Factory]:
-    """Every controller the daemon runs with these options."""
+def build_all(options: ControllerOptions, listeners: SolverListeners | None = None) -> list[Factory]:
+    """Every controller the daemon runs with these options (`listeners`: the ACME HTTP-01 /
+    TLS-ALPN-01 listeners, which the caller stops)."""
     factories: list[Factory] = [
         *issuers_setup.build(options),
         *certificaterequests_setup.build(options),
         *certificates_setup.build(options),
+        *acme_setup.build(options, listeners),
         *_optional_factories(options),
     ]
     if options.output_dir is not None:
@@ -76,9 +80,13 @@ async def run_daemon(
             thread_pool_size=thread_pool_size,
             listen=metrics_listen,
         )
-        for factory in build_all(options):
+        listeners = SolverListeners.from_options(options)
+        for factory in build_all(options, listeners):
             manager.add(factory)
         log.info("daemon starting", extra={"store": str(store_path), "controllers": len(manager.runners)})
-        await manager.run_until_signal()
+        try:
+            await manager.run_until_signal()
+        finally:
+            await listeners.stop()
     finally:
         lock.release()

@@ -16,6 +16,7 @@ from certpilot.issuers.ca import CAIssuerBackend
 from certpilot.issuers.plugins import IssuerPlugin, load_plugins
 from certpilot.issuers.selfsigned import SelfSignedIssuerBackend
 from certpilot.issuers.vault import VaultIssuerBackend
+from certpilot.issuers.venafi import VenafiIssuerBackend
 
 # issuerRef.group of the issuers certpilot signs for; requests for other groups are left alone.
 SERVED_GROUP = "cert-manager.io"
@@ -87,6 +88,7 @@ def builtin_backends() -> IssuerBackends:
     backends.register("selfSigned", SelfSignedIssuerBackend())
     backends.register("ca", CAIssuerBackend())
     backends.register("vault", VaultIssuerBackend())
+    backends.register("venafi", VenafiIssuerBackend())
     backends.register("acme", ACMEIssuerBackend())
     backends.load_entry_points()
     return backends

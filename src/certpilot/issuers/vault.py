@@ -113,7 +113,10 @@ def signed_from_response(data: dict[str, Any]) -> SignedCertificate:
         chain_pems: list[str] = list(data.get("ca_chain") or []) or [str(data["issuing_ca"])]
         # sign-intermediate answers with the new CA itself at the head of ca_chain.
         issuers = [
-            cert for pem in chain_pems for cert in x509.load_pem_x509_certificates(pem.encode()) if cert != leaf
+            cert
+            for pem in chain_pems
+            for cert in x509.load_pem_x509_certificates(pem.encode())
+            if cert != leaf
         ]
     except (KeyError, ValueError, TypeError) as e:
         raise VaultResponseError(f"Vault returned no usable certificate chain ({type(e).__name__})") from None

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from certpilot.api import defaults
 from certpilot.api.certificate import CertificatePrivateKey
 from certpilot.api.enums import PrivateKeyAlgorithm, PrivateKeyEncoding
+from certpilot.pki.checked_rsa_keys import CHECKED_RSA_PEMS
 from certpilot.pki.errors import InvalidPrivateKeyError, UnsupportedKeyError
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
@@ -73,9 +74,13 @@ def private_key_format(key: PrivateKey, encoding: PrivateKeyEncoding | None) -> 
 
 def encode_private_key(key: PrivateKey, encoding: PrivateKeyEncoding | None = None) -> bytes:
     """PEM of the key; encoding None means cert-manager's default, PKCS1."""
-    return key.private_bytes(
+    pem = key.private_bytes(
         serialization.Encoding.PEM, private_key_format(key, encoding), serialization.NoEncryption()
     )
+    if isinstance(key, rsa.RSAPrivateKey):
+        # A key object is valid by construction (generated, or parsed with the full check).
+        CHECKED_RSA_PEMS.remember(pem)
+    return pem
 
 
 def encode_private_key_der(key: PrivateKey, encoding: PrivateKeyEncoding | None = None) -> bytes:
@@ -88,9 +93,12 @@ def encode_private_key_der(key: PrivateKey, encoding: PrivateKeyEncoding | None 
 def parse_private_key(pem: bytes) -> PrivateKey:
     """Any unencrypted PEM private key (PKCS1, SEC1, PKCS8) of a supported type.
 
-    Errors never quote the input: it is a secret."""
+    Errors never quote the input: it is a secret. RSA keys get OpenSSL's full consistency check
+    once per distinct PEM in this process (see checked_rsa_keys)."""
     try:
-        key = serialization.load_pem_private_key(pem, password=None)
+        key = serialization.load_pem_private_key(
+            pem, password=None, unsafe_skip_rsa_key_validation=CHECKED_RSA_PEMS.was_checked(pem)
+        )
     except TypeError:
         raise InvalidPrivateKeyError("the private key is encrypted: store it without a passphrase") from None
     except (ValueError, UnsupportedAlgorithm):
@@ -103,6 +111,8 @@ def parse_private_key(pem: bytes) -> PrivateKey:
         )
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size not in ECDSA_CURVES:
         raise UnsupportedKeyError(f"ECDSA curve {key.curve.name} is not supported: use P-256, P-384 or P-521")
+    if isinstance(key, rsa.RSAPrivateKey):
+        CHECKED_RSA_PEMS.remember(pem)
     return key
 
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 
 from certpilot.api.meta import Resource
 from certpilot.runtime.clock import Clock
+from certpilot.runtime.field_index import FieldIndex
 from certpilot.runtime.informer import Informer
 from certpilot.store.protocol import Store
 
@@ -68,3 +69,8 @@ class InformerCache:
 
     def owned_by(self, kind: type[T], owner_uid: str) -> builtins.list[T]:
         return self._served(kind).cache.owned_by(owner_uid)
+
+    def indexed(
+        self, kind: type[T], field_index: FieldIndex[T], value: str, namespace: str | None = None
+    ) -> builtins.list[T]:
+        return self._served(kind).cache.by_field(field_index, value, namespace if kind.NAMESPACED else None)

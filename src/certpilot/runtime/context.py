@@ -10,6 +10,7 @@ from typing import Literal, ParamSpec, Protocol, TypeVar
 
 from certpilot.api.meta import Resource
 from certpilot.runtime.clock import Clock
+from certpilot.runtime.field_index import FieldIndex
 from certpilot.store.protocol import Store
 
 T = TypeVar("T", bound=Resource)
@@ -36,6 +37,13 @@ class CacheReader(Protocol):
 
     def owned_by(self, kind: type[T], owner_uid: str) -> builtins.list[T]:
         """Objects of `kind` with an ownerReference to owner_uid."""
+        ...
+
+    def indexed(
+        self, kind: type[T], field_index: FieldIndex[T], value: str, namespace: str | None = None
+    ) -> builtins.list[T]:
+        """Objects of `kind` that field_index files under value (in namespace, when given): a
+        lookup by a field without scanning every object."""
         ...
 
 

@@ -20,7 +20,7 @@ from certpilot.runtime.errors import PendingError, PermanentError, ReconcileErro
 from certpilot.runtime.informer import EventHandler
 from certpilot.runtime.workqueue import WorkQueue
 from certpilot.server.metrics import CONTROLLER_SYNC_CALL_COUNT, CONTROLLER_SYNC_ERROR_COUNT
-from certpilot.store.errors import StoreError
+from certpilot.store.errors import Conflict, StoreError
 from certpilot.store.protocol import WatchEventType
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,15 @@ class ControllerRunner:
                 extra={"controller": self.name, "key": str(key), "reason": str(permanent)},
             )
             return Outcome.PERMANENT
+        except Conflict as conflict:
+            # Another writer got there first: normal under concurrency, so retry at once,
+            # quietly, without counting an error.
+            delay = self.queue.add_rate_limited(key)
+            log.debug(
+                "conflict, retrying",
+                extra={"controller": self.name, "key": str(key), "reason": str(conflict)},
+            )
+            return Outcome.BACKOFF
         except Exception as error:
             CONTROLLER_SYNC_ERROR_COUNT.inc(self.name)
             delay = self.queue.add_rate_limited(key)

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 
 from certpilot.api.meta import Resource
 from certpilot.runtime.clock import Clock
+from certpilot.runtime.field_index import FieldIndex
 from certpilot.runtime.workqueue import backoff_delay
 from certpilot.store.errors import Gone
 from certpilot.store.protocol import Store, WatchEvent, WatchEventType
@@ -31,13 +32,15 @@ def cache_key(obj: Resource) -> CacheKey:
 
 
 class Indexed(Generic[T]):
-    """Objects of one kind by (namespace, name), with namespace, owner-uid and label indexes."""
+    """Objects of one kind by (namespace, name), with namespace, owner-uid and label indexes, and
+    the field indexes asked for (built on first use)."""
 
     def __init__(self) -> None:
         self.objects: dict[CacheKey, T] = {}
         self._by_namespace: defaultdict[str | None, set[CacheKey]] = defaultdict(set)
         self._by_owner: defaultdict[str, set[CacheKey]] = defaultdict(set)
         self._by_label: defaultdict[tuple[str, str], set[CacheKey]] = defaultdict(set)
+        self._by_field: dict[FieldIndex[T], defaultdict[str, set[CacheKey]]] = {}
 
     def put(self, obj: T) -> T | None:
         """Store obj; returns the object it replaced."""
@@ -49,6 +52,9 @@ class Indexed(Generic[T]):
             self._by_owner[ref.uid].add(key)
         for label in (obj.metadata.labels or {}).items():
             self._by_label[label].add(key)
+        for field_index, members in self._by_field.items():
+            for value in field_index.values(obj):
+                members[value].add(key)
         return old
 
     def remove(self, key: CacheKey) -> T | None:
@@ -60,7 +66,24 @@ class Indexed(Generic[T]):
             _discard(self._by_owner, ref.uid, key)
         for label in (old.metadata.labels or {}).items():
             _discard(self._by_label, label, key)
+        for field_index, members in self._by_field.items():
+            for value in field_index.values(old):
+                _discard(members, value, key)
         return old
+
+    def by_field(self, field_index: FieldIndex[T], value: str, namespace: str | None = None) -> list[T]:
+        """Objects indexed under value (in one namespace when given), sorted by namespace and name."""
+        members = self._by_field.get(field_index)
+        if members is None:
+            members = defaultdict(set)
+            for key, obj in self.objects.items():
+                for indexed_value in field_index.values(obj):
+                    members[indexed_value].add(key)
+            self._by_field[field_index] = members
+        keys = members.get(value, ())
+        return [
+            self.objects[k] for k in sorted(keys, key=_sort_key) if namespace is None or k[0] == namespace
+        ]
 
     def get(self, name: str, namespace: str | None) -> T | None:
         return self.objects.get((namespace, name))

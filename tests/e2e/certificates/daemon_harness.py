@@ -17,6 +17,7 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.conditions import get_condition
 from certpilot.store.errors import NotFound
 from certpilot.store.sqlite import SQLiteStore
+from certpilot.testing.builders import certificate, issuer_ca, issuer_selfsigned
 
 T = TypeVar("T")
 
@@ -109,3 +110,18 @@ async def ready_certificate(
 
 
 DaemonFactory = Callable[..., Daemon]
+
+
+async def make_ca(store: SQLiteStore, namespace: str = "default") -> None:
+    await store.create(issuer_selfsigned(namespace=namespace))
+    await store.create(
+        certificate(
+            "root",
+            namespace,
+            issuer="selfsigned",
+            is_ca=True,
+            common_name="certpilot test root",
+            secret_name="ca-tls",
+        )
+    )
+    await store.create(issuer_ca(namespace=namespace))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from daemon_harness import Daemon, DaemonFactory, eventually, ready_certificate
+from daemon_harness import Daemon, DaemonFactory, eventually, make_ca, ready_certificate
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate, CertificatePrivateKey
@@ -22,24 +22,9 @@ from certpilot.api.enums import PrivateKeyAlgorithm, RotationPolicy
 from certpilot.pki.keys import parse_private_key, public_key_matches
 from certpilot.store.errors import NotFound
 from certpilot.store.sqlite import SQLiteStore
-from certpilot.testing.builders import certificate, issuer_ca, issuer_selfsigned
+from certpilot.testing.builders import certificate
 
 pytestmark = pytest.mark.timeout(240)
-
-
-async def make_ca(store: SQLiteStore, namespace: str = "default") -> None:
-    await store.create(issuer_selfsigned(namespace=namespace))
-    await store.create(
-        certificate(
-            "root",
-            namespace,
-            issuer="selfsigned",
-            is_ca=True,
-            common_name="certpilot test root",
-            secret_name="ca-tls",
-        )
-    )
-    await store.create(issuer_ca(namespace=namespace))
 
 
 async def secret_of(store: SQLiteStore, cert: Certificate) -> Secret:

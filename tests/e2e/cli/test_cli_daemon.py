@@ -35,6 +35,21 @@ def test_quickstart_issues_and_every_verb_works(cli: Cli, daemon: Daemon, tmp_pa
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
+    p12 = subprocess.run(
+        [
+            "openssl",
+            "pkcs12",
+            "-in",
+            str(daemon.output_dir / "default" / "java-app-tls" / "keystore.p12"),
+            "-passin",
+            "pass:changeit",
+            "-nokeys",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert p12.returncode == 0 and "CN = java.example.test" in p12.stdout, p12.stderr
+
     # A bad manifest is refused by the CLI and the daemon keeps running.
     bad = cli(
         "apply",

@@ -7,6 +7,8 @@ The key authorization in spec.key never leaves this controller except to the sol
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from acme import messages
 
 from certpilot.acme.client import AcmeClient, problem_message
@@ -52,7 +54,9 @@ def verdict_of(authz: messages.Authorization, challenge_url: str) -> tuple[State
 
 
 class ChallengeController:
-    def __init__(self, ctx: ControllerContext, options: ControllerOptions, listeners: SolverListeners) -> None:
+    def __init__(
+        self, ctx: ControllerContext, options: ControllerOptions, listeners: SolverListeners
+    ) -> None:
         self.ctx = ctx
         self.options = options
         self.solving = ChallengeSolving(ctx.store, options, listeners)
@@ -99,8 +103,13 @@ class ChallengeController:
             elif step is ChallengeStep.PRESENT:
                 await self.solving.present(challenge, account.resource_namespace)
                 status.presented = True
+                # Recorded at once: from here on, deleting the Challenge must clean the record up.
+                await self._write_status(challenge, status.model_copy(deep=True))
                 await self.ctx.events.event(
-                    challenge, "Normal", "Presented", f"Presented challenge using {challenge.spec.type} challenge mechanism"
+                    challenge,
+                    "Normal",
+                    "Presented",
+                    f"Presented challenge using {challenge.spec.type} challenge mechanism",
                 )
             elif step is ChallengeStep.SELF_CHECK_AND_ACCEPT:
                 check = await self.solving.self_check(challenge, account.resource_namespace)
@@ -113,7 +122,9 @@ class ChallengeController:
                 if status.state == State.PENDING:
                     status.state = State.PROCESSING
             elif step is ChallengeStep.POLL:
-                authz = await self.ctx.run_blocking(client.get_authorization, challenge.spec.authorization_url)
+                authz = await self.ctx.run_blocking(
+                    client.get_authorization, challenge.spec.authorization_url
+                )
                 state, reason = verdict_of(authz.body, challenge.spec.url)
                 if state is None:
                     return POLL_SECONDS
@@ -129,7 +140,9 @@ class ChallengeController:
     async def _accept(
         self, client: AcmeClient, challenge: Challenge, body: messages.ChallengeBody | None
     ) -> messages.ChallengeBody:
-        current = body or await self.ctx.run_blocking(client.get_challenge, challenge.spec.url)
+        current = body
+        if current is None:
+            current = await self.ctx.run_blocking(client.get_challenge, challenge.spec.url)
         return await self.ctx.run_blocking(client.answer_challenge, current)
 
     async def _final_event(self, challenge: Challenge, status: ChallengeStatus) -> None:
@@ -137,7 +150,9 @@ class ChallengeController:
             message = f'Domain "{challenge.spec.dns_name}" verified with "{challenge.spec.type}" validation'
             await self.ctx.events.event(challenge, "Normal", "DomainVerified", message)
         else:
-            await self.ctx.events.event(challenge, "Warning", "Failed", status.reason or f"challenge {status.state}")
+            await self.ctx.events.event(
+                challenge, "Warning", "Failed", status.reason or f"challenge {status.state}"
+            )
 
     async def _clean_up_and_release(self, challenge: Challenge) -> None:
         """Remove whatever may have been presented, then the finalizer. Without its issuer there is
@@ -150,7 +165,9 @@ class ChallengeController:
                 issuer = None
             if issuer is not None:
                 await self.solving.cleanup(challenge, resource_namespace(issuer, self.options))
-        challenge.metadata.finalizers = [f for f in challenge.metadata.finalizers or () if f != ACME_FINALIZER]
+        challenge.metadata.finalizers = [
+            f for f in challenge.metadata.finalizers or () if f != ACME_FINALIZER
+        ]
         try:
             await self._store_write(self.ctx.store.update(challenge), challenge)
         except NotFound:
@@ -160,11 +177,12 @@ class ChallengeController:
         if challenge.status is not None and status.to_dict() == challenge.status.to_dict():
             return
         challenge.status = status
-        await self._store_write(self.ctx.store.update_status(challenge), challenge)
+        written = await self._store_write(self.ctx.store.update_status(challenge), challenge)
+        challenge.metadata.resource_version = written.metadata.resource_version
 
     @staticmethod
-    async def _store_write(write: object, challenge: Challenge) -> None:
+    async def _store_write(write: Awaitable[Challenge], challenge: Challenge) -> Challenge:
         try:
-            await write  # type: ignore[misc]
+            return await write
         except Conflict:
             raise RetryWithBackoff(f"challenge {challenge.key} changed while it was processed") from None

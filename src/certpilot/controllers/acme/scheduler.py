@@ -43,7 +43,9 @@ class ChallengeScheduler:
 
     async def _schedule(self) -> None:
         challenges, _ = await self.ctx.store.list(Challenge)
-        for challenge in challenges_to_schedule([c for c in challenges if schedulable(c)], self.max_concurrent):
+        for challenge in challenges_to_schedule(
+            [c for c in challenges if schedulable(c)], self.max_concurrent
+        ):
             started = challenge.model_copy(deep=True)
             started.status = (started.status or ChallengeStatus()).model_copy(update={"processing": True})
             try:

@@ -183,7 +183,10 @@ class OpenBaoServer(PeerServer):
         admin = self.admin()
         admin.sys.enable_auth_method("approle", path=mount)
         admin.auth.approle.create_or_update_approle(
-            role, token_policies=[policy], token_ttl="1h", mount_point=mount  # noqa: S106 - a TTL
+            role,
+            token_policies=[policy],
+            token_ttl="1h",  # noqa: S106 - a TTL
+            mount_point=mount,
         )
         role_id = admin.auth.approle.read_role_id(role, mount_point=mount)["data"]["role_id"]
         secret_id = admin.auth.approle.generate_secret_id(role, mount_point=mount)["data"]["secret_id"]

@@ -1,0 +1,26 @@
+"""The ACME controllers `certpilot run` starts: orders, the challenge scheduler and the challenges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from certpilot.controllers.acme.challenges import ChallengeController
+from certpilot.controllers.acme.orders import OrderController
+from certpilot.controllers.acme.scheduler import ChallengeScheduler
+from certpilot.controllers.acme.solving import SolverListeners
+from certpilot.controllers.options import ControllerOptions
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import Reconciler
+
+
+def build(
+    options: ControllerOptions, listeners: SolverListeners | None = None
+) -> list[Callable[[ControllerContext], Reconciler]]:
+    """`listeners`: the daemon's HTTP-01 / TLS-ALPN-01 listeners, which the caller stops at shutdown
+    (`await listeners.stop()`); by default, new ones from the options."""
+    shared = listeners or SolverListeners.from_options(options)
+    return [
+        lambda ctx: OrderController(ctx, options),
+        lambda ctx: ChallengeScheduler(ctx, options),
+        lambda ctx: ChallengeController(ctx, options, shared),
+    ]
