@@ -106,7 +106,6 @@ async def pipeline(
 async def run_key_type(
     n: int, key_type: str, workdir: Path, daemon_args: list[str], profile: bool
 ) -> dict[str, Any]:
-    workdir.mkdir(parents=True, exist_ok=True)
     result, ca = await pipeline(n, key_type, workdir, daemon_args, profile)
     floor = crypto_floor(n, key_type, ca)
     result["floor"] = floor
@@ -133,12 +132,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="certpilot-bench-") as scratch:
         base = args.keep or Path(scratch)
         for key_type in key_types:
+            (base / key_type).mkdir(parents=True, exist_ok=True)
             results[key_type] = asyncio.run(
                 run_key_type(args.n, key_type, base / key_type, daemon_args, args.profile)
             )
     summary = "; ".join(
         f"{k}: {r['certificates_per_s']}/s (floor {r['floor']['certificates_per_s']}/s, "
-        f"ratio {r['ratio_to_floor']}), p50 {r['apply_to_ready_p50_s']} s, p99 {r['apply_to_ready_p99_s']} s, "
+        f"ratio {r['ratio_to_floor']}), p50 {r['apply_to_ready_p50_s']} s, "
+        f"p99 {r['apply_to_ready_p99_s']} s, "
         f"peak RSS {r['daemon_peak_rss_mb']} MB"
         for k, r in results.items()
     )

@@ -171,7 +171,8 @@ class Daemon:
     def sync_calls(self) -> dict[str, float]:
         """certmanager_controller_sync_call_count by controller."""
         calls: dict[str, float] = {}
-        for family in text_string_to_metric_families(self._get("/metrics")):
+        page = self._get("/metrics?name[]=certmanager_controller_sync_call_count")
+        for family in text_string_to_metric_families(page):
             if family.name == "certmanager_controller_sync_call_count":
                 for sample in family.samples:
                     calls[sample.labels["controller"]] = sample.value

@@ -27,14 +27,14 @@ class CaMaterial:
     key_pem: bytes
 
 
-_ca: tuple[x509.Certificate, CertificateIssuerPrivateKeyTypes] | None = None
+# The CA of this worker process, set once by the pool's initializer.
+_worker_ca: dict[str, tuple[x509.Certificate, CertificateIssuerPrivateKeyTypes]] = {}
 
 
 def _load_ca(material: CaMaterial) -> None:
-    global _ca
     key = serialization.load_pem_private_key(material.key_pem, password=None)
     assert isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
-    _ca = (x509.load_pem_x509_certificate(material.cert_pem), key)
+    _worker_ca["ca"] = (x509.load_pem_x509_certificate(material.cert_pem), key)
 
 
 def _new_key(key_type: str) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
@@ -43,10 +43,10 @@ def _new_key(key_type: str) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def issue_one(key_type: str, dns_name: str) -> int:
-    """One key + CSR + signed leaf; returns the PEM bytes produced (so nothing is optimised away)."""
-    assert _ca is not None, "the worker was not given the CA"
-    ca_cert, ca_key = _ca
+def issue_pems(key_type: str, dns_name: str) -> tuple[bytes, bytes]:
+    """One key + CSR + leaf signed by the worker's CA: (key PEM in PKCS1/SEC1 as cert-manager
+    writes it, chain PEM of leaf and CA)."""
+    ca_cert, ca_key = _worker_ca["ca"]
     key = _new_key(key_type)
     csr = (
         x509.CertificateSigningRequestBuilder()
@@ -68,12 +68,37 @@ def issue_one(key_type: str, dns_name: str) -> int:
         .sign(ca_key, hashes.SHA256())
     )
     key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
     )
     chain_pem = leaf.public_bytes(serialization.Encoding.PEM) + ca_cert.public_bytes(
         serialization.Encoding.PEM
     )
+    return key_pem, chain_pem
+
+
+def issue_one(key_type: str, dns_name: str) -> int:
+    """issue_pems, returning only the bytes produced (so nothing is optimised away)."""
+    key_pem, chain_pem = issue_pems(key_type, dns_name)
     return len(key_pem) + len(chain_pem)
+
+
+def _issue_pems_share(key_type: str, names: list[str]) -> list[tuple[bytes, bytes]]:
+    return [issue_pems(key_type, name) for name in names]
+
+
+def issue_many(
+    names: list[str], key_type: str, ca: CaMaterial, workers: int | None = None
+) -> list[tuple[bytes, bytes]]:
+    """(key PEM, chain PEM) for each DNS name, in order, made on a process pool."""
+    workers = workers or os.cpu_count() or 1
+    chunk = max(1, min(500, len(names) // (workers * 4) or 1))
+    chunks = [names[i : i + chunk] for i in range(0, len(names), chunk)]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_load_ca, initargs=(ca,)) as pool:
+        return [
+            pems for share in pool.map(_issue_pems_share, [key_type] * len(chunks), chunks) for pems in share
+        ]
 
 
 def _issue_share(key_type: str, names: list[str]) -> int:

@@ -65,6 +65,10 @@ def run_command(
     dns01_check_retry_period: Annotated[float, typer.Option(help="Seconds between DNS-01 checks.")] = 10.0,
     http01_listen: Annotated[Many, typer.Option(help="HTTP-01 listener, e.g. :80.")] = None,
     tlsalpn01_listen: Annotated[Many, typer.Option(help="TLS-ALPN-01 listener, e.g. :443.")] = None,
+    manifests: Annotated[
+        Path | None,
+        typer.Option(envvar="CERTPILOT_MANIFESTS", help="Keep the store in step with this folder."),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
@@ -103,6 +107,7 @@ def run_command(
                 metrics_listen=metrics_listen or None,
                 workers=workers,
                 thread_pool_size=thread_pool_size,
+                manifests=manifests,
             )
         )
     except InstanceLocked as e:

@@ -129,7 +129,7 @@ class ManifestsFolder:
             await self.store.delete(kind, name, namespace)
             log.info(
                 "manifest removed, object deleted",
-                extra={"kind": kind.KIND, "namespace": namespace, "name": name},
+                extra={"object": f"{kind.KIND} {namespace or ''}/{name}"},
             )
         except NotFound:
             pass

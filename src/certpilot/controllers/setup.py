@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import logging
 from collections.abc import Callable
@@ -12,6 +14,7 @@ from certpilot.controllers.acme.solving import SolverListeners
 from certpilot.controllers.certificaterequests import setup as certificaterequests_setup
 from certpilot.controllers.certificates import setup as certificates_setup
 from certpilot.controllers.issuers import setup as issuers_setup
+from certpilot.controllers.manifests_folder import ManifestsFolder
 from certpilot.controllers.options import ControllerOptions
 from certpilot.controllers.secrets_mirror import SecretsMirrorController
 from certpilot.runtime.clock import Clock
@@ -65,8 +68,10 @@ async def run_daemon(
     workers: int = 2,
     thread_pool_size: int = 8,
     clock: Clock | None = None,
+    manifests: Path | None = None,
 ) -> None:
-    """Run every controller on the SQLite store at store_path until SIGTERM or SIGINT.
+    """Run every controller on the SQLite store at store_path until SIGTERM or SIGINT; with
+    `manifests`, also keep the store in step with that folder of manifests.
 
     Raises runtime.lock.InstanceLocked when another daemon already runs on this store."""
     lock = InstanceLock.for_store(store_path)
@@ -79,14 +84,21 @@ async def run_daemon(
             workers_per_controller=workers,
             thread_pool_size=thread_pool_size,
             listen=metrics_listen,
+            close_store=False,
         )
         listeners = SolverListeners.from_options(options)
         for factory in build_all(options, listeners):
             manager.add(factory)
         log.info("daemon starting", extra={"store": str(store_path), "controllers": len(manager.runners)})
+        folder = asyncio.create_task(ManifestsFolder(store, manifests).run()) if manifests else None
         try:
             await manager.run_until_signal()
         finally:
+            if folder is not None:
+                folder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await folder
             await listeners.stop()
+            await store.close()
     finally:
         lock.release()

@@ -66,8 +66,11 @@ class MetricsServer:
         self._runner = None
         self._site = None
 
-    async def _metrics(self, _: web.Request) -> web.Response:
-        body = generate_latest(self._registry)
+    async def _metrics(self, request: web.Request) -> web.Response:
+        # `?name[]=a&name[]=b` limits the answer to those series, as prometheus_client's own
+        # handler does: with thousands of certificates the full page is large to build.
+        names = request.query.getall("name[]", [])
+        body = generate_latest(self._registry.restricted_registry(names) if names else self._registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def _healthz(self, _: web.Request) -> web.Response:

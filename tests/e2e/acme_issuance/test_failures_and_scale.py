@@ -4,8 +4,8 @@ renew after the fix issues it; badNonce storms; 100 Certificates through a 10-ch
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import dns.message
 import dns.query
@@ -21,6 +21,7 @@ from certpilot.api.acme import Challenge, Order
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import set_condition
+from certpilot.store.errors import Conflict
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.pebble import PebbleServer
 
@@ -42,6 +43,21 @@ def set_a_record(bind: BindServer, name: str, address: str | None) -> None:
 def a_records(bind: BindServer, name: str) -> list[str]:
     response = dns.query.udp(dns.message.make_query(f"{name}.", "A"), bind.host, port=bind.port, timeout=5)
     return [rdata.to_text() for rrset in response.answer for rdata in rrset]
+
+
+async def renew(daemon: Daemon, name: str) -> None:
+    """What `certpilot renew` does: Issuing=True, reason ManuallyTriggered (retried on conflicts)."""
+    while True:
+        cert = await daemon.store.get(Certificate, name, NAMESPACE)
+        assert cert.status is not None
+        cert.status.conditions = set_condition(
+            cert.status.conditions, "Issuing", "True", "ManuallyTriggered", "renew", datetime.now(UTC)
+        )
+        try:
+            await daemon.store.update_status(cert)
+        except Conflict:
+            continue
+        return
 
 
 async def test_unreachable_solver_fails_everything_then_renew_after_the_fix_issues(
@@ -68,17 +84,7 @@ async def test_unreachable_solver_fails_everything_then_renew_after_the_fix_issu
     assert [condition_is("Ready", "False", "Failed")(r) for r in requests] == [True]
 
     set_a_record(bind, name, None)
-    renewing = cert.model_copy(deep=True)
-    assert renewing.status is not None
-    renewing.status.conditions = set_condition(
-        renewing.status.conditions,
-        "Issuing",
-        "True",
-        "ManuallyTriggered",
-        "renew",
-        cert.status.last_failure_time,
-    )
-    await daemon.store.update_status(renewing)  # what `certpilot renew` does
+    await renew(daemon, "broken")
     await daemon.wait_ready("broken")
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -192,3 +194,26 @@ def test_approve_and_deny_are_final(cli: Cli) -> None:
 def test_renew_refuses_without_target(cli: Cli) -> None:
     result = cli("renew", check=False)
     assert result.returncode == 1 and "--all" in result.stderr
+
+
+def test_run_with_a_manifests_folder_applies_and_prunes(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "manifests"
+    shutil.copytree(QUICKSTART, folder)
+    daemon = Daemon(cli, tmp_path, "--manifests", str(folder))
+    try:
+        cli.wait_ready("certificate", QUICKSTART_CERTS)
+        (folder / "10-leaves.yaml").unlink()
+        for _ in range(60):
+            if sorted(i["metadata"]["name"] for i in cli.items("cert")) == ["quickstart-ca"]:
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError("leaves were not pruned after their manifest was removed")
+        (folder / "20-broken.yaml").write_text(
+            "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: b}\n"
+        )
+        time.sleep(2)
+        assert daemon.alive()
+        assert "20-broken.yaml" in daemon.output()
+    finally:
+        daemon.stop()

@@ -147,3 +147,20 @@ async def test_a_ca_request_is_signed_as_an_intermediate(
     leaf = x509.load_pem_x509_certificate(chain)
     assert leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     assert openssl_verify(chain, pki.root_pem, tmp_path).endswith("OK")
+
+
+async def test_a_vault_namespace_is_sent_with_every_call(tmp_path: Path, openbao: OpenBaoServer) -> None:
+    namespace = f"team-{tmp_path.name[-8:]}".replace("_", "-")
+    openbao.create_namespace(namespace)
+    pki = openbao.setup_pki(mount="pki", policy="pki", namespace=namespace)
+    token = openbao.create_token("pki", namespace=namespace)
+    async with running_certpilot(tmp_path / "store.db") as store:
+        await store.create(secret("vault-token", token=token.encode()))
+        await store.create(
+            vault_issuer("vault", openbao, pki.sign_path, token_auth("vault-token"), namespace=namespace)
+        )
+        await issuer_ready(store, "vault")
+        cr = await issue_one(store, "vault")
+    chain, ca = issued_pems(cr)
+    assert x509.load_pem_x509_certificate(ca) == x509.load_pem_x509_certificate(pki.root_pem)
+    assert openssl_verify(chain, pki.root_pem, tmp_path).endswith("OK")

@@ -128,9 +128,14 @@ class OpenBaoServer(PeerServer):
             return False
         return response.status_code == 200
 
-    def admin(self) -> hvac.Client:
-        """A client holding the root token (never from the environment)."""
-        return hvac.Client(url=self.url, token=self.root_token, verify=self._verify, cert=False)
+    def admin(self, namespace: str | None = None) -> hvac.Client:
+        """A client holding the root token (never from the environment), in `namespace` if given."""
+        return hvac.Client(
+            url=self.url, token=self.root_token, verify=self._verify, cert=False, namespace=namespace
+        )
+
+    def create_namespace(self, name: str) -> None:
+        self.admin().sys.create_namespace(name)
 
     def setup_pki(
         self,
@@ -138,10 +143,11 @@ class OpenBaoServer(PeerServer):
         role: str = "example-test",
         allowed_domains: tuple[str, ...] = ("example.test",),
         policy: str = DEFAULT_POLICY,
+        namespace: str | None = None,
     ) -> PKIMount:
         """A PKI mount with an EC root CA and a role for subdomains of allowed_domains, and a policy
-        `policy` allowing sign, sign-verbatim and sign-intermediate on it."""
-        admin = self.admin()
+        `policy` allowing sign, sign-verbatim and sign-intermediate on it (all in `namespace`)."""
+        admin = self.admin(namespace)
         admin.sys.enable_secrets_engine("pki", path=mount, config={"max_lease_ttl": "87600h"})
         root = admin.secrets.pki.generate_root(
             type="internal",
@@ -169,8 +175,10 @@ class OpenBaoServer(PeerServer):
         admin.sys.create_or_update_policy(policy, rules)
         return PKIMount(mount, role, str(root["data"]["certificate"]).encode())
 
-    def create_token(self, policy: str = DEFAULT_POLICY, ttl: str = "1h") -> str:
-        created: dict[str, Any] = self.admin().auth.token.create(policies=[policy], ttl=ttl)
+    def create_token(
+        self, policy: str = DEFAULT_POLICY, ttl: str = "1h", namespace: str | None = None
+    ) -> str:
+        created: dict[str, Any] = self.admin(namespace).auth.token.create(policies=[policy], ttl=ttl)
         return str(created["auth"]["client_token"])
 
     def revoke_token(self, token: str) -> None:
