@@ -81,6 +81,7 @@ async def pipeline(
             elapsed = time.perf_counter() - started
 
             usage = daemon.usage()
+            sync_calls = daemon.sync_calls()
             watcher.close()
             latencies = [watcher.ready_at[name] - applied[name] for name in names]
             stored = count_secrets_with_certificates(store_path, secret_names)
@@ -100,6 +101,8 @@ async def pipeline(
         "daemon_startup_s": round(startup_s, 3),
         "secrets_stored": stored,
         "files_mirrored": n,
+        "reconciles_per_certificate": round(sum(sync_calls.values()) / n, 1),
+        "sync_calls": {name: int(count) for name, count in sorted(sync_calls.items()) if count},
     }, ca
 
 

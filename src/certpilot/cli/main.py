@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 
 import typer
 
@@ -11,6 +12,7 @@ from certpilot.api.registry import UnknownKind
 from certpilot.cli import cmctl, resources
 from certpilot.cli.options import CLIError
 from certpilot.cli.run import run_command
+from certpilot.issuers.plugins import ENTRY_POINT_GROUP, PluginLoadError, plugin_from_entry_point
 from certpilot.store.errors import StoreError
 
 app = typer.Typer(
@@ -40,7 +42,17 @@ def version() -> None:
     typer.echo(f"certpilot {__version__}")
 
 
+def register_plugin_kinds() -> None:
+    """Issuer plugins bring their own kinds: make them known to apply/get/describe."""
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            plugin_from_entry_point(entry_point)
+        except PluginLoadError as e:
+            typer.echo(f"warning: {e}", err=True)
+
+
 def main() -> None:
+    register_plugin_kinds()
     try:
         app()
     except (CLIError, UnknownKind, StoreError) as e:

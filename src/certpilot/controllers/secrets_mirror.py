@@ -9,6 +9,7 @@ from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate
 from certpilot.api.core import Secret
 from certpilot.api.meta import Resource
+from certpilot.controllers.certificates.lookups import CERTIFICATES_BY_SECRET_NAME
 from certpilot.controllers.options import ControllerOptions
 from certpilot.outputs.files import FileMirror, mirrored_files
 from certpilot.outputs.hooks import hook_environment, run_hook
@@ -61,7 +62,7 @@ class SecretsMirrorController:
     def _still_referenced(self, key: ObjectKey) -> bool:
         """A Certificate still names this Secret: it is being re-issued, so keep the last files
         in place until the new ones replace them."""
-        return any(c.spec.secret_name == key.name for c in self.ctx.cache.list(Certificate, key.namespace))
+        return bool(self.ctx.cache.indexed(Certificate, CERTIFICATES_BY_SECRET_NAME, key.name, key.namespace))
 
     async def _run_hook(self, secret: Secret, files: dict[str, bytes]) -> None:
         assert self.options.output_hook is not None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from certpilot.controllers.issuers import setup as issuers_setup
 from certpilot.controllers.manifests_folder import ManifestsFolder
 from certpilot.controllers.options import ControllerOptions
 from certpilot.controllers.secrets_mirror import SecretsMirrorController
+from certpilot.issuers.registry import builtin_backends
 from certpilot.runtime.clock import Clock
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import Reconciler
@@ -28,32 +28,16 @@ log = logging.getLogger(__name__)
 
 Factory = Callable[[ControllerContext], Reconciler]
 
-# Controller sets built by other parts of certpilot, started when installed.
-OPTIONAL_SETUPS = ("certpilot.controllers.shims.setup",)
-
-
-def _optional_factories(options: ControllerOptions) -> list[Factory]:
-    factories: list[Factory] = []
-    for module_name in OPTIONAL_SETUPS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name is not None and module_name.startswith(err.name):
-                continue
-            raise
-        factories.extend(module.build(options))
-    return factories
-
 
 def build_all(options: ControllerOptions, listeners: SolverListeners | None = None) -> list[Factory]:
     """Every controller the daemon runs with these options (`listeners`: the ACME HTTP-01 /
     TLS-ALPN-01 listeners, which the caller stops)."""
+    backends = builtin_backends()
     factories: list[Factory] = [
-        *issuers_setup.build(options),
-        *certificaterequests_setup.build(options),
+        *issuers_setup.build(options, backends),
+        *certificaterequests_setup.build(options, backends),
         *certificates_setup.build(options),
         *acme_setup.build(options, listeners),
-        *_optional_factories(options),
     ]
     if options.output_dir is not None:
         factories.append(lambda ctx: SecretsMirrorController(ctx, options))

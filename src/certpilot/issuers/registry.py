@@ -7,16 +7,25 @@ group (see issuers/plugins.py): each serves its own group and issuer kinds with 
 
 from __future__ import annotations
 
+import logging
+from importlib.metadata import entry_points
 from typing import Any
 
 from certpilot.api.meta import Resource
 from certpilot.issuers.acme import ACMEIssuerBackend
 from certpilot.issuers.base import IssuerBackend
 from certpilot.issuers.ca import CAIssuerBackend
-from certpilot.issuers.plugins import IssuerPlugin, load_plugins
+from certpilot.issuers.plugins import (
+    ENTRY_POINT_GROUP,
+    IssuerPlugin,
+    PluginLoadError,
+    plugin_from_entry_point,
+)
 from certpilot.issuers.selfsigned import SelfSignedIssuerBackend
 from certpilot.issuers.vault import VaultIssuerBackend
 from certpilot.issuers.venafi import VenafiIssuerBackend
+
+log = logging.getLogger(__name__)
 
 # issuerRef.group of the issuers certpilot signs for; requests for other groups are left alone.
 SERVED_GROUP = "cert-manager.io"
@@ -46,8 +55,13 @@ class IssuerBackends:
         return list(self._plugins)
 
     def load_entry_points(self) -> None:
-        for plugin in load_plugins():
-            self.register_plugin(plugin)
+        """Register every installed plugin; a broken one is reported and skipped, so the
+        built-in issuers keep working."""
+        for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                self.register_plugin(plugin_from_entry_point(entry_point))
+            except PluginLoadError as e:
+                log.error("issuer plugin not loaded", extra={"reason": str(e)})
 
     def serves(self, group: str | None) -> bool:
         """Whether requests with this issuerRef.group are signed here (built-in or a plugin's)."""

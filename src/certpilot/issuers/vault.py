@@ -174,10 +174,12 @@ class VaultIssuerBackend:
         """Log in and run `work` with the authenticated client, in a thread."""
 
         def run() -> T:
-            client = new_client(session.connection)
-            problem = health_problem(client.sys.read_health_status(method="GET"))
+            # sys/health only answers outside namespaces.
+            root = new_client(replace(session.connection, namespace=None))
+            problem = health_problem(root.sys.read_health_status(method="GET"))
             if problem is not None:
                 raise not_ready(problem)
+            client = new_client(session.connection)
             login(client, session.credentials)
             return work(client)
 

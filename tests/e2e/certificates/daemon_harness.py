@@ -36,9 +36,13 @@ class Daemon:
                 [
                     sys.executable,
                     "-m",
-                    "certpilot.controllers",
+                    "certpilot.cli",
+                    "run",
                     "--store",
                     str(self.store_path),
+                    # No fixed ports: tests pass --metrics-listen when they scrape.
+                    "--metrics-listen",
+                    "",
                     "--output-dir",
                     str(self.output_dir),
                     "--log-level",

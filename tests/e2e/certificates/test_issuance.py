@@ -181,7 +181,7 @@ async def test_hook_runs_with_paths_and_a_failing_hook_warns(
 ) -> None:
     record = tmp_path / "hook.env"
     hook = f'env | grep ^CERTPILOT_ | sort > {record}; test "$CERTPILOT_SECRET_NAME" != bad-tls'
-    daemon = daemon_factory("--output-hook", hook)
+    daemon = daemon_factory("--hook", hook)
     await make_ca(store)
     await store.create(certificate("good"))
     await ready_certificate(store, "good")

@@ -112,4 +112,4 @@ async def test_plugin_requests_wait_for_approval_unless_the_signer_is_listed(
 
         ready = await eventually(waiting, "the request to be seen by the signer")
     assert (ready.status, ready.reason) == ("False", "Pending")
-    assert "approved" in ready.message
+    assert "approved" in (ready.message or "")

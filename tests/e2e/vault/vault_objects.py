@@ -24,7 +24,7 @@ def vault_issuer(name: str, server: OpenBaoServer, path: str, auth: VaultAuth, *
     """A Vault Issuer for `server`; over TLS it trusts the server's CA through caBundle."""
     if server.tls and "ca_bundle_secret_ref" not in fields:
         fields.setdefault("ca_bundle", base64.b64encode(server.ca_pem).decode())
-    config = VaultIssuer(server=server.url, path=path, auth=auth, **fields)  # type: ignore[arg-type]
+    config = VaultIssuer(server=server.url, path=path, auth=auth, **fields)
     return Issuer(metadata=ObjectMeta(name=name, namespace=NAMESPACE), spec=IssuerSpec(vault=config))
 
 

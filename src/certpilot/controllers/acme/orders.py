@@ -26,11 +26,11 @@ from certpilot.controllers.acme.order_steps import (
     missing_challenges,
     next_order_step,
 )
-from certpilot.controllers.acme.owners import owner_keys
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.runtime.errors import PendingError, RetryWithBackoff
+from certpilot.runtime.owners import owner_keys
 from certpilot.store.errors import AlreadyExists, Conflict, NotFound
 
 # How soon to look again at an order the server is still working on (validating, issuing).
@@ -81,7 +81,7 @@ class OrderController:
         self.ctx = ctx
         self.options = options
         self.spec = ControllerSpec(
-            name="orders", primary=Order, watches=[Watch(Challenge, owner_keys(Order.KIND))]
+            name="orders", primary=Order, watches=[Watch(Challenge, owner_keys(Order))]
         )
 
     async def reconcile(self, key: ObjectKey) -> Result:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from certpilot.api.acme import Order
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer
 from certpilot.controllers.certificaterequests.conditions import is_finished
@@ -27,6 +28,7 @@ from certpilot.issuers.base import IssuerNotReady, Pending, Permanent
 from certpilot.issuers.registry import IssuerBackends, UnknownIssuerType, serves_group
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+from certpilot.runtime.owners import owner_keys
 from certpilot.store.errors import Conflict
 
 
@@ -52,6 +54,8 @@ class CertificateRequestSigner:
             watches=[
                 Watch(Issuer, self._requests_waiting_on),
                 Watch(ClusterIssuer, self._requests_waiting_on),
+                # An ACME Order's progress is its request's progress: react at once, not on a poll.
+                Watch(Order, owner_keys(CertificateRequest)),
                 *(Watch(model, self._requests_waiting_on) for p in backends.plugins() for model in p.kinds),
             ],
         )

@@ -11,6 +11,8 @@ from certpilot.api.core import Secret
 from certpilot.api.meta import OwnerReference, Resource
 from certpilot.runtime.context import CacheReader
 from certpilot.runtime.controller import ObjectKey
+from certpilot.runtime.field_index import FieldIndex
+from certpilot.runtime.owners import owner_keys
 
 # cert-manager's label on the temporary Secret holding the key of the next revision.
 NEXT_PRIVATE_KEY_LABEL = "cert-manager.io/next-private-key"
@@ -74,13 +76,14 @@ def certificate_secret(cache: CacheReader, cert: Certificate) -> Secret | None:
     return cache.get(Secret, cert.spec.secret_name, cert.namespace)
 
 
-def owner_certificate_keys(obj: Resource) -> Iterable[ObjectKey]:
-    """Keys of the Certificates that own obj (requests, next-key Secrets)."""
-    return [
-        ObjectKey(obj.namespace, ref.name)
-        for ref in obj.metadata.owner_references or ()
-        if ref.kind == Certificate.KIND and ref.api_version == Certificate.API_VERSION
-    ]
+# Keys of the Certificates that own an object (requests, next-key Secrets).
+owner_certificate_keys = owner_keys(Certificate)
+
+
+# Certificates by spec.secretName: a Secret event finds its Certificates without scanning them all.
+CERTIFICATES_BY_SECRET_NAME: FieldIndex[Certificate] = FieldIndex(
+    "spec.secretName", lambda cert: (cert.spec.secret_name,)
+)
 
 
 def secret_to_certificate_keys(cache: CacheReader) -> Callable[[Resource], Iterable[ObjectKey]]:
@@ -90,8 +93,7 @@ def secret_to_certificate_keys(cache: CacheReader) -> Callable[[Resource], Itera
         keys = set(owner_certificate_keys(secret))
         keys.update(
             ObjectKey.of(cert)
-            for cert in cache.list(Certificate, secret.namespace)
-            if cert.spec.secret_name == secret.name
+            for cert in cache.indexed(Certificate, CERTIFICATES_BY_SECRET_NAME, secret.name, secret.namespace)
         )
         return sorted(keys)
 
