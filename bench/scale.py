@@ -53,7 +53,7 @@ CERTIFICATE_CONTROLLERS = (
     "certificates-revision-manager",
 )
 WRITE_BATCH = 1000
-QUIET_S = 2.0
+QUIET_S = 3.0
 
 
 async def seed(store: SQLiteStore, n: int, key_type: str) -> float:
@@ -63,7 +63,8 @@ async def seed(store: SQLiteStore, n: int, key_type: str) -> float:
     await store.create(secret_tls(CA_SECRET, NAMESPACE, cert_pem=ca.cert_pem, key_pem=ca.key_pem))
     await store.create(issuer_ca(secret_name=CA_SECRET, namespace=NAMESPACE))
     certificates = [bench_certificate(i, key_type) for i in range(n)]
-    pems = await asyncio.to_thread(issue_many, [c.spec.dns_names[0] for c in certificates], key_type, ca)
+    dns_names = [name for c in certificates for name in c.spec.dns_names or ()]
+    pems = await asyncio.to_thread(issue_many, dns_names, key_type, ca)
     for start in range(0, n, WRITE_BATCH):
         batch = range(start, min(n, start + WRITE_BATCH))
         await asyncio.gather(*(seed_one(store, certificates[i], pems[i], ca) for i in batch))
@@ -114,15 +115,19 @@ def issued_by_daemon(store_path: Path) -> int:
 
 
 async def wait_quiet(daemon: Daemon, store_path: Path, limit: float) -> None:
-    """Until the store has not changed for QUIET_S seconds."""
+    """Until neither the store nor any controller's reconcile count has moved for QUIET_S seconds."""
     deadline = time.monotonic() + limit
-    last, since = store_resource_version(store_path), time.monotonic()
+
+    def progress() -> tuple[int, float]:
+        return store_resource_version(store_path), sum(daemon.sync_calls().values())
+
+    last, since = progress(), time.monotonic()
     while time.monotonic() - since < QUIET_S:
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the store kept changing for {limit} s")
+            raise TimeoutError(f"the daemon kept working for {limit} s")
         daemon.check_alive()
-        await asyncio.sleep(0.2)
-        current = store_resource_version(store_path)
+        await asyncio.sleep(0.25)
+        current = progress()
         if current != last:
             last, since = current, time.monotonic()
 
@@ -158,11 +163,11 @@ async def wait_checked(daemon: Daemon, n: int, limit: float) -> dict[str, float]
 
 
 async def restart(
-    workdir: Path, store_path: Path, n: int, idle_seconds: float, limit: float
+    workdir: Path, store_path: Path, n: int, idle_seconds: float, limit: float, profile: bool
 ) -> dict[str, Any]:
     daemon = Daemon(store_path, workdir / "daemon-restart.log", workdir / "out")
     version_before = store_resource_version(store_path)
-    with running_daemon(daemon):
+    with running_daemon(daemon, workdir / "profile-restart.txt" if profile else None):
         ready_s = daemon.wait_ready(limit)
         calls = await wait_checked(daemon, n, limit)
         checked_s = time.perf_counter() - daemon.started_at
@@ -183,21 +188,24 @@ async def restart(
     }
 
 
-async def run(n: int, key_type: str, idle_seconds: float, workdir: Path) -> dict[str, Any]:
+async def run(
+    n: int, key_type: str, idle_seconds: float, workdir: Path, reuse: bool, profile: bool
+) -> dict[str, Any]:
     store_path = workdir / "store.db"
     limit = max(120.0, n * 0.05)
-    store = SQLiteStore(store_path)
-    try:
-        seed_s = await seed(store, n, key_type)
-    finally:
-        await store.close()
-    names = [bench_certificate(i, key_type).name for i in range(n)]
-    first = await first_run(workdir, store_path, names, limit)
-    measured = await restart(workdir, store_path, n, idle_seconds, limit)
+    first: dict[str, float] = {}
+    if not reuse:
+        store = SQLiteStore(store_path)
+        try:
+            first["seed_s"] = round(await seed(store, n, key_type), 3)
+        finally:
+            await store.close()
+        names = [bench_certificate(i, key_type).name for i in range(n)]
+        first.update(await first_run(workdir, store_path, names, limit))
+    measured = await restart(workdir, store_path, n, idle_seconds, limit, profile)
     return {
         "n": n,
         "key": key_type,
-        "seed_s": round(seed_s, 3),
         **first,
         "issued_by_daemon": issued_by_daemon(store_path),
         "store_mb": round(store_path.stat().st_size / 2**20, 1),
@@ -213,12 +221,18 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="idle CPU window (default 60)")
     parser.add_argument("--key", choices=("ecdsa", "rsa"), default="ecdsa")
     parser.add_argument("--keep", type=Path, help="keep the store and logs in this directory")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure only the restart, on the seeded store kept in --keep"
+    )
+    parser.add_argument("--profile", action="store_true", help="py-spy the restarted daemon (needs --keep)")
     args = parser.parse_args()
+    if (args.reuse or args.profile) and args.keep is None:
+        parser.error("--reuse and --profile need --keep DIR")
     facts = machine_facts()
     with tempfile.TemporaryDirectory(prefix="certpilot-bench-") as scratch:
         workdir = args.keep or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
-        result = asyncio.run(run(args.n, args.key, args.idle_seconds, workdir))
+        result = asyncio.run(run(args.n, args.key, args.idle_seconds, workdir, args.reuse, args.profile))
     emit(
         {
             "benchmark": "scale",

@@ -1,22 +1,20 @@
 """Store backends for the contract suite, and builders for the objects it writes.
 
 Every test that takes `store` runs once per backend. The Kubernetes backend runs only when
-CERTPILOT_TEST_KUBECONFIG points at a real API server.
-"""
+CERTPILOT_TEST_KUBECONFIG points at a real API server."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from store_harness import StoreFactory
 
 from certpilot.store.protocol import Store
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
-
-StoreFactory = Callable[..., SQLiteStore]
 
 
 @pytest.fixture

@@ -359,6 +359,21 @@ async def test_a_dependent_with_another_live_owner_survives(store: Store) -> Non
         await store.get(Secret, "shared", "default")
 
 
+async def test_an_object_created_after_its_owner_was_deleted_is_collected(store: Store) -> None:
+    """A create racing with its owner's deletion (a controller acting on a stale cache) leaves
+    no orphan: the garbage collector removes it, as Kubernetes' does."""
+    owner = await store.create(certificate("owner"))
+    await store.delete(Certificate, "owner", "default")
+    await store.create(secret("late", owners=[owner]))
+    for _ in range(50):
+        try:
+            await store.get(Secret, "late", "default")
+        except NotFound:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("an object whose owner is gone was kept")
+
+
 async def test_concurrent_writes_all_land_and_a_conflict_fails_alone(store: Store) -> None:
     target = await store.create(certificate("target"))
     stale = target.model_copy(deep=True)

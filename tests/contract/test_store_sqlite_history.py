@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import StoreFactory
+from store_harness import StoreFactory
 from store_objects import certificate, secret
 
 from certpilot.api.certificate import Certificate

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import StoreFactory
+from store_harness import StoreFactory
 from store_objects import secret
 
 from certpilot.api.core import Secret

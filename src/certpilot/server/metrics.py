@@ -16,6 +16,8 @@ from prometheus_client import CollectorRegistry, Gauge, Summary
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
+from certpilot.server.compact_gauge import CompactGauge
+
 # cert-manager exposes no `_created` series; neither do we (a process-wide prometheus_client switch).
 prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
 
@@ -62,35 +64,35 @@ class ExactNameCounter(Collector):
         yield Metric(self.name, self.documentation, "untyped")
 
 
-CERTIFICATE_READY_STATUS = Gauge(
+CERTIFICATE_READY_STATUS = CompactGauge(
     "certmanager_certificate_ready_status",
     "The ready status of the certificate.",
     ("name", "namespace", "condition", "issuer_name", "issuer_kind", "issuer_group"),
-    registry=REGISTRY,
+    REGISTRY,
 )
-CERTIFICATE_EXPIRATION_TIMESTAMP = Gauge(
+CERTIFICATE_EXPIRATION_TIMESTAMP = CompactGauge(
     "certmanager_certificate_expiration_timestamp_seconds",
     "The date after which the certificate expires. Expressed as a Unix Epoch Time.",
     CERTIFICATE_LABELS,
-    registry=REGISTRY,
+    REGISTRY,
 )
-CERTIFICATE_NOT_AFTER_TIMESTAMP = Gauge(
+CERTIFICATE_NOT_AFTER_TIMESTAMP = CompactGauge(
     "certmanager_certificate_not_after_timestamp_seconds",
     "The timestamp after which the certificate is invalid. Expressed as a Unix Epoch Time.",
     CERTIFICATE_LABELS,
-    registry=REGISTRY,
+    REGISTRY,
 )
-CERTIFICATE_NOT_BEFORE_TIMESTAMP = Gauge(
+CERTIFICATE_NOT_BEFORE_TIMESTAMP = CompactGauge(
     "certmanager_certificate_not_before_timestamp_seconds",
     "The timestamp before which the certificate is invalid. Expressed as a Unix Epoch Time.",
     CERTIFICATE_LABELS,
-    registry=REGISTRY,
+    REGISTRY,
 )
-CERTIFICATE_RENEWAL_TIMESTAMP = Gauge(
+CERTIFICATE_RENEWAL_TIMESTAMP = CompactGauge(
     "certmanager_certificate_renewal_timestamp_seconds",
     "The number of seconds before expiration time the certificate should renew.",
     CERTIFICATE_LABELS,
-    registry=REGISTRY,
+    REGISTRY,
 )
 CONTROLLER_SYNC_CALL_COUNT = ExactNameCounter(
     "certmanager_controller_sync_call_count",
@@ -171,7 +173,7 @@ def observe_acme_request(
     ACME_CLIENT_REQUEST_DURATION.labels(scheme, host, path, method, status).observe(duration_seconds)
 
 
-def _remove_quietly(gauge: Gauge, *labelvalues: str) -> None:
+def _remove_quietly(gauge: CompactGauge, *labelvalues: str) -> None:
     try:
         gauge.remove(*labelvalues)
     except KeyError:

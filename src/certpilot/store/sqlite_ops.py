@@ -111,6 +111,10 @@ def create_object(transaction: Transaction, body: Body, now: str, has_status: bo
     if has_status:
         body.pop("status", None)
     _write(transaction, oid, body, "ADDED", previous=None)
+    if _owners_all_gone(transaction.connection, body):
+        # Kubernetes' garbage collector deletes an object whose owners are all gone: a create that
+        # races with its owner's deletion must not leave an orphan behind.
+        delete_object(transaction, oid, now)
     return body
 
 
@@ -175,6 +179,13 @@ def _remove(transaction: Transaction, oid: ObjectId, body: Body, now: str) -> No
             _write(transaction, dependent_id, rules.without_owner(dependent, uid), "MODIFIED", dependent)
         else:
             delete_object(transaction, dependent_id, now)
+
+
+def _owners_all_gone(connection: sqlite3.Connection, body: Body) -> bool:
+    owners = rules.owner_uids(body)
+    return bool(owners) and not any(
+        connection.execute("SELECT 1 FROM objects WHERE uid = ?", (uid,)).fetchone() for uid in owners
+    )
 
 
 def _another_owner_exists(connection: sqlite3.Connection, dependent: Body, gone_uid: str) -> bool:

@@ -4,21 +4,18 @@ for the ACME end-to-end tests. Each variant is started once per session, only if
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Iterator, Mapping
-from pathlib import Path
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from acme_harness import EAB_HMAC_KEY, EAB_KEY_ID, _start_pebble, client_for
 from cryptography.hazmat.primitives.asymmetric import ec
-from josepy.jwk import JWK, JWKEC
+from josepy.jwk import JWKEC
 
 from certpilot.acme.client import AcmeClient
 from certpilot.acme.solvers.http01 import Http01Solver
 from certpilot.acme.solvers.tlsalpn01 import TlsAlpn01Solver
 from certpilot.testing.peers.pebble import ChallTestSrv, PebbleServer
 from certpilot.testing.peers.ports import free_port
-
-EAB_KEY_ID = "kid-1"
-EAB_HMAC_KEY = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"
 
 pytestmark = pytest.mark.peers
 
@@ -46,24 +43,6 @@ def http01_port() -> int:
 @pytest.fixture(scope="session")
 def tlsalpn01_port() -> int:
     return free_port(ipv6_too=True)
-
-
-def _start_pebble(
-    directory: Path,
-    challtestsrv: ChallTestSrv,
-    http01_port: int,
-    tlsalpn01_port: int,
-    env: Mapping[str, str] | None = None,
-    **options: object,
-) -> PebbleServer:
-    return PebbleServer(
-        directory,
-        dns_server=challtestsrv.dns_address,
-        http_port=http01_port,
-        tls_port=tlsalpn01_port,
-        env=env,
-        **options,  # type: ignore[arg-type]
-    ).start()
 
 
 @pytest.fixture(scope="session")
@@ -140,10 +119,6 @@ def nonce_rejecting_pebble(
 @pytest.fixture
 def account_key() -> JWKEC:
     return JWKEC(key=ec.generate_private_key(ec.SECP256R1()))
-
-
-def client_for(server: PebbleServer, key: JWK) -> AcmeClient:
-    return AcmeClient(server.directory_url, key, verify=str(server.ca_bundle_path), timeout=10)
 
 
 @pytest.fixture

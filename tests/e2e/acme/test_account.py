@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from acme_flows import new_csr
-from conftest import EAB_HMAC_KEY, EAB_KEY_ID, client_for
+from acme_harness import EAB_HMAC_KEY, EAB_KEY_ID, client_for
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from josepy.jwk import JWKEC, JWKRSA
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from acme import messages
 from acme_flows import issue, new_csr
-from conftest import client_for
+from acme_harness import client_for
 from cryptography.hazmat.primitives.asymmetric import ec
 from josepy.jwk import JWKEC
 

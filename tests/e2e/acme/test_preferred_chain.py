@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from acme_flows import issue, new_csr, openssl_verify
-from conftest import client_for
+from acme_harness import client_for
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID

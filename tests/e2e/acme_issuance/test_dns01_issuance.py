@@ -7,8 +7,16 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from conftest import Daemon, acme_issuer, certificate, chain_of, openssl_verify, rfc2136_solver, tsig_secret
 from cryptography import x509
+from issuance_harness import (
+    Daemon,
+    acme_issuer,
+    certificate,
+    chain_of,
+    openssl_verify,
+    rfc2136_solver,
+    tsig_secret,
+)
 
 from certpilot.api.acme import Challenge, Order
 from certpilot.api.certificate import Certificate

@@ -14,7 +14,7 @@ import dns.tsig
 import dns.tsigkeyring
 import dns.update
 import pytest
-from conftest import NAMESPACE, Daemon, acme_issuer, certificate, condition_is
+from issuance_harness import NAMESPACE, Daemon, acme_issuer, certificate, condition_is
 
 from certpilot.acme.scheduler import view_of
 from certpilot.api.acme import Challenge, Order

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from conftest import (
+from issuance_harness import (
     Daemon,
     acme_issuer,
     certificate,

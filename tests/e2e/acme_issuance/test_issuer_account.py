@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import (
+from cryptography import x509
+from issuance_harness import (
     EAB_HMAC_KEY,
     EAB_KEY_ID,
     Daemon,
@@ -19,7 +20,6 @@ from conftest import (
     eab_secret,
     openssl_verify,
 )
-from cryptography import x509
 
 from certpilot.api.conditions import get_condition
 from certpilot.api.core import Secret

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import QUICKSTART, Cli, Daemon
+from cli_harness import QUICKSTART, Cli, Daemon
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,84 @@
+"""Every benchmark runs once at a tiny size so it never rots: it exits 0 and prints one JSON
+object with the expected figures and a one-line summary. No figure is judged here: speed belongs
+to the benchmarks' own runs (bench/README.md)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+MACHINE_FIELDS = {"cores", "python", "openssl", "certpilot"}
+
+pytestmark = pytest.mark.slow
+
+
+def run_benchmark(script: str, *arguments: str, tmp_path: Path) -> tuple[dict[str, Any], str]:
+    """Run bench/<script>; returns its JSON object and its summary line."""
+    completed = subprocess.run(
+        [sys.executable, str(BENCH / script), *arguments, "--keep", str(tmp_path / "keep")],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    lines = [line for line in completed.stdout.splitlines() if line.strip()]
+    assert len(lines) == 2, completed.stdout
+    result = json.loads(lines[0])
+    assert isinstance(result, dict)
+    assert result["machine"].keys() >= MACHINE_FIELDS
+    return result, lines[1]
+
+
+def test_ca_issuance_measures_both_key_types_against_the_floor(tmp_path: Path) -> None:
+    result, summary = run_benchmark("ca_issuance.py", "--n", "8", "--key", "both", tmp_path=tmp_path)
+    assert result["benchmark"] == "ca_issuance"
+    for key_type in ("ecdsa", "rsa"):
+        figures = result["results"][key_type]
+        assert figures["n"] == 8
+        assert figures["secrets_stored"] == 8
+        assert figures["files_mirrored"] == 8
+        assert figures["certificates_per_s"] > 0
+        assert figures["floor"]["certificates_per_s"] > 0
+        assert figures["floor"]["workers"] == result["cpu_count"]
+        assert figures["ratio_to_floor"] > 0
+        assert 0 < figures["apply_to_ready_p50_s"] <= figures["apply_to_ready_p99_s"]
+        assert figures["daemon_peak_rss_mb"] > 0
+        assert figures["sync_calls"]["certificates-issuing"] >= 8
+    assert summary.startswith("ca_issuance n=8:")
+
+
+def test_scale_restarts_without_reissuing_and_reports_idle_figures(tmp_path: Path) -> None:
+    result, summary = run_benchmark("scale.py", "--n", "10", "--idle-seconds", "2", tmp_path=tmp_path)
+    assert result["benchmark"] == "scale"
+    assert result["n"] == 10
+    assert result["issued_by_daemon"] == 0
+    assert result["restart_to_checked_s"] > 0
+    assert result["sync_calls_when_checked"]["certificates-readiness"] >= 10
+    assert result["rss_mb"] > 0
+    assert result["idle_cpu_percent"] >= 0
+    assert summary.startswith("scale n=10:")
+
+
+@pytest.mark.peers
+@pytest.mark.skipif(
+    any(shutil.which(tool) is None for tool in ("pebble", "pebble-challtestsrv", "lego")),
+    reason="pebble and lego are not installed: apt-get install pebble lego",
+)
+def test_acme_issuance_runs_certpilot_and_lego_against_pebble(tmp_path: Path) -> None:
+    result, summary = run_benchmark("acme_issuance.py", "--n", "10", "--lego-n", "1", tmp_path=tmp_path)
+    assert result["benchmark"] == "acme_issuance"
+    assert result["certpilot"]["n"] == 10
+    assert result["certpilot"]["single_certificate_s"] > 0
+    assert result["lego"]["n"] == 1
+    assert result["ratio_certpilot_to_lego"] > 0
+    assert result["pebble_env"]["PEBBLE_VA_NOSLEEP"] == "1"
+    assert result["pebble_env"]["PEBBLE_WFE_NONCEREJECT"] == "0"
+    assert summary.startswith("acme_issuance:")
