@@ -20,9 +20,10 @@ from certpilot.api.core import Secret
 from certpilot.api.issuer import ClusterIssuer, Issuer
 from certpilot.api.loader import ManifestError, load_path
 from certpilot.api.meta import ObjectMeta, Resource
-from certpilot.cli.context import open_store, resolve_store_path
+from certpilot.cli.context import get_or_fail, with_store
 from certpilot.cli.describe import events_for, render_events
-from certpilot.cli.options import CLIError, NamespaceOption, StoreOption
+from certpilot.cli.errors import CLIError
+from certpilot.cli.options import NamespaceOption, StoreOption
 from certpilot.pki.parse import decode_certificate_details, parse_certificates
 from certpilot.runtime.clock import SystemClock
 from certpilot.store.errors import Conflict, NotFound
@@ -35,20 +36,13 @@ inspect_app = typer.Typer(help="Decode and show stored material.", no_args_is_he
 create_app = typer.Typer(help="Create resources that need generated material.", no_args_is_help=True)
 
 
-async def _must_get(store: Store, kind: type[T], name: str, namespace: str | None) -> T:
-    try:
-        return await store.get(kind, name, namespace)
-    except NotFound:
-        raise CLIError(f'{kind.SINGULAR} "{name}" not found in namespace "{namespace}"') from None
-
-
 async def update_status_with_retry(
     store: Store, kind: type[T], name: str, namespace: str | None, change: Callable[[T], str | None]
 ) -> str | None:
     """Re-read and retry on Conflict. `change` mutates the object's status and returns None, or
     returns a reason not to write (which is returned)."""
     for _ in range(10):
-        obj = await _must_get(store, kind, name, namespace)
+        obj = await get_or_fail(store, kind, name, namespace)
         if (refusal := change(obj)) is not None:
             return refusal
         try:
@@ -59,12 +53,8 @@ async def update_status_with_retry(
     raise CLIError(f"{kind.SINGULAR} {name!r} kept changing; try again")
 
 
-def _run(coro: Callable[[Store], Awaitable[list[str]]], store: Path | None) -> None:
-    async def go() -> list[str]:
-        async with open_store(resolve_store_path(store)) as s:
-            return await coro(s)
-
-    for line in asyncio.run(go()):
+def _print_lines(work: Callable[[Store], Awaitable[list[str]]], store: Path | None) -> None:
+    for line in with_store(work, store):
         typer.echo(line)
 
 
@@ -129,7 +119,7 @@ def renew_command(
             )
         return lines
 
-    _run(run, store)
+    _print_lines(run, store)
 
 
 # --- approve / deny --------------------------------------------------------------------------
@@ -173,7 +163,7 @@ def _decision_command(approve: bool) -> Callable[..., None]:
                 raise CLIError(refusal)
             return [f"{done.capitalize()} CertificateRequest '{namespace}/{name}'"]
 
-        _run(run, store)
+        _print_lines(run, store)
 
     command.__doc__ = (
         f"{verb.capitalize()} a CertificateRequest (final: Approved and Denied exclude each other)."
@@ -224,7 +214,7 @@ def inspect_secret_command(
     """Decode a certificate Secret: subject, SANs, validity, issuer, chain. Never prints the key."""
 
     async def run(s: Store) -> list[str]:
-        secret = await _must_get(s, Secret, name, namespace)
+        secret = await get_or_fail(s, Secret, name, namespace)
         try:
             return [
                 f"Secret {namespace}/{name} (type {secret.type or 'Opaque'})",
@@ -233,7 +223,7 @@ def inspect_secret_command(
         except ValueError as e:
             raise CLIError(f"Secret {namespace}/{name}: {e}") from None
 
-    _run(run, store)
+    _print_lines(run, store)
 
 
 # --- status certificate ----------------------------------------------------------------------
@@ -257,7 +247,7 @@ def status_certificate_command(
 
     async def run(s: Store) -> list[str]:
         now = SystemClock().now()
-        cert = await _must_get(s, Certificate, name, namespace)
+        cert = await get_or_fail(s, Certificate, name, namespace)
         st = cert.status
         lines = [
             f"Name: {name}",
@@ -312,7 +302,7 @@ def status_certificate_command(
             lines.append("No CertificateRequest found for this Certificate")
         return lines
 
-    _run(run, store)
+    _print_lines(run, store)
 
 
 # --- create certificaterequest ---------------------------------------------------------------
@@ -388,4 +378,4 @@ def create_certificaterequest_command(
                 await asyncio.sleep(0.5)
         return lines
 
-    _run(run, store)
+    _print_lines(run, store)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
+from certpilot.api.meta import Resource
+from certpilot.cli.errors import CLIError
+from certpilot.store.errors import NotFound
+from certpilot.store.protocol import Store
 from certpilot.store.sqlite import SQLiteStore
 
 STORE_ENV = "CERTPILOT_STORE"
+
+T = TypeVar("T")
+R = TypeVar("R", bound=Resource)
 
 
 def default_store_path() -> Path:
@@ -32,3 +41,31 @@ async def open_store(path: Path) -> AsyncIterator[SQLiteStore]:
         yield store
     finally:
         await store.close()
+
+
+def with_store(work: Callable[[SQLiteStore], Awaitable[T]], store: Path | None) -> T:
+    """Run one command's store work to completion (every command is one short asyncio run)."""
+
+    async def go() -> T:
+        async with open_store(resolve_store_path(store)) as s:
+            return await work(s)
+
+    return asyncio.run(go())
+
+
+def namespace_for(kind: type[Resource], namespace: str | None) -> str | None:
+    return namespace if kind.NAMESPACED else None
+
+
+def qualified_name(kind: type[Resource], *, singular: bool = False) -> str:
+    """kubectl's `certificates.cert-manager.io` (`secrets` for core kinds)."""
+    group = kind.API_VERSION.rpartition("/")[0]
+    base = kind.SINGULAR if singular else kind.PLURAL
+    return f"{base}.{group}" if group else base
+
+
+async def get_or_fail(store: Store, kind: type[R], name: str, namespace: str | None) -> R:
+    try:
+        return await store.get(kind, name, namespace_for(kind, namespace))
+    except NotFound:
+        raise CLIError(f'{qualified_name(kind)} "{name}" not found') from None

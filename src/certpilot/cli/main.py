@@ -10,7 +10,7 @@ import typer
 from certpilot import __version__
 from certpilot.api.registry import UnknownKind
 from certpilot.cli import cmctl, resources
-from certpilot.cli.options import CLIError
+from certpilot.cli.errors import CLIError
 from certpilot.cli.run import run_command
 from certpilot.issuers.plugins import ENTRY_POINT_GROUP, PluginLoadError, plugin_from_entry_point
 from certpilot.store.errors import StoreError

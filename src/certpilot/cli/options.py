@@ -19,7 +19,3 @@ StoreOption = Annotated[
     ),
 ]
 NamespaceOption = Annotated[str, typer.Option("--namespace", "-n", help="Namespace.")]
-
-
-class CLIError(Exception):
-    """A user-facing failure: printed as `error: <message>` and exit status 1."""

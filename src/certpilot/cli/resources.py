@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,13 +11,15 @@ import typer
 from certpilot.api.loader import ManifestError, load_path
 from certpilot.api.meta import Resource
 from certpilot.api.registry import UnknownKind, kind_named
-from certpilot.cli.context import open_store, resolve_store_path
+from certpilot.cli.context import get_or_fail, namespace_for, qualified_name, with_store
 from certpilot.cli.describe import describe_object
-from certpilot.cli.options import CLIError, NamespaceOption, StoreOption
+from certpilot.cli.errors import CLIError
+from certpilot.cli.options import NamespaceOption, StoreOption
 from certpilot.cli.output import as_json, as_yaml, print_table
 from certpilot.runtime.clock import SystemClock
 from certpilot.store.apply import apply_objects
 from certpilot.store.errors import NotFound
+from certpilot.store.protocol import Store
 
 DEFAULT_NAMESPACE = "default"
 
@@ -28,10 +29,6 @@ def resolve_kind(name: str) -> type[Resource]:
         return kind_named(name)
     except UnknownKind as e:
         raise CLIError(str(e)) from None
-
-
-def namespace_for(kind: type[Resource], namespace: str) -> str | None:
-    return namespace if kind.NAMESPACED else None
 
 
 def apply_command(
@@ -49,12 +46,8 @@ def apply_command(
     except OSError as e:
         raise CLIError(f"cannot read {e.filename}: {e.strerror}") from None
 
-    async def run() -> list[str]:
-        async with open_store(resolve_store_path(store)) as s:
-            return [str(result) for result in await apply_objects(s, objects)]
-
-    for line in asyncio.run(run()):
-        typer.echo(line)
+    for result in with_store(lambda s: apply_objects(s, objects), store):
+        typer.echo(str(result))
 
 
 # --- get -------------------------------------------------------------------------------------
@@ -77,20 +70,14 @@ def get_command(
     if output not in (None, "wide", "yaml", "json"):
         raise CLIError(f"unknown output format {output!r}; allowed: wide, yaml, json")
 
-    async def fetch() -> list[Resource]:
-        async with open_store(resolve_store_path(store)) as s:
-            if name is not None:
-                try:
-                    return [await s.get(resource, name, namespace_for(resource, namespace))]
-                except NotFound:
-                    raise CLIError(
-                        f'{resource.PLURAL}.{resource.API_VERSION.rpartition("/")[0]} "{name}" not found'
-                    ) from None
-            ns = None if all_namespaces else namespace_for(resource, namespace)
-            items, _ = await s.list(resource, namespace=ns, label_selector=selector)
-            return sorted(items, key=lambda o: (o.metadata.namespace or "", o.name))
+    async def fetch(s: Store) -> list[Resource]:
+        if name is not None:
+            return [await get_or_fail(s, resource, name, namespace)]
+        ns = None if all_namespaces else namespace_for(resource, namespace)
+        items, _ = await s.list(resource, namespace=ns, label_selector=selector)
+        return sorted(items, key=lambda o: (o.metadata.namespace or "", o.name))
 
-    objects = asyncio.run(fetch())
+    objects = with_store(fetch, store)
     as_list = name is None
     if output == "yaml":
         sys.stdout.write(as_yaml(objects, as_list))
@@ -122,15 +109,10 @@ def describe_command(
 
     resource = resolve_kind(kind)
 
-    async def run() -> str:
-        async with open_store(resolve_store_path(store)) as s:
-            try:
-                obj = await s.get(resource, name, namespace_for(resource, namespace))
-            except NotFound:
-                raise CLIError(f'{resource.PLURAL} "{name}" not found') from None
-            return await describe_object(s, obj, SystemClock().now())
+    async def describe(s: Store) -> str:
+        return await describe_object(s, await get_or_fail(s, resource, name, namespace), SystemClock().now())
 
-    typer.echo(asyncio.run(run()))
+    typer.echo(with_store(describe, store))
 
 
 def delete_command(
@@ -143,17 +125,12 @@ def delete_command(
 
     resource = resolve_kind(kind)
 
-    async def run() -> list[str]:
-        lines = []
-        async with open_store(resolve_store_path(store)) as s:
-            for name in names:
-                try:
-                    await s.delete(resource, name, namespace_for(resource, namespace))
-                except NotFound:
-                    raise CLIError(f'{resource.PLURAL} "{name}" not found') from None
-                group = resource.API_VERSION.rpartition("/")[0]
-                lines.append(f'{resource.SINGULAR}{"." + group if group else ""} "{name}" deleted')
-        return lines
+    async def delete(s: Store) -> None:
+        for name in names:
+            try:
+                await s.delete(resource, name, namespace_for(resource, namespace))
+            except NotFound:
+                raise CLIError(f'{qualified_name(resource)} "{name}" not found') from None
+            typer.echo(f'{qualified_name(resource, singular=True)} "{name}" deleted')
 
-    for line in asyncio.run(run()):
-        typer.echo(line)
+    with_store(delete, store)

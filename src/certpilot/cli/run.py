@@ -11,7 +11,8 @@ import typer
 
 from certpilot.api.duration import InvalidDuration, parse_duration
 from certpilot.cli.context import resolve_store_path
-from certpilot.cli.options import CLIError, StoreOption
+from certpilot.cli.errors import CLIError
+from certpilot.cli.options import StoreOption
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.lock import InstanceLocked
 from certpilot.runtime.logging import setup_logging
