@@ -78,13 +78,15 @@ def acme_certificate(name: str) -> Certificate:
     )
 
 
-async def certpilot_run(n: int, pebble: PebbleServer, http01_port: int, workdir: Path) -> dict[str, Any]:
+async def certpilot_run(
+    n: int, pebble: PebbleServer, http01_port: int, workdir: Path, profile: bool
+) -> dict[str, Any]:
     store_path = workdir / "store.db"
     listen = ["--http01-listen", f"127.0.0.1:{http01_port}"]
     daemon = Daemon(store_path, workdir / "daemon.log", workdir / "out", listen)
     store = SQLiteStore(store_path)
     try:
-        with running_daemon(daemon):
+        with running_daemon(daemon, workdir / "profile.txt" if profile else None):
             daemon.wait_ready()
             watcher = ReadyWatcher(store_path)
             await store.create(acme_issuer(pebble))
@@ -158,14 +160,14 @@ def lego_run(n: int, pebble: PebbleServer, http01_port: int, workdir: Path) -> d
     }
 
 
-async def run(n: int, lego_n: int, workdir: Path) -> dict[str, Any]:
+async def run(n: int, lego_n: int, workdir: Path, profile: bool) -> dict[str, Any]:
     http01_port = free_port()
     with ChallTestSrv(workdir / "challtestsrv") as challtestsrv:
         pebble_server = PebbleServer(
             workdir / "pebble", dns_server=challtestsrv.dns_address, http_port=http01_port
         )
         with pebble_server as pebble:
-            ours = await certpilot_run(n, pebble, http01_port, workdir)
+            ours = await certpilot_run(n, pebble, http01_port, workdir, profile)
             lego = await asyncio.to_thread(lego_run, lego_n, pebble, http01_port, workdir)
     return {
         "certpilot": ours,
@@ -182,7 +184,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="certpilot Certificates (default 100)")
     parser.add_argument("--lego-n", type=int, help="lego certificates (default: --n)")
     parser.add_argument("--keep", type=Path, help="keep stores, peers' files and logs in this directory")
+    parser.add_argument("--profile", action="store_true", help="py-spy the daemon into <keep>/profile.txt")
     args = parser.parse_args()
+    if args.profile and args.keep is None:
+        parser.error("--profile needs --keep DIR")
     for tool in ("pebble", "pebble-challtestsrv", "lego"):
         if shutil.which(tool) is None:
             parser.error(f"{tool} is not installed: apt-get install pebble lego")
@@ -190,7 +195,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="certpilot-bench-") as scratch:
         workdir = args.keep or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
-        result = asyncio.run(run(args.n, args.lego_n or args.n, workdir))
+        result = asyncio.run(run(args.n, args.lego_n or args.n, workdir, args.profile))
     ours, lego = result["certpilot"], result["lego"]
     emit(
         {"benchmark": "acme_issuance", "daemon": "certpilot run (child process)", **result, "machine": facts},

@@ -45,28 +45,32 @@ class StoreEventRecorder:
     async def _record(self, obj: Resource, type_: str, reason: str, message: str) -> None:
         namespace = obj.namespace if obj.NAMESPACED and obj.namespace else CLUSTER_EVENTS_NAMESPACE
         name = event_name(obj, type_, reason, message, self._component)
+        # Create first: most events are new, and a read before every write would cost each one a
+        # round trip to the store; a repeat finds AlreadyExists and raises the count instead.
         for _ in range(_ATTEMPTS):
             now = self._clock.now()
+            fresh = Event(
+                metadata=ObjectMeta(name=name, namespace=namespace, owner_references=owned_by(obj)),
+                involved_object=involved_object(obj),
+                reason=reason,
+                message=message,
+                type=type_,
+                count=1,
+                first_timestamp=now,
+                last_timestamp=now,
+                source=EventSource(component=self._component),
+                reporting_component=self._component,
+            )
+            try:
+                await self._store.create(fresh)
+            except AlreadyExists:
+                pass
+            else:
+                return
             try:
                 existing = await self._store.get(Event, name, namespace)
             except NotFound:
-                fresh = Event(
-                    metadata=ObjectMeta(name=name, namespace=namespace, owner_references=owned_by(obj)),
-                    involved_object=involved_object(obj),
-                    reason=reason,
-                    message=message,
-                    type=type_,
-                    count=1,
-                    first_timestamp=now,
-                    last_timestamp=now,
-                    source=EventSource(component=self._component),
-                    reporting_component=self._component,
-                )
-                try:
-                    await self._store.create(fresh)
-                except AlreadyExists:
-                    continue
-                return
+                continue
             existing.count = (existing.count or 1) + 1
             existing.last_timestamp = now
             try:

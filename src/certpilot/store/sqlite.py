@@ -45,8 +45,8 @@ class SQLiteStore:
 
     async def get(self, kind: type[T], name: str, namespace: str | None = None) -> T:
         oid = _object_id(kind, name, namespace)
-        body = await self._read(partial(sqlite_ops.get_object, oid=oid))
-        return kind.model_validate(body)
+        text = await self._read(partial(sqlite_ops.get_object_text, oid=oid))
+        return kind.model_validate_json(text)
 
     async def list(
         self,
@@ -56,14 +56,11 @@ class SQLiteStore:
     ) -> tuple[builtins.list[T], str]:
         selector = parse_label_selector(label_selector)
         scope = None if namespace is None else _namespace_of(kind, namespace)
-        bodies, resource_version = await self._read(
+        texts, resource_version = await self._read(
             partial(sqlite_ops.list_objects, api_version=kind.API_VERSION, kind=kind.KIND, namespace=scope)
         )
-        items = [
-            kind.model_validate(body)
-            for body in bodies
-            if labels_match(selector, body.get("metadata", {}).get("labels"))
-        ]
+        validated = (kind.model_validate_json(text) for text in texts)
+        items = [item for item in validated if labels_match(selector, item.metadata.labels)]
         return items, str(resource_version)
 
     async def watch(self, kind: type[T], resource_version: str | None = None) -> AsyncIterator[WatchEvent[T]]:
@@ -99,7 +96,7 @@ class SQLiteStore:
                 )
                 for change in changes:
                     event_type: WatchEventType = change.type  # type: ignore[assignment]
-                    yield WatchEvent(event_type, kind.model_validate(change.body))
+                    yield WatchEvent(event_type, kind.model_validate_json(change.text))
                     last = change.resource_version
                 if len(changes) < _WATCH_PAGE and not self._closed:
                     await woken.wait()

@@ -36,7 +36,8 @@ class ObjectId:
 class Change:
     resource_version: int
     type: str
-    body: Body
+    # The stored JSON text: models parse it directly (no intermediate dicts; see list_objects).
+    text: str
 
 
 def object_id(body: Body) -> ObjectId:
@@ -53,10 +54,25 @@ def get_object(connection: sqlite3.Connection, oid: ObjectId) -> Body:
     return body
 
 
+def get_object_text(connection: sqlite3.Connection, oid: ObjectId) -> str:
+    """The stored JSON text of one object (NotFound when there is none)."""
+    row = connection.execute(
+        "SELECT body FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? AND name = ?",
+        (oid.api_version, oid.kind, oid.namespace, oid.name),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"{oid.describe()} not found")
+    text: str = row[0]
+    return text
+
+
 def list_objects(
     connection: sqlite3.Connection, api_version: str, kind: str, namespace: str | None
-) -> tuple[list[Body], int]:
-    """The objects and the resourceVersion they were read at, from one consistent snapshot."""
+) -> tuple[list[str], int]:
+    """The objects' stored JSON texts and the resourceVersion they were read at, from one
+    consistent snapshot. Texts, not dicts: the caller validates them one at a time straight into
+    models (pydantic's JSON parser also shares repeated short strings), so listing 10,000
+    objects never holds 10,000 dicts besides 10,000 models (~40 MB less at that size)."""
     connection.execute("BEGIN")
     try:
         if namespace is None:
@@ -72,7 +88,7 @@ def list_objects(
         resource_version = _meta(connection, "resource_version")
     finally:
         connection.execute("COMMIT")
-    return [json.loads(row[0]) for row in rows], resource_version
+    return [row[0] for row in rows], resource_version
 
 
 def changes_after(
@@ -94,7 +110,7 @@ def changes_after(
             f"resourceVersion {resource_version} is too old (changes up to {compacted_through} were "
             "discarded): list again and watch from the list's resourceVersion"
         )
-    return [Change(rv, change_type, json.loads(body)) for rv, change_type, body in rows]
+    return [Change(rv, change_type, text) for rv, change_type, text in rows]
 
 
 def create_object(transaction: Transaction, body: Body, now: str, has_status: bool) -> Body:

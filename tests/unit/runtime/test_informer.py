@@ -9,7 +9,8 @@ import pytest
 from runtime_builders import eventually, secret
 
 from certpilot.api.core import Secret
-from certpilot.api.issuer import ClusterIssuer
+from certpilot.api.issuer import ClusterIssuer, IssuerSpec, SelfSignedIssuer
+from certpilot.api.meta import ObjectMeta
 from certpilot.runtime.cache import InformerCache, KindNotCached
 from certpilot.runtime.informer import Informer
 from certpilot.store.errors import Gone
@@ -72,15 +73,21 @@ async def test_indexes_by_namespace_labels_and_owner(
     store: SQLiteStore, running: tuple[InformerCache, list[tuple[WatchEventType, str]]]
 ) -> None:
     cache, _ = running
-    await store.create(secret("one", "ns1", {"app": "web", "tier": "a"}, owner_uid="uid-1"))
-    await store.create(secret("two", "ns1", {"app": "web", "tier": "b"}, owner_uid="uid-2"))
-    await store.create(secret("three", "ns2", {"app": "web", "tier": "a"}, owner_uid="uid-1"))
+    # Owners must exist: the store collects objects whose owners are all gone.
+    owners = []
+    for name in ("owner-1", "owner-2"):
+        owner = ClusterIssuer(metadata=ObjectMeta(name=name), spec=IssuerSpec(self_signed=SelfSignedIssuer()))
+        owners.append((await store.create(owner)).metadata.uid or "")
+    first, second = owners
+    await store.create(secret("one", "ns1", {"app": "web", "tier": "a"}, owner_uid=first))
+    await store.create(secret("two", "ns1", {"app": "web", "tier": "b"}, owner_uid=second))
+    await store.create(secret("three", "ns2", {"app": "web", "tier": "a"}, owner_uid=first))
     await eventually(lambda: len(cache.list(Secret)) == 3)
     assert [s.name for s in cache.list(Secret, "ns1")] == ["one", "two"]
     assert [s.name for s in cache.list(Secret, labels={"tier": "a"})] == ["one", "three"]
     assert [s.name for s in cache.list(Secret, "ns2", {"app": "web", "tier": "a"})] == ["three"]
     assert cache.list(Secret, "ns1", {"app": "web", "tier": "c"}) == []
-    assert [s.key for s in cache.owned_by(Secret, "uid-1")] == ["ns1/one", "ns2/three"]
+    assert [s.key for s in cache.owned_by(Secret, first)] == ["ns1/one", "ns2/three"]
     assert cache.owned_by(Secret, "nobody") == []
 
 
