@@ -23,7 +23,7 @@ from josepy.jwk import JWK, JWKEC, JWKRSA
 from certpilot import __version__
 from certpilot.acme.client_chains import select_preferred_chain
 from certpilot.acme.client_challenges import TLSALPN01
-from certpilot.acme.client_errors import AcmeAccountNotFound, AcmeError, redact_key_authorizations
+from certpilot.acme.client_errors import AcmeAccountNotFound, AcmeError, problem_message
 from certpilot.acme.client_network import InstrumentedClientNetwork
 
 DEFAULT_USER_AGENT = f"certpilot/{__version__}"
@@ -109,17 +109,6 @@ def dns01_record_value(challenge: messages.ChallengeBody, account_key: JWK) -> s
     if not isinstance(chall, challenges.DNS01):
         raise AcmeError(f"challenge type {chall.typ!r} is not dns-01")
     return chall.validation(account_key)
-
-
-def problem_message(problem: messages.Error) -> str:
-    """A one-line description of an RFC 8555 problem, safe for status and events."""
-    parts = [problem.typ]
-    if problem.detail:
-        parts.append(problem.detail)
-    for sub in problem.subproblems or ():
-        identifier = f" ({sub.identifier.value})" if sub.identifier is not None else ""
-        parts.append(f"{sub.typ}{identifier}: {sub.detail}")
-    return redact_key_authorizations(": ".join(parts))
 
 
 @contextmanager

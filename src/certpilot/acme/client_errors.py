@@ -4,8 +4,12 @@ key or a key authorization (some CAs echo the expected key authorization in a ch
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from certpilot.runtime.errors import PendingError, RetryWithBackoff
+
+if TYPE_CHECKING:
+    from acme import messages
 
 ACME_ERROR_PREFIX = "urn:ietf:params:acme:error:"
 
@@ -17,6 +21,17 @@ REDACTED = "<redacted key authorization>"
 def redact_key_authorizations(text: str) -> str:
     """`text` with anything shaped like a key authorization replaced."""
     return _KEY_AUTHORIZATION.sub(REDACTED, text)
+
+
+def problem_message(problem: messages.Error) -> str:
+    """A one-line description of an RFC 8555 problem, safe for status and events."""
+    parts = [problem.typ]
+    if problem.detail:
+        parts.append(problem.detail)
+    for sub in problem.subproblems or ():
+        identifier = f" ({sub.identifier.value})" if sub.identifier is not None else ""
+        parts.append(f"{sub.typ}{identifier}: {sub.detail}")
+    return redact_key_authorizations(": ".join(parts))
 
 
 class AcmeError(Exception):

@@ -2,12 +2,13 @@
 
 At most `max_concurrent` Challenges are processing at once (those already processing count), never two
 with the same DNS name and the same challenge type (an apex and its wildcard share `_acme-challenge.<name>`,
-so they count as one name), oldest first. Challenges in a final state are ignored.
+so they count as one name), oldest first. Challenges in a final state are ignored; Challenges being
+deleted are never started (those already processing still hold their slot).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,6 +29,7 @@ class ChallengeView:
     type: str
     processing: bool
     state: str | None
+    being_deleted: bool = False
 
     @property
     def lane(self) -> tuple[str, str]:
@@ -35,15 +37,17 @@ class ChallengeView:
         return self.dns_name.lower().removeprefix("*.").rstrip("."), self.type
 
 
-def view_of(challenge: Challenge) -> ChallengeView:
+def view_of(challenge: Challenge, started: bool = False) -> ChallengeView:
+    """`started`: the scheduler has marked it processing, whatever this copy of it says."""
     status = challenge.status
     return ChallengeView(
         key=challenge.key,
         created=challenge.metadata.creation_timestamp or _NEVER,
         dns_name=challenge.spec.dns_name,
         type=str(challenge.spec.type),
-        processing=bool(status and status.processing),
+        processing=started or bool(status and status.processing),
         state=str(status.state) if status and status.state else None,
+        being_deleted=challenge.metadata.deletion_timestamp is not None,
     )
 
 
@@ -61,14 +65,18 @@ def keys_to_schedule(views: Iterable[ChallengeView], max_concurrent: int) -> lis
     for view in sorted((v for v in live if not v.processing), key=lambda v: (v.created, v.key)):
         if len(chosen) >= room:
             break
-        if view.lane in busy_lanes:
+        if view.lane in busy_lanes or view.being_deleted:
             continue
         busy_lanes.add(view.lane)
         chosen.append(view.key)
     return chosen
 
 
-def challenges_to_schedule(challenges: Sequence[Challenge], max_concurrent: int) -> list[Challenge]:
-    """The Challenges to start now (set status.processing=true on each), oldest first."""
+def challenges_to_schedule(
+    challenges: Sequence[Challenge], max_concurrent: int, started: Collection[str] = ()
+) -> list[Challenge]:
+    """The Challenges to start now (set status.processing=true on each), oldest first. `started`:
+    keys already marked processing that these copies may not show yet (a cache behind its writes)."""
     by_key = {c.key: c for c in challenges}
-    return [by_key[key] for key in keys_to_schedule(map(view_of, challenges), max_concurrent)]
+    views = (view_of(c, c.key in started) for c in challenges)
+    return [by_key[key] for key in keys_to_schedule(views, max_concurrent)]

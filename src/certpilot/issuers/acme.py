@@ -12,6 +12,8 @@ import base64
 import enum
 import hashlib
 import json
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +57,8 @@ FAILED_ORDER_STATES = frozenset({State.INVALID, State.EXPIRED, State.ERRORED})
 # How soon the signer looks at an in-flight Order again: soon at first, less often as it ages.
 MIN_ORDER_POLL_SECONDS = 1.0
 MAX_ORDER_POLL_SECONDS = 30.0
+# Requests whose CSR names are remembered (the signer looks at an in-flight request many times).
+REQUESTED_NAMES_CACHE_SIZE = 4096
 
 
 class AccountWork(enum.Enum):
@@ -117,16 +121,41 @@ def csr_common_name(csr: x509.CertificateSigningRequest) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@dataclass(frozen=True)
+class RequestedNames:
+    common_name: str | None
+    dns_names: tuple[str, ...]
+    ip_addresses: tuple[str, ...]
+
+
+_REQUESTED_NAMES: OrderedDict[tuple[str, bool, tuple[str, ...]], RequestedNames] = OrderedDict()
+
+
+def requested_names(request: CertificateRequest) -> RequestedNames:
+    """The names the request's CSR asks for, once requested_csr has accepted it (InvalidRequest
+    otherwise). Remembered by exactly the fields requested_csr reads, so the CSR is parsed and its
+    signature checked once per request, not on every look at its Order."""
+    key = (request.spec.request, bool(request.spec.is_ca), tuple(map(str, request.spec.usages or ())))
+    names = _REQUESTED_NAMES.get(key)
+    if names is None:
+        csr = requested_csr(request)
+        dns_names, ip_addresses = csr_identifiers(csr)
+        names = RequestedNames(csr_common_name(csr), tuple(dns_names), tuple(ip_addresses))
+        _REQUESTED_NAMES[key] = names
+        if len(_REQUESTED_NAMES) > REQUESTED_NAMES_CACHE_SIZE:
+            _REQUESTED_NAMES.popitem(last=False)
+    return names
+
+
 def order_for(request: CertificateRequest, config: ACMEIssuer) -> Order:
     """The one Order a request is issued through, owned by the request (deleted with it)."""
-    csr = requested_csr(request)
-    dns_names, ip_addresses = csr_identifiers(csr)
+    names = requested_names(request)
     spec = OrderSpec(
         request=base64.b64encode(request_pem(request)).decode(),
         issuer_ref=request.spec.issuer_ref,
-        common_name=csr_common_name(csr),
-        dns_names=dns_names or None,
-        ip_addresses=ip_addresses or None,
+        common_name=names.common_name,
+        dns_names=list(names.dns_names) or None,
+        ip_addresses=list(names.ip_addresses) or None,
         duration=request.spec.duration if config.enable_duration_feature else None,
         profile=config.profile or None,
     )

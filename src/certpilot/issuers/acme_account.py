@@ -151,12 +151,15 @@ async def external_account_binding(
     return ExternalAccountBinding(key_id=eab.key_id, hmac_key=raw, algorithm=algorithm)
 
 
-def _ca_bundle_file(pem: bytes) -> str:
-    """requests trusts CA bundles from files: one file per distinct bundle, named by its hash."""
-    directory = Path(tempfile.gettempdir(), "certpilot-acme-ca-bundles")
-    directory.mkdir(mode=0o700, exist_ok=True)
+CA_BUNDLE_DIRECTORY = Path(tempfile.gettempdir(), "certpilot-acme-ca-bundles")
+
+
+def _ca_bundle_file(pem: bytes, directory: Path = CA_BUNDLE_DIRECTORY) -> str:
+    """requests trusts CA bundles from files: one file per distinct bundle, named by its hash.
+    Every Order and Challenge reconcile asks, so a bundle already on disk costs one stat."""
     path = directory / f"{hashlib.sha256(pem).hexdigest()}.pem"
     if not path.exists():
+        directory.mkdir(mode=0o700, exist_ok=True)
         temporary = path.with_suffix(f".{threading.get_ident()}.tmp")
         temporary.write_bytes(pem)
         temporary.replace(path)

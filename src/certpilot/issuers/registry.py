@@ -1,18 +1,20 @@
 """Which IssuerBackend serves an Issuer: chosen by the issuer type set in its spec.
 
 Built-in types are registered in `builtin_backends`; adding one is one `register` line there.
-External issuers (other API groups) are plugins loaded from the `certpilot.issuers` entry-point
-group (see issuers/plugins.py): each serves its own group and issuer kinds with one backend.
+Each is registered as a loader: a type's module (and its client stack: acme/josepy, hvac, vcert...)
+is imported when an issuer of that type is first served, so a daemon with only CA issuers never
+loads the others. External issuers (other API groups) are plugins loaded from the `certpilot.issuers`
+entry-point group (see issuers/plugins.py): each serves its own group and issuer kinds with one backend.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
 from certpilot.api.meta import Resource
-from certpilot.issuers.acme import ACMEIssuerBackend
 from certpilot.issuers.base import IssuerBackend
 from certpilot.issuers.ca import CAIssuerBackend
 from certpilot.issuers.plugins import (
@@ -22,8 +24,6 @@ from certpilot.issuers.plugins import (
     plugin_from_entry_point,
 )
 from certpilot.issuers.selfsigned import SelfSignedIssuerBackend
-from certpilot.issuers.vault import VaultIssuerBackend
-from certpilot.issuers.venafi import VenafiIssuerBackend
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +35,31 @@ class UnknownIssuerType(LookupError):
     """An issuer sets no issuer type certpilot serves."""
 
 
+BackendLoader = Callable[[], IssuerBackend]
+
+
 class IssuerBackends:
     """issuer type (the IssuerSpec field name as in YAML: `selfSigned`, `ca`, `acme`...) -> backend."""
 
     def __init__(self) -> None:
+        self._loaders: dict[str, BackendLoader] = {}
         self._by_type: dict[str, IssuerBackend] = {}
         self._plugins: list[IssuerPlugin] = []
 
     def register(self, issuer_type: str, backend: IssuerBackend) -> None:
+        self._loaders.pop(issuer_type, None)
         self._by_type[issuer_type] = backend
 
+    def register_loader(self, issuer_type: str, load: BackendLoader) -> None:
+        """`load` imports and builds the backend when an issuer of this type is first served."""
+        self._by_type.pop(issuer_type, None)
+        self._loaders[issuer_type] = load
+
     def types(self) -> list[str]:
+        return sorted({*self._by_type, *self._loaders})
+
+    def loaded_types(self) -> list[str]:
+        """The types whose backend has been built (and its module imported) so far."""
         return sorted(self._by_type)
 
     def register_plugin(self, plugin: IssuerPlugin) -> None:
@@ -80,7 +94,7 @@ class IssuerBackends:
     def type_of(self, issuer: Any) -> str:
         """The one registered issuer type configured in issuer.spec."""
         configured: list[str] = issuer.spec.types()
-        served = [t for t in configured if t in self._by_type]
+        served = [t for t in configured if t in self._by_type or t in self._loaders]
         if not served:
             wanted = ", ".join(configured) or "none"
             raise UnknownIssuerType(
@@ -93,17 +107,42 @@ class IssuerBackends:
         plugin_backend = self._plugin_backend(issuer)
         if plugin_backend is not None:
             return plugin_backend
-        return self._by_type[self.type_of(issuer)]
+        return self._backend_of_type(self.type_of(issuer))
+
+    def _backend_of_type(self, issuer_type: str) -> IssuerBackend:
+        backend = self._by_type.get(issuer_type)
+        if backend is None:
+            backend = self._by_type[issuer_type] = self._loaders.pop(issuer_type)()
+        return backend
+
+
+def acme_backend() -> IssuerBackend:
+    from certpilot.issuers.acme import ACMEIssuerBackend
+
+    return ACMEIssuerBackend()
+
+
+def vault_backend() -> IssuerBackend:
+    from certpilot.issuers.vault import VaultIssuerBackend
+
+    return VaultIssuerBackend()
+
+
+def venafi_backend() -> IssuerBackend:
+    from certpilot.issuers.venafi import VenafiIssuerBackend
+
+    return VenafiIssuerBackend()
 
 
 def builtin_backends() -> IssuerBackends:
-    """Every built-in issuer type plus installed plugins."""
+    """Every built-in issuer type plus installed plugins. SelfSigned and CA share the daemon's own
+    crypto stack, so they are built at once; the others are loaded on first use."""
     backends = IssuerBackends()
     backends.register("selfSigned", SelfSignedIssuerBackend())
     backends.register("ca", CAIssuerBackend())
-    backends.register("vault", VaultIssuerBackend())
-    backends.register("venafi", VenafiIssuerBackend())
-    backends.register("acme", ACMEIssuerBackend())
+    backends.register_loader("vault", vault_backend)
+    backends.register_loader("venafi", venafi_backend)
+    backends.register_loader("acme", acme_backend)
     backends.load_entry_points()
     return backends
 

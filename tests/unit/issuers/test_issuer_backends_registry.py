@@ -50,3 +50,29 @@ def test_unserved_type_names_what_is_served() -> None:
 )
 def test_served_groups(group: str | None, served: bool) -> None:
     assert serves_group(group) is served
+
+
+def test_a_loaded_type_is_built_on_first_use_only() -> None:
+    built: list[CAIssuerBackend] = []
+
+    def load() -> CAIssuerBackend:
+        built.append(CAIssuerBackend())
+        return built[-1]
+
+    backends = IssuerBackends()
+    backends.register_loader("ca", load)
+    ca_issuer = issuer(IssuerSpec(ca=CAIssuer(secret_name="s")))
+    assert backends.types() == ["ca"]
+    assert backends.loaded_types() == []
+    assert backends.type_of(ca_issuer) == "ca"
+    assert built == []
+    first = backends.backend_for(ca_issuer)
+    assert backends.backend_for(ca_issuer) is first
+    assert built == [first]
+    assert backends.loaded_types() == ["ca"]
+
+
+def test_builtin_stacks_wait_for_their_first_issuer() -> None:
+    backends = builtin_backends()
+    assert {"acme", "vault", "venafi"} <= set(backends.types())
+    assert {"acme", "vault", "venafi"}.isdisjoint(backends.loaded_types())

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from certpilot.acme.client import AcmeClient
 from certpilot.api.acme_issuer import ACMEIssuer
 from certpilot.api.common import IssuerReference
 from certpilot.api.issuer import AnyIssuer
 from certpilot.controllers.issuers.resolve import issuer_kind_of, lookup_issuer, resource_namespace
 from certpilot.controllers.options import ControllerOptions
-from certpilot.issuers.acme_account import client_for
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.errors import PendingError
+
+if TYPE_CHECKING:
+    from certpilot.acme.client import AcmeClient
 
 ISSUER_RECHECK_SECONDS = 10.0
 
@@ -37,7 +39,10 @@ def issuer_or_wait(ctx: ControllerContext, ref: IssuerReference, namespace: str 
 async def account_of(
     ctx: ControllerContext, options: ControllerOptions, ref: IssuerReference, namespace: str | None
 ) -> Account:
-    """Raises PendingError while the issuer is missing, IssuerNotReady while it has no account."""
+    """Raises PendingError while the issuer is missing, IssuerNotReady while it has no account.
+    The ACME client's stack is imported here, on the first Order or Challenge, not at start."""
+    from certpilot.issuers.acme_account import client_for
+
     issuer = issuer_or_wait(ctx, ref, namespace)
     where = resource_namespace(issuer, options)
     config = issuer.spec.acme

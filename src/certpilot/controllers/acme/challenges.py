@@ -8,11 +8,9 @@ The key authorization in spec.key never leaves this controller except to the sol
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
-from acme import messages
-
-from certpilot.acme.client import AcmeClient, problem_message
-from certpilot.acme.client_errors import AcmeError
+from certpilot.acme.client_errors import AcmeError, problem_message
 from certpilot.api.acme import Challenge, ChallengeStatus
 from certpilot.api.enums import State
 from certpilot.controllers.acme.account import Account, account_of, issuer_or_wait
@@ -26,6 +24,11 @@ from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result
 from certpilot.runtime.errors import PendingError, RetryWithBackoff
 from certpilot.store.errors import Conflict, NotFound
+
+if TYPE_CHECKING:
+    from acme import messages
+
+    from certpilot.acme.client import AcmeClient
 
 POLL_SECONDS = 0.5
 # The states an ACME authorization ends in; "deactivated" and "revoked" count as failed.

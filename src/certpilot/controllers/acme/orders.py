@@ -7,12 +7,9 @@ import base64
 import contextlib
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from acme import challenges as acme_challenges
-from acme import messages
-
-from certpilot.acme.client import AcmeClient, problem_message
-from certpilot.acme.client_errors import AcmeError
+from certpilot.acme.client_errors import AcmeError, problem_message
 from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, Order, OrderStatus
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import ACMEChallengeType, State
@@ -33,6 +30,11 @@ from certpilot.runtime.errors import PendingError, RetryWithBackoff
 from certpilot.runtime.owners import owner_keys
 from certpilot.store.errors import AlreadyExists, Conflict, NotFound
 
+if TYPE_CHECKING:
+    from acme import messages
+
+    from certpilot.acme.client import AcmeClient
+
 # How soon to look again at an order the server is still working on (validating, issuing).
 POLL_SECONDS = 0.5
 # ACME errors worth retrying: everything else the server says about an order is its final word.
@@ -47,6 +49,8 @@ def is_refusal(error: AcmeError) -> bool:
 
 
 def authorization_of(resource: messages.AuthorizationResource) -> ACMEAuthorization:
+    from acme import challenges as acme_challenges
+
     body = resource.body
     offered = [
         ACMEChallenge(url=c.uri, token=c.chall.encode("token"), type=c.chall.typ)

@@ -1,7 +1,8 @@
 """Presenting, self-checking and cleaning up one Challenge with the solver its spec names.
 
 HTTP-01 and TLS-ALPN-01 are answered by the daemon's own listeners (started on first use, stopped with
-the daemon); DNS-01 goes to the provider of the solver's `dns01` block.
+the daemon); DNS-01 goes to the provider of the solver's `dns01` block. The DNS stack (dnspython) is
+imported when a DNS-01 Challenge first needs it.
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from certpilot.acme.solvers.dns01.lookup import challenge_target
 from certpilot.acme.solvers.dns01.names import NameserverAddress, parse_nameserver
-from certpilot.acme.solvers.dns01.propagation import system_nameservers, txt_record_propagated
 from certpilot.acme.solvers.dns01.provider import Dns01Provider, Dns01Request, GetSecretValue
 from certpilot.acme.solvers.dns01.registry import ProviderSettings, provider_for
 from certpilot.acme.solvers.http01 import (
@@ -136,6 +135,8 @@ class ChallengeSolving:
             )
         if spec.type == ACMEChallengeType.TLS_ALPN01:
             return SelfCheck((await self.listeners.tlsalpn01()).is_presented(spec.dns_name))
+        from certpilot.acme.solvers.dns01.propagation import txt_record_propagated
+
         request, _ = await self._dns01(challenge, resource_namespace)
         dns01 = spec.solver.dns01
         assert dns01 is not None, "_dns01 refuses solvers without a dns01 block"
@@ -153,6 +154,8 @@ class ChallengeSolving:
     async def _dns01(
         self, challenge: Challenge, resource_namespace: str
     ) -> tuple[Dns01Request, Dns01Provider]:
+        from certpilot.acme.solvers.dns01.lookup import challenge_target
+
         dns01 = challenge.spec.solver.dns01
         if dns01 is None:
             raise SolverUnavailable(f"challenge {challenge.name} is DNS-01 but its solver has no dns01 block")
@@ -173,6 +176,8 @@ class ChallengeSolving:
         return request, choice.provider
 
     def _nameservers(self) -> list[NameserverAddress]:
+        from certpilot.acme.solvers.dns01.propagation import system_nameservers
+
         return [parse_nameserver(s) for s in self.options.dns01_recursive_nameservers] or system_nameservers()
 
     def _secret_reader(self, namespace: str) -> GetSecretValue:

@@ -1,4 +1,5 @@
-"""Which provider module serves which `dns01` configuration block."""
+"""Which provider module serves which `dns01` configuration block. A provider's module (dnspython
+for rfc2136) is imported when a Challenge first needs it."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from dataclasses import dataclass
 
 from certpilot.acme.solvers.dns01.errors import InvalidProviderConfig, ProviderNotSupported
 from certpilot.acme.solvers.dns01.provider import Dns01Provider
-from certpilot.acme.solvers.dns01.rfc2136 import RFC2136Provider
-from certpilot.acme.solvers.dns01.webhook import WebhookProvider
 from certpilot.api.acme_issuer import ACMEChallengeSolverDNS01
 from certpilot.api.meta import ApiModel
 
@@ -43,8 +42,12 @@ def provider_for(dns01: ACMEChallengeSolverDNS01, settings: ProviderSettings) ->
         if (info.alias or field) == name
     )
     if name == "rfc2136":
+        from certpilot.acme.solvers.dns01.rfc2136 import RFC2136Provider
+
         return ProviderChoice(name, RFC2136Provider(), config)
     if name == "webhook":
+        from certpilot.acme.solvers.dns01.webhook import WebhookProvider
+
         return ProviderChoice(name, WebhookProvider(settings.webhook_urls, settings.webhook_timeout), config)
     raise ProviderNotSupported(
         f"DNS-01 provider {name!r} is not supported in certpilot yet: "
