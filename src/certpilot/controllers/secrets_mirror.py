@@ -32,6 +32,12 @@ def certificate_secret_keys(obj: Resource) -> Iterable[ObjectKey]:
     return [ObjectKey(obj.namespace, obj.spec.secret_name)]
 
 
+def secret_name_changed(old: Certificate, new: Certificate) -> bool:
+    """The mirror reads Certificates only to know which Secrets they name: their status writes
+    (five per issuance) change nothing for it."""
+    return old.spec.secret_name != new.spec.secret_name
+
+
 class SecretsMirrorController:
     def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
         if options.output_dir is None:
@@ -41,7 +47,9 @@ class SecretsMirrorController:
         self.output_dir = options.output_dir
         self.mirror = FileMirror(options.output_dir)
         self.spec = ControllerSpec(
-            name="secrets-mirror", primary=Secret, watches=[Watch(Certificate, certificate_secret_keys)]
+            name="secrets-mirror",
+            primary=Secret,
+            watches=[Watch(Certificate, certificate_secret_keys, relevant=secret_name_changed)],
         )
 
     async def reconcile(self, key: ObjectKey) -> Result:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from certpilot.api.meta import Resource
 
@@ -34,21 +34,31 @@ class Result:
 # Maps a changed secondary object to the primary keys to reconcile.
 KeyMapper = Callable[[Resource], Iterable[ObjectKey]]
 
+# Whether a modification (the object before, the object after) can change what a controller
+# does, as controller-runtime's predicates. Only modifications are filtered: additions, deletions
+# and every object of a (re)list always reach the controller, so a restart still checks them all.
+ChangeFilter = Callable[[Any, Any], bool]
+
 
 @dataclass(frozen=True)
 class Watch:
+    """relevant: when set, modifications it rejects enqueue nothing."""
+
     kind: type[Resource]
     to_keys: KeyMapper
+    relevant: ChangeFilter | None = None
 
 
 @dataclass
 class ControllerSpec:
     """name: metrics/log name. primary: the kind whose keys are queued. watches: other kinds
-    whose changes enqueue primary keys (e.g. owned CertificateRequests -> their Certificate)."""
+    whose changes enqueue primary keys (e.g. owned CertificateRequests -> their Certificate).
+    primary_relevant: when set, modifications of a primary object it rejects enqueue nothing."""
 
     name: str
     primary: type[Resource]
     watches: list[Watch] = field(default_factory=list)
+    primary_relevant: ChangeFilter | None = None
 
 
 class Reconciler(Protocol):

@@ -15,9 +15,9 @@ import logging
 
 from certpilot.api.meta import Resource
 from certpilot.runtime.clock import Clock
-from certpilot.runtime.controller import KeyMapper, ObjectKey, Reconciler, Result
+from certpilot.runtime.controller import ChangeFilter, KeyMapper, ObjectKey, Reconciler, Result
 from certpilot.runtime.errors import PendingError, PermanentError, ReconcileError
-from certpilot.runtime.informer import EventHandler
+from certpilot.runtime.informer import ChangeHandler
 from certpilot.runtime.workqueue import WorkQueue
 from certpilot.server.metrics import CONTROLLER_SYNC_CALL_COUNT, CONTROLLER_SYNC_ERROR_COUNT
 from certpilot.store.errors import Conflict, StoreError
@@ -44,13 +44,20 @@ class ControllerRunner:
         self._workers = workers
         self._tasks: list[asyncio.Task[None]] = []
 
-    def on_primary_event(self, _: WatchEventType, obj: Resource) -> None:
+    def on_primary_event(self, _: WatchEventType, old: Resource | None, obj: Resource) -> None:
+        relevant = self.reconciler.spec.primary_relevant
+        if old is not None and relevant is not None and not relevant(old, obj):
+            return
         self.queue.add(ObjectKey.of(obj))
 
-    def mapped_event_handler(self, to_keys: KeyMapper) -> EventHandler[Resource]:
+    def mapped_event_handler(
+        self, to_keys: KeyMapper, relevant: ChangeFilter | None = None
+    ) -> ChangeHandler[Resource]:
         """A handler that enqueues the primary keys `to_keys(obj)` names for a secondary object."""
 
-        def handle(_: WatchEventType, obj: Resource) -> None:
+        def handle(_: WatchEventType, old: Resource | None, obj: Resource) -> None:
+            if old is not None and relevant is not None and not relevant(old, obj):
+                return
             for key in to_keys(obj):
                 self.queue.add(key)
 

@@ -1,7 +1,9 @@
 """An informer: one kind listed then watched from the store into an in-memory, indexed cache.
 
 Objects in the cache are shared with every reader: copy before mutating. Handlers are called in
-event order, synchronously, and must not block (they only enqueue keys).
+event order, synchronously, and must not block (they only enqueue keys). Change handlers also get
+the object the change replaced (None when added, listed for the first time, or deleted), so a
+controller can ignore changes it does not act on.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ T = TypeVar("T", bound=Resource)
 
 CacheKey = tuple[str | None, str]
 EventHandler = Callable[[WatchEventType, T], None]
+# (event type, the replaced object or None, the object now (or as it was deleted))
+ChangeHandler = Callable[[WatchEventType, T | None, T], None]
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +137,16 @@ class Informer(Generic[T]):
         self._retry_base = retry_base_delay
         self._retry_cap = retry_max_delay
         self.cache: Indexed[T] = Indexed()
-        self._handlers: list[EventHandler[T]] = []
+        self._handlers: list[ChangeHandler[T]] = []
         self._synced = asyncio.Event()
         self._resource_version: str | None = None
 
     def add_handler(self, handler: EventHandler[T]) -> None:
         """Called for every change; a handler added before run() also sees the initial list as ADDED."""
+        self._handlers.append(lambda type_, _, obj: handler(type_, obj))
+
+    def add_change_handler(self, handler: ChangeHandler[T]) -> None:
+        """As add_handler, with the replaced object too (MODIFIED only; None otherwise)."""
         self._handlers.append(handler)
 
     @property
@@ -184,29 +192,30 @@ class Informer(Generic[T]):
         for key in [k for k in self.cache.objects if k not in listed]:
             gone = self.cache.remove(key)
             if gone is not None:
-                self._notify("DELETED", gone)
+                self._notify("DELETED", None, gone)
         for obj in objects:
             old = self.cache.put(obj)
             if old is None:
-                self._notify("ADDED", obj)
+                self._notify("ADDED", None, obj)
             elif old.metadata.resource_version != obj.metadata.resource_version:
-                self._notify("MODIFIED", obj)
+                self._notify("MODIFIED", old, obj)
         self._resource_version = resource_version
         self._synced.set()
 
     def _apply(self, event: WatchEvent[T]) -> None:
         obj = event.object
+        old = None
         if event.type == "DELETED":
             self.cache.remove(cache_key(obj))
         else:
-            self.cache.put(obj)
+            old = self.cache.put(obj)
         if obj.metadata.resource_version:
             self._resource_version = obj.metadata.resource_version
-        self._notify(event.type, obj)
+        self._notify(event.type, old if event.type == "MODIFIED" else None, obj)
 
-    def _notify(self, type_: WatchEventType, obj: T) -> None:
+    def _notify(self, type_: WatchEventType, old: T | None, obj: T) -> None:
         for handler in self._handlers:
             try:
-                handler(type_, obj)
+                handler(type_, old, obj)
             except Exception:
                 log.exception("event handler failed", extra={"kind": self.kind.KIND, "object": obj.key})

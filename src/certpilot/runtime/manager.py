@@ -92,9 +92,11 @@ class Manager:
             raise RuntimeError("add controllers before Manager.start()")
         reconciler = factory(self.context)
         runner = ControllerRunner(reconciler, self.clock, workers=self._workers)
-        self.cache.informer(reconciler.spec.primary).add_handler(runner.on_primary_event)
+        self.cache.informer(reconciler.spec.primary).add_change_handler(runner.on_primary_event)
         for watch in reconciler.spec.watches:
-            self.cache.informer(watch.kind).add_handler(runner.mapped_event_handler(watch.to_keys))
+            self.cache.informer(watch.kind).add_change_handler(
+                runner.mapped_event_handler(watch.to_keys, watch.relevant)
+            )
         self.runners.append(runner)
         return reconciler
 

@@ -106,9 +106,11 @@ async def test_retryable_and_unexpected_errors_back_off_growing(error: Exception
 async def test_workers_reconcile_queued_keys_and_stop_cleanly() -> None:
     runner, reconciler, _ = runner_for("workers")
     runner.start()
-    runner.on_primary_event("ADDED", Secret.model_validate({"metadata": {"name": "a", "namespace": "n"}}))
+    runner.on_primary_event(
+        "ADDED", None, Secret.model_validate({"metadata": {"name": "a", "namespace": "n"}})
+    )
     mapped = runner.mapped_event_handler(lambda obj: [ObjectKey("n", "b"), ObjectKey("n", "c")])
-    mapped("MODIFIED", Secret.model_validate({"metadata": {"name": "x", "namespace": "n"}}))
+    mapped("MODIFIED", None, Secret.model_validate({"metadata": {"name": "x", "namespace": "n"}}))
     for _ in range(500):
         if len(reconciler.calls) == 3:
             break
@@ -139,3 +141,20 @@ async def test_stop_waits_for_an_inflight_reconcile() -> None:
     release.set()
     assert await asyncio.wait_for(stopping, 5) is True
     assert finished == [True]
+
+
+def test_change_filters_drop_only_modifications_they_reject() -> None:
+    runner, reconciler, _ = runner_for("filtered")
+    reconciler.spec.primary_relevant = lambda old, new: old.metadata.labels != new.metadata.labels
+    plain = Secret.model_validate({"metadata": {"name": "a", "namespace": "n"}})
+    labelled = Secret.model_validate({"metadata": {"name": "a", "namespace": "n", "labels": {"x": "y"}}})
+    runner.on_primary_event("MODIFIED", plain, plain.model_copy())
+    assert len(runner.queue) == 0, "an irrelevant modification enqueues nothing"
+    runner.on_primary_event("MODIFIED", plain, labelled)
+    assert len(runner.queue) == 1
+    mapped = runner.mapped_event_handler(lambda obj: [ObjectKey("n", "b")], lambda old, new: False)
+    mapped("MODIFIED", plain, plain)
+    assert len(runner.queue) == 1
+    mapped("ADDED", None, plain)
+    mapped("DELETED", None, plain)
+    assert len(runner.queue) == 2, "additions and deletions always pass (b queued once)"

@@ -163,3 +163,31 @@ async def test_watch_errors_back_off_then_resume(store: SQLiteStore) -> None:
         assert wrapped.watches == 2
     finally:
         task.cancel()
+
+
+async def test_change_handlers_get_the_replaced_object_on_modification(store: SQLiteStore) -> None:
+    await store.create(secret("a"))
+    informer = InformerCache(store, FakeClock()).informer(Secret)
+    seen: list[tuple[WatchEventType, str | None, str | None]] = []
+    informer.add_change_handler(
+        lambda t, old, new: seen.append(
+            (t, old.metadata.resource_version if old else None, new.metadata.resource_version)
+        )
+    )
+    task = asyncio.ensure_future(informer.run())
+    await asyncio.wait_for(informer.wait_synced(), 10)
+    try:
+        first = seen[0][2]
+        assert seen == [("ADDED", None, first)]
+        current = await store.get(Secret, "a", "default")
+        current.metadata.labels = {"changed": "yes"}
+        updated = await store.update(current)
+        await eventually(lambda: len(seen) == 2)
+        assert seen[1] == ("MODIFIED", first, updated.metadata.resource_version)
+        await store.delete(Secret, "a", "default")
+        await eventually(lambda: len(seen) == 3)
+        assert seen[2][:2] == ("DELETED", None)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task

@@ -69,11 +69,19 @@ def deny(cr: CertificateRequest, reason: str, message: str, now: datetime) -> Ce
     return _decide(cr, DENIED, reason, message, now)
 
 
+def still_undecided(_: CertificateRequest, new: CertificateRequest) -> bool:
+    """Decided requests (approved or denied: final) are never touched again: their later status
+    writes (signing) need no look."""
+    return not (is_approved(new) or is_denied(new))
+
+
 class CertificateRequestApprover:
     def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
         self.ctx = ctx
         self.options = options
-        self.spec = ControllerSpec(name="certificaterequests-approver", primary=CertificateRequest)
+        self.spec = ControllerSpec(
+            name="certificaterequests-approver", primary=CertificateRequest, primary_relevant=still_undecided
+        )
 
     async def reconcile(self, key: ObjectKey) -> Result:
         cr = self.ctx.cache.get(CertificateRequest, key.name, key.namespace)

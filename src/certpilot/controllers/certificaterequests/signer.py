@@ -43,6 +43,11 @@ def needs_signer(cr: CertificateRequest, backends: IssuerBackends | None = None)
     return is_served(cr, backends) and not is_finished(cr) and cr.metadata.deletion_timestamp is None
 
 
+def still_unfinished(_: CertificateRequest, new: CertificateRequest) -> bool:
+    """A finished request (issued, failed, denied, invalid) is never signed again."""
+    return not is_finished(new)
+
+
 class CertificateRequestSigner:
     def __init__(self, ctx: ControllerContext, options: ControllerOptions, backends: IssuerBackends) -> None:
         self.ctx = ctx
@@ -58,6 +63,7 @@ class CertificateRequestSigner:
                 Watch(Order, owner_keys(CertificateRequest)),
                 *(Watch(model, self._requests_waiting_on) for p in backends.plugins() for model in p.kinds),
             ],
+            primary_relevant=still_unfinished,
         )
 
     def _requests_waiting_on(self, issuer: Any) -> list[ObjectKey]:

@@ -14,6 +14,7 @@ from certpilot.api.conditions import remove_condition, set_condition
 from certpilot.api.core import Secret
 from certpilot.api.meta import SecretKeySelector
 from certpilot.controllers.certificates import lookups
+from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import (
     ISSUING,
     is_issuing,
@@ -21,12 +22,15 @@ from certpilot.controllers.certificates.conditions import (
     status_of,
     with_status,
 )
-from certpilot.controllers.certificates.policies import needs_issuance
+from certpilot.controllers.certificates.parsed_secrets import parsed_key_of
+from certpilot.controllers.certificates.policies import (
+    needs_issuance,
+    secret_and_spec_versions,
+)
 from certpilot.controllers.certificates.policy_input import (
     CA_CERT_KEY,
     TLS_PRIVATE_KEY_KEY,
     PolicyInput,
-    parse_key,
 )
 from certpilot.controllers.certificates.post_issuance import secret_needs_sync
 from certpilot.controllers.certificates.request_state import failed_before, failure, is_issued
@@ -37,6 +41,7 @@ from certpilot.controllers.certificates.secret_data import (
     wants_jks,
     wants_pkcs12,
 )
+from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY, VersionMemo
 from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.keys import public_key_matches
 from certpilot.pki.parse import parse_certificates
@@ -54,13 +59,21 @@ class IssuingController:
     def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
         self.ctx = ctx
         self.options = options
+        # Secrets found in sync with their Certificate, by both versions: a restart checks every
+        # Certificate, and building the desired Secret to compare costs as much as the policies.
+        self._in_sync: VersionMemo[None] = VersionMemo(MEMO_CAPACITY)
         self.spec = ControllerSpec(
             name="certificates-issuing",
             primary=Certificate,
             watches=[
                 Watch(Secret, lookups.secret_to_certificate_keys(ctx.cache)),
-                Watch(CertificateRequest, lookups.owner_certificate_keys),
+                Watch(
+                    CertificateRequest,
+                    lookups.owner_certificate_keys,
+                    relevant=changes.request_changed_apart_from_approval,
+                ),
             ],
+            primary_relevant=changes.ISSUING_CHANGES,
         )
 
     async def reconcile(self, key: ObjectKey) -> Result:
@@ -86,7 +99,7 @@ class IssuingController:
     async def _complete(self, cert: Certificate, request: CertificateRequest) -> None:
         key_secret_name = cert.status.next_private_key_secret_name if cert.status else None
         key_secret = await self._get_secret(key_secret_name, cert.namespace) if key_secret_name else None
-        private_key = parse_key(key_secret.get_data(TLS_PRIVATE_KEY_KEY) or b"").key if key_secret else None
+        private_key = parsed_key_of(key_secret, TLS_PRIVATE_KEY_KEY).key if key_secret else None
         if private_key is None:
             return
         status = request.status
@@ -150,6 +163,9 @@ class IssuingController:
         )
         if existing is None or i.parsed_key.key is None or needs_issuance(i) is not None:
             return
+        in_sync_key = self._in_sync_key(i)
+        if in_sync_key in self._in_sync:
+            return
         pair = KeyPair(i.parsed_key.key, i.cert_pem or b"", existing.get_data(CA_CERT_KEY) or b"")
         desired = desired_secret(
             cert,
@@ -161,9 +177,18 @@ class IssuingController:
         )
         reason = secret_needs_sync(existing, desired)
         if reason is None:
+            self._in_sync.put(in_sync_key, None)
             return
         await self._write_secret(existing, desired)
         await self.ctx.events.event(cert, "Normal", reason.reason, f"Updated Secret: {reason.message}")
+
+    def _in_sync_key(self, i: PolicyInput) -> tuple[object, ...] | None:
+        """The versions a Secret found in sync was checked against. Keystore passwords come from
+        other Secrets, so a Certificate with keystores is checked every time."""
+        if i.certificate.spec.keystores is not None:
+            return None
+        versions = secret_and_spec_versions(i)
+        return None if versions is None else (*versions, self.options.enable_certificate_owner_ref)
 
     def _passwords(self, cert: Certificate) -> KeystorePasswords:
         ks = cert.spec.keystores

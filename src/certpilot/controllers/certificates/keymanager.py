@@ -7,6 +7,7 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.core import Secret
 from certpilot.api.defaults import private_key_encoding
 from certpilot.controllers.certificates import lookups
+from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing, status_of, with_status
 from certpilot.controllers.certificates.next_key import (
     adoptable_next_key,
@@ -36,6 +37,7 @@ class KeyManagerController:
             name="certificates-key-manager",
             primary=Certificate,
             watches=[Watch(Secret, lookups.secret_to_certificate_keys(ctx.cache))],
+            primary_relevant=changes.KEY_MANAGER_CHANGES,
         )
 
     async def reconcile(self, key: ObjectKey) -> Result:

@@ -88,13 +88,22 @@ CERTIFICATES_BY_SECRET_NAME: FieldIndex[Certificate] = FieldIndex(
 
 def secret_to_certificate_keys(cache: CacheReader) -> Callable[[Resource], Iterable[ObjectKey]]:
     """Maps a Secret to the Certificates that write it (spec.secretName) or own it (next keys)."""
+    written_by = secret_name_to_certificate_keys(cache)
 
     def to_keys(secret: Resource) -> Iterable[ObjectKey]:
-        keys = set(owner_certificate_keys(secret))
-        keys.update(
+        return sorted({*owner_certificate_keys(secret), *written_by(secret)})
+
+    return to_keys
+
+
+def secret_name_to_certificate_keys(cache: CacheReader) -> Callable[[Resource], Iterable[ObjectKey]]:
+    """Maps a Secret to the Certificates whose spec.secretName it is (not the next-key Secrets
+    they own: for controllers that read only the issued Secret)."""
+
+    def to_keys(secret: Resource) -> Iterable[ObjectKey]:
+        return [
             ObjectKey.of(cert)
             for cert in cache.indexed(Certificate, CERTIFICATES_BY_SECRET_NAME, secret.name, secret.namespace)
-        )
-        return sorted(keys)
+        ]
 
     return to_keys

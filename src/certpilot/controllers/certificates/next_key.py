@@ -11,7 +11,8 @@ from certpilot.api.defaults import rotation_policy
 from certpilot.api.enums import RotationPolicy
 from certpilot.api.meta import ObjectMeta
 from certpilot.controllers.certificates.lookups import NEXT_PRIVATE_KEY_LABEL, owner_reference
-from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY, parse_key
+from certpilot.controllers.certificates.parsed_secrets import parsed_key_of
+from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
 from certpilot.pki.keys import key_matches_spec
 
 # Kubernetes' generateName alphabet (no vowels, so no words), 5 characters.
@@ -23,7 +24,7 @@ def secret_holds_key_for_spec(secret: Secret | None, cert: Certificate) -> bool:
     """Whether secret's tls.key parses and has the algorithm and size the spec asks for."""
     if secret is None:
         return False
-    key = parse_key(secret.get_data(TLS_PRIVATE_KEY_KEY) or b"").key
+    key = parsed_key_of(secret, TLS_PRIVATE_KEY_KEY).key
     return key is not None and key_matches_spec(key, cert.spec.private_key)
 
 

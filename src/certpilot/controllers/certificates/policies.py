@@ -14,10 +14,16 @@ from certpilot.controllers.certificates.issuer_ref import issuer_ref_matches_ann
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.reasons import Reason
 from certpilot.controllers.certificates.request_match import request_mismatches
+from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY, VersionMemo
 from certpilot.pki.keys import key_matches_spec, public_key_matches
 from certpilot.pki.match import certificate_mismatches
 
 Policy = Callable[[PolicyInput], Reason | None]
+
+# Trigger, readiness and issuing each run the policies on every reconcile, over the same Secret
+# and spec: the costly checks are remembered per version of both.
+_key_pair_matches: VersionMemo[bool] = VersionMemo(MEMO_CAPACITY)
+_issued_mismatches: VersionMemo[tuple[str, ...]] = VersionMemo(MEMO_CAPACITY)
 
 
 def secret_does_not_exist(i: PolicyInput) -> Reason | None:
@@ -54,7 +60,11 @@ def secret_private_key_is_invalid(i: PolicyInput) -> Reason | None:
 
 def secret_public_keys_differ(i: PolicyInput) -> Reason | None:
     cert, key = i.parsed_certificate.certificate, i.parsed_key.key
-    if cert is not None and key is not None and not public_key_matches(cert, key):
+    if cert is None or key is None:
+        return None
+    meta = i.secret.metadata if i.secret else None
+    version = (meta.uid, meta.resource_version) if meta and meta.uid and meta.resource_version else None
+    if not _key_pair_matches.get_or_compute(version, lambda: public_key_matches(cert, key)):
         return Reason(
             reasons.INVALID_KEY_PAIR,
             "Issuing certificate as Secret contains a private key that does not match the certificate",
@@ -116,10 +126,7 @@ def current_request_mismatches_spec(i: PolicyInput) -> Reason | None:
                 f"Fields on existing CertificateRequest resource not up to date: {format_fields(mismatches)}",
             )
         return None
-    cert = i.parsed_certificate.certificate
-    if cert is None:
-        return None
-    mismatches = certificate_mismatches(cert, i.certificate.spec)
+    mismatches = issued_certificate_mismatches(i)
     if mismatches:
         return Reason(
             reasons.SECRET_MISMATCH,
@@ -127,6 +134,29 @@ def current_request_mismatches_spec(i: PolicyInput) -> Reason | None:
             f"{format_fields(mismatches)}",
         )
     return None
+
+
+def secret_and_spec_versions(i: PolicyInput) -> tuple[str, str, str, int] | None:
+    """The Secret's version (uid + resourceVersion) and the spec's (uid + generation); None for
+    objects never stored."""
+    s, c = (i.secret.metadata if i.secret else None), i.certificate.metadata
+    if s is None or not (s.uid and s.resource_version and c.uid and c.generation):
+        return None
+    return (s.uid, s.resource_version, c.uid, c.generation)
+
+
+def issued_certificate_mismatches(i: PolicyInput) -> list[str]:
+    """certificate_mismatches of the Secret's certificate and the spec, once per their versions
+    (trigger, readiness and issuing each ask it on every reconcile)."""
+    cert = i.parsed_certificate.certificate
+    if cert is None:
+        return []
+    spec = i.certificate.spec
+    return list(
+        _issued_mismatches.get_or_compute(
+            secret_and_spec_versions(i), lambda: tuple(certificate_mismatches(cert, spec))
+        )
+    )
 
 
 def certificate_has_expired(i: PolicyInput) -> Reason | None:

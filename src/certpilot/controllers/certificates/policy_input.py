@@ -1,4 +1,4 @@
-"""What the issuance and readiness policies look at, parsed once."""
+"""What the issuance and readiness policies look at, parsed once per Secret version."""
 
 from __future__ import annotations
 
@@ -6,50 +6,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from cryptography import x509
-
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import Secret
 from certpilot.api.duration import parse_duration
+from certpilot.controllers.certificates.parsed_secrets import (
+    ParsedCertificate,
+    ParsedKey,
+    parse_key,
+    parse_leaf,
+    parsed_key_of,
+    parsed_leaf_of,
+)
 from certpilot.controllers.certificates.renewal import renewal_time
-from certpilot.pki.errors import PKIError
-from certpilot.pki.keys import PrivateKey, parse_private_key
 
 TLS_CERT_KEY = "tls.crt"
 TLS_PRIVATE_KEY_KEY = "tls.key"
 CA_CERT_KEY = "ca.crt"
-
-
-@dataclass(frozen=True)
-class ParsedCertificate:
-    """The leaf of tls.crt, or why it could not be read."""
-
-    certificate: x509.Certificate | None
-    error: str | None
-
-
-@dataclass(frozen=True)
-class ParsedKey:
-    """tls.key parsed, or why not (the message never quotes the key)."""
-
-    key: PrivateKey | None
-    error: str | None
-
-
-def parse_leaf(pem: bytes) -> ParsedCertificate:
-    try:
-        chain = x509.load_pem_x509_certificates(pem)
-    except ValueError:
-        return ParsedCertificate(None, "tls.crt is not a PEM certificate bundle")
-    return ParsedCertificate(chain[0], None)
-
-
-def parse_key(pem: bytes) -> ParsedKey:
-    try:
-        return ParsedKey(parse_private_key(pem), None)
-    except PKIError as err:
-        return ParsedKey(None, str(err))
 
 
 @dataclass(frozen=True)
@@ -72,11 +45,15 @@ class PolicyInput:
 
     @cached_property
     def parsed_certificate(self) -> ParsedCertificate:
-        return parse_leaf(self.cert_pem or b"")
+        if self.secret is None:
+            return parse_leaf(b"")
+        return parsed_leaf_of(self.secret, TLS_CERT_KEY)
 
     @cached_property
     def parsed_key(self) -> ParsedKey:
-        return parse_key(self.key_pem or b"")
+        if self.secret is None:
+            return parse_key(b"")
+        return parsed_key_of(self.secret, TLS_PRIVATE_KEY_KEY)
 
     @cached_property
     def renewal_time(self) -> datetime | None:

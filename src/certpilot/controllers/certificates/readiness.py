@@ -9,7 +9,8 @@ from certpilot.api.conditions import set_condition
 from certpilot.api.core import Secret
 from certpilot.api.defaults import issuer_group, issuer_kind
 from certpilot.controllers.certificates import lookups, reasons
-from certpilot.controllers.certificates.conditions import READY, status_of, with_status
+from certpilot.controllers.certificates import relevant_changes as changes
+from certpilot.controllers.certificates.conditions import READY, with_status
 from certpilot.controllers.certificates.policies import not_ready_reason
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.reasons import Reason
@@ -29,24 +30,29 @@ def ready_condition(i: PolicyInput) -> tuple[str, Reason]:
     return "False", reason
 
 
-def readiness_status(i: PolicyInput) -> CertificateStatus:
-    """The Certificate's status with Ready and the validity times set from its Secret."""
-    status = status_of(i.certificate)
-    condition_status, reason = ready_condition(i)
-    status.conditions = set_condition(
-        status.conditions,
-        READY,
-        condition_status,
-        reason.reason,
-        reason.message,
-        i.now,
-        i.certificate.metadata.generation,
-    )
+def readiness_status(i: PolicyInput, ready: tuple[str, Reason] | None = None) -> CertificateStatus:
+    """The Certificate's status with Ready (`ready`, else computed) and the validity times set
+    from its Secret. A shallow copy: the new conditions list is the only part that changes, and
+    nothing shared with the cache is modified."""
+    current = i.certificate.status or CertificateStatus()
+    condition_status, reason = ready or ready_condition(i)
     cert = i.parsed_certificate.certificate if i.secret is not None else None
-    status.not_before = cert.not_valid_before_utc if cert else None
-    status.not_after = cert.not_valid_after_utc if cert else None
-    status.renewal_time = i.renewal_time if cert else None
-    return status
+    return current.model_copy(
+        update={
+            "conditions": set_condition(
+                current.conditions,
+                READY,
+                condition_status,
+                reason.reason,
+                reason.message,
+                i.now,
+                i.certificate.metadata.generation,
+            ),
+            "not_before": cert.not_valid_before_utc if cert else None,
+            "not_after": cert.not_valid_after_utc if cert else None,
+            "renewal_time": i.renewal_time if cert else None,
+        }
+    )
 
 
 def issuer_labels(cert: Certificate) -> tuple[str, str, str]:
@@ -75,9 +81,13 @@ class ReadinessController:
             name="certificates-readiness",
             primary=Certificate,
             watches=[
-                Watch(Secret, lookups.secret_to_certificate_keys(ctx.cache)),
-                Watch(CertificateRequest, lookups.owner_certificate_keys),
+                Watch(Secret, lookups.secret_name_to_certificate_keys(ctx.cache)),
+                Watch(
+                    CertificateRequest,
+                    changes.owner_certificate_keys_when(ctx.cache, changes.request_of_current_revision),
+                ),
             ],
+            primary_relevant=changes.READINESS_CHANGES,
         )
         self._issuers: dict[ObjectKey, tuple[str, str, str]] = {}
 
@@ -95,14 +105,15 @@ class ReadinessController:
             current_request=lookups.current_request(self.ctx.cache, cert),
             now=now,
         )
-        status = readiness_status(i)
+        ready = ready_condition(i)
+        status = readiness_status(i, ready)
         if status != (cert.status or CertificateStatus()):
             await self.ctx.store.update_status(with_status(cert, status))
         previous = self._issuers.get(key)
         if previous is not None and previous != issuer_labels(cert):
             metrics.forget_certificate(key.name, key.namespace or "", previous)
         self._issuers[key] = issuer_labels(cert)
-        record_metrics(cert, status, ready_condition(i)[0])
+        record_metrics(cert, status, ready[0])
         # Look again when the certificate expires, so Ready turns False on time.
         if status.not_after is not None and status.not_after > now:
             return Result(requeue_after=max((status.not_after - now).total_seconds(), 1.0))

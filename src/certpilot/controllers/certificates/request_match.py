@@ -1,4 +1,8 @@
-"""Does a CertificateRequest still ask for what its Certificate specifies?"""
+"""Does a CertificateRequest still ask for what its Certificate specifies?
+
+The answer is remembered per (request, spec) version: readiness and trigger ask it on every
+reconcile about the same current request, and comparing a CSR with a spec is costly.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,33 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.duration import parse_duration
 from certpilot.controllers.certificates.issuer_ref import issuer_refs_equal
+from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY, VersionMemo
 from certpilot.pki.csr import csr_matches_spec
+
+_mismatches: VersionMemo[tuple[str, ...]] = VersionMemo(MEMO_CAPACITY)
+
+
+def spec_versions(request: CertificateRequest, certificate: Certificate) -> tuple[str, int, str, int] | None:
+    """The versions of both specs (uid + generation: the store bumps generation on every spec
+    change); None for objects never stored."""
+    r, c = request.metadata, certificate.metadata
+    if not (r.uid and r.generation and c.uid and c.generation):
+        return None
+    return (r.uid, r.generation, c.uid, c.generation)
 
 
 def request_mismatches(request: CertificateRequest, certificate: Certificate) -> list[str]:
     """The fields (cert-manager's spec paths) on which request differs from certificate's spec;
     empty when it still matches."""
+    return list(
+        _mismatches.get_or_compute(
+            spec_versions(request, certificate),
+            lambda: tuple(compare_request_with_spec(request, certificate)),
+        )
+    )
+
+
+def compare_request_with_spec(request: CertificateRequest, certificate: Certificate) -> list[str]:
     spec, rspec = certificate.spec, request.spec
     try:
         csr = x509.load_pem_x509_csr(rspec.csr_pem())

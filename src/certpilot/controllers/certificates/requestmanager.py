@@ -15,8 +15,10 @@ from certpilot.api.defaults import duration, usages
 from certpilot.api.duration import format_duration
 from certpilot.api.meta import ObjectMeta
 from certpilot.controllers.certificates import lookups
+from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing, issuing_since
-from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY, parse_key
+from certpilot.controllers.certificates.parsed_secrets import parsed_key_of
+from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
 from certpilot.controllers.certificates.request_match import request_mismatches
 from certpilot.controllers.certificates.request_state import failed_before
 from certpilot.controllers.options import ControllerOptions
@@ -83,9 +85,14 @@ class RequestManagerController:
             name="certificates-request-manager",
             primary=Certificate,
             watches=[
-                Watch(Secret, lookups.owner_certificate_keys),
-                Watch(CertificateRequest, lookups.owner_certificate_keys),
+                Watch(Secret, changes.owner_certificate_keys_when(ctx.cache, changes.owner_is_issuing)),
+                Watch(
+                    CertificateRequest,
+                    changes.owner_certificate_keys_when(ctx.cache, changes.owner_is_issuing),
+                    relevant=changes.request_spec_or_outcome_changed,
+                ),
             ],
+            primary_relevant=changes.REQUEST_MANAGER_CHANGES,
         )
 
     async def reconcile(self, key: ObjectKey) -> Result:
@@ -128,7 +135,7 @@ class RequestManagerController:
                 secret = await self.ctx.store.get(Secret, name, cert.namespace)
             except NotFound:
                 return None
-        return parse_key(secret.get_data(TLS_PRIVATE_KEY_KEY) or b"").key
+        return parsed_key_of(secret, TLS_PRIVATE_KEY_KEY).key
 
     async def _delete(self, cert: Certificate, request: CertificateRequest, why: str) -> None:
         try:

@@ -8,6 +8,7 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.defaults import revision_history_limit
 from certpilot.controllers.certificates import lookups
+from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import ControllerContext
@@ -34,7 +35,13 @@ class RevisionManagerController:
         self.spec = ControllerSpec(
             name="certificates-revision-manager",
             primary=Certificate,
-            watches=[Watch(CertificateRequest, lookups.owner_certificate_keys)],
+            watches=[
+                Watch(
+                    CertificateRequest,
+                    changes.owner_certificate_keys_when(ctx.cache, changes.owner_is_not_issuing),
+                )
+            ],
+            primary_relevant=changes.REVISION_MANAGER_CHANGES,
         )
 
     async def reconcile(self, key: ObjectKey) -> Result:

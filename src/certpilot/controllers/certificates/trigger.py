@@ -11,6 +11,7 @@ from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import set_condition
 from certpilot.api.core import Secret
 from certpilot.controllers.certificates import lookups
+from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.backoff import issuance_backoff_remaining
 from certpilot.controllers.certificates.conditions import ISSUING, is_issuing, status_of, with_status
 from certpilot.controllers.certificates.policies import needs_issuance
@@ -69,9 +70,13 @@ class TriggerController:
             name="certificates-trigger",
             primary=Certificate,
             watches=[
-                Watch(Secret, lookups.secret_to_certificate_keys(ctx.cache)),
-                Watch(CertificateRequest, lookups.owner_certificate_keys),
+                Watch(Secret, lookups.secret_name_to_certificate_keys(ctx.cache)),
+                Watch(
+                    CertificateRequest,
+                    changes.owner_certificate_keys_when(ctx.cache, changes.owner_is_not_issuing),
+                ),
             ],
+            primary_relevant=changes.TRIGGER_CHANGES,
         )
 
     async def reconcile(self, key: ObjectKey) -> Result:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from cr_material import NOW, request
 
-from certpilot.api.conditions import get_condition
+from certpilot.api.certificaterequest import CertificateRequestStatus
+from certpilot.api.conditions import get_condition, set_condition
+from certpilot.api.meta import Condition
 from certpilot.controllers.certificaterequests.approver import (
     AUTO_APPROVAL_MESSAGE,
     AUTO_APPROVAL_REASON,
@@ -13,7 +15,9 @@ from certpilot.controllers.certificaterequests.approver import (
     approve,
     deny,
     should_auto_approve,
+    still_undecided,
 )
+from certpilot.controllers.certificaterequests.signer import still_unfinished
 from certpilot.controllers.options import ControllerOptions
 
 ON = ControllerOptions()
@@ -61,3 +65,24 @@ def test_decisions_are_final_and_exclusive(first: object, second: object) -> Non
     decided = first(request(), "r", "m", NOW)  # type: ignore[operator]
     with pytest.raises(AlreadyDecided, match="final"):
         second(decided, "r", "m", NOW)  # type: ignore[operator]
+
+
+def test_only_undecided_requests_wake_the_approver_and_only_unfinished_ones_the_signer() -> None:
+    fresh = request()
+    approved = approve(fresh, AUTO_APPROVAL_REASON, AUTO_APPROVAL_MESSAGE, NOW)
+    assert still_undecided(fresh, fresh)
+    assert not still_undecided(fresh, approved), "a decided request is never approved again"
+    assert still_unfinished(fresh, approved), "approval is what the signer waits for"
+    issued = approved.model_copy(deep=True)
+    issued.status = CertificateRequestStatus(
+        conditions=[
+            *(approved.status.conditions if approved.status else []),
+            *set_ready(),
+        ],
+        certificate="Y2VydA==",
+    )
+    assert not still_unfinished(approved, issued)
+
+
+def set_ready() -> list[Condition]:
+    return set_condition(None, "Ready", "True", "Issued", "issued", NOW)

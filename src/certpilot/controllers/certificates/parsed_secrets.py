@@ -1,0 +1,83 @@
+"""A Secret's certificate and private key, parsed once per Secret version and shared by the
+trigger, readiness, issuing and request manager (each used to parse the same bytes again).
+
+Entries are keyed by the Secret's uid, resourceVersion and data key, so a changed Secret is always
+parsed afresh; objects without both (never stored) are parsed every time. The cache is a bounded
+LRU of parsed objects only: no PEM bytes are kept, and nothing here is logged or shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from certpilot.api.core import Secret
+from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY, VersionMemo
+from certpilot.pki.errors import PKIError
+from certpilot.pki.keys import PrivateKey, parse_private_key
+
+
+@dataclass(frozen=True)
+class ParsedCertificate:
+    """The leaf of tls.crt, or why it could not be read."""
+
+    certificate: x509.Certificate | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ParsedKey:
+    """tls.key parsed, or why not (the message never quotes the key)."""
+
+    key: PrivateKey | None
+    error: str | None
+
+    def __repr__(self) -> str:
+        return f"ParsedKey(key={'<hidden>' if self.key is not None else None}, error={self.error!r})"
+
+
+def parse_leaf(pem: bytes) -> ParsedCertificate:
+    try:
+        chain = x509.load_pem_x509_certificates(pem)
+    except ValueError:
+        return ParsedCertificate(None, "tls.crt is not a PEM certificate bundle")
+    return ParsedCertificate(chain[0], None)
+
+
+def parse_key(pem: bytes) -> ParsedKey:
+    try:
+        return ParsedKey(parse_private_key(pem), None)
+    except PKIError as err:
+        return ParsedKey(None, str(err))
+
+
+_leaves: VersionMemo[ParsedCertificate] = VersionMemo(MEMO_CAPACITY)
+_keys: VersionMemo[ParsedKey] = VersionMemo(MEMO_CAPACITY)
+
+
+def secret_version(secret: Secret, data_key: str) -> tuple[str, str, str] | None:
+    meta = secret.metadata
+    if not meta.uid or not meta.resource_version:
+        return None
+    return (meta.uid, meta.resource_version, data_key)
+
+
+def parsed_leaf_of(secret: Secret, data_key: str) -> ParsedCertificate:
+    """The leaf certificate of `data_key` (tls.crt), or why it could not be read."""
+    return _leaves.get_or_compute(
+        secret_version(secret, data_key), lambda: parse_leaf(secret.get_data(data_key) or b"")
+    )
+
+
+def parsed_key_of(secret: Secret, data_key: str) -> ParsedKey:
+    """The private key of `data_key` (tls.key), or why it could not be read."""
+    return _keys.get_or_compute(
+        secret_version(secret, data_key), lambda: parse_key(secret.get_data(data_key) or b"")
+    )
+
+
+def forget_all() -> None:
+    """Empties the memo (tests)."""
+    _leaves.clear()
+    _keys.clear()
