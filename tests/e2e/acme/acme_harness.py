@@ -16,7 +16,7 @@ EAB_KEY_ID = "kid-1"
 EAB_HMAC_KEY = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"
 
 
-def _start_pebble(
+def start_pebble(
     directory: Path,
     challtestsrv: ChallTestSrv,
     http01_port: int,

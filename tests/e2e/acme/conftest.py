@@ -4,10 +4,11 @@ for the ACME end-to-end tests. Each variant is started once per session, only if
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
-from acme_harness import EAB_HMAC_KEY, EAB_KEY_ID, _start_pebble, client_for
+from acme_harness import EAB_HMAC_KEY, EAB_KEY_ID, client_for, start_pebble
 from cryptography.hazmat.primitives.asymmetric import ec
 from josepy.jwk import JWKEC
 
@@ -46,74 +47,47 @@ def tlsalpn01_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def pebble(
+def pebble_factory(
     tmp_path_factory: pytest.TempPathFactory,
     challtestsrv: ChallTestSrv,
     http01_port: int,
     tlsalpn01_port: int,
-) -> Iterator[PebbleServer]:
+) -> Iterator[Callable[..., PebbleServer]]:
+    """`pebble_factory(label, **options)` starts a pebble variant; all are stopped at the end."""
+    started: list[PebbleServer] = []
+
+    def start(label: str, **options: Any) -> PebbleServer:
+        directory = tmp_path_factory.mktemp(label)
+        started.append(start_pebble(directory, challtestsrv, http01_port, tlsalpn01_port, **options))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pebble(pebble_factory: Callable[..., PebbleServer]) -> PebbleServer:
     """Deterministic pebble: no validation sleep, no nonce rejection, no authz reuse."""
-    server = _start_pebble(tmp_path_factory.mktemp("pebble"), challtestsrv, http01_port, tlsalpn01_port)
-    yield server
-    server.stop()
+    return pebble_factory("pebble")
 
 
 @pytest.fixture(scope="session")
-def eab_pebble(
-    tmp_path_factory: pytest.TempPathFactory,
-    challtestsrv: ChallTestSrv,
-    http01_port: int,
-    tlsalpn01_port: int,
-) -> Iterator[PebbleServer]:
+def eab_pebble(pebble_factory: Callable[..., PebbleServer]) -> PebbleServer:
     """pebble that requires an external account binding (key id EAB_KEY_ID)."""
-    server = _start_pebble(
-        tmp_path_factory.mktemp("pebble-eab"),
-        challtestsrv,
-        http01_port,
-        tlsalpn01_port,
-        eab_required=True,
-        eab_keys={EAB_KEY_ID: EAB_HMAC_KEY},
-    )
-    yield server
-    server.stop()
+    return pebble_factory("pebble-eab", eab_required=True, eab_keys={EAB_KEY_ID: EAB_HMAC_KEY})
 
 
 @pytest.fixture(scope="session")
-def alternate_roots_pebble(
-    tmp_path_factory: pytest.TempPathFactory,
-    challtestsrv: ChallTestSrv,
-    http01_port: int,
-    tlsalpn01_port: int,
-) -> Iterator[PebbleServer]:
+def alternate_roots_pebble(pebble_factory: Callable[..., PebbleServer]) -> PebbleServer:
     """pebble offering one alternate chain (a second root cross-signing the issuing intermediate)."""
-    server = _start_pebble(
-        tmp_path_factory.mktemp("pebble-alt"),
-        challtestsrv,
-        http01_port,
-        tlsalpn01_port,
-        env={"PEBBLE_ALTERNATE_ROOTS": "1"},
-    )
-    yield server
-    server.stop()
+    return pebble_factory("pebble-alt", env={"PEBBLE_ALTERNATE_ROOTS": "1"})
 
 
 @pytest.fixture(scope="session")
-def nonce_rejecting_pebble(
-    tmp_path_factory: pytest.TempPathFactory,
-    challtestsrv: ChallTestSrv,
-    http01_port: int,
-    tlsalpn01_port: int,
-) -> Iterator[PebbleServer]:
+def nonce_rejecting_pebble(pebble_factory: Callable[..., PebbleServer]) -> PebbleServer:
     """pebble rejecting 30% of good nonces with badNonce."""
-    server = _start_pebble(
-        tmp_path_factory.mktemp("pebble-nonce"),
-        challtestsrv,
-        http01_port,
-        tlsalpn01_port,
-        env={"PEBBLE_WFE_NONCEREJECT": "30"},
-    )
-    yield server
-    server.stop()
+    return pebble_factory("pebble-nonce", env={"PEBBLE_WFE_NONCEREJECT": "30"})
 
 
 @pytest.fixture
