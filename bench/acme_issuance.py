@@ -33,7 +33,7 @@ from common import (
     emit,
     machine_facts,
     median,
-    percentile,
+    run_figures,
     running_daemon,
     wait_issuer_ready,
 )
@@ -110,14 +110,8 @@ async def certpilot_run(
     finally:
         await store.close()
     return {
-        "n": n,
+        **run_figures(n, elapsed, latencies, usage, cpu_before),
         "single_certificate_s": round(single_s, 3),
-        "seconds": round(elapsed, 3),
-        "certificates_per_s": round(n / elapsed, 2),
-        "apply_to_ready_p50_s": round(median(latencies), 3),
-        "apply_to_ready_p99_s": round(percentile(latencies, 0.99), 3),
-        "daemon_peak_rss_mb": round(usage.peak_rss_bytes / 2**20, 1),
-        "daemon_cpu_s": round(usage.cpu_seconds - cpu_before, 2),
     }
 
 

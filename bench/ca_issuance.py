@@ -32,8 +32,7 @@ from common import (
     create_ca_issuer,
     emit,
     machine_facts,
-    median,
-    percentile,
+    run_figures,
     running_daemon,
     wait_issuer_ready,
     wait_mirrored,
@@ -90,14 +89,8 @@ async def pipeline(
     finally:
         await store.close()
     return {
-        "n": n,
-        "seconds": round(elapsed, 3),
+        **run_figures(n, elapsed, latencies, usage, cpu_before),
         "seconds_to_all_ready": round(ready_s, 3),
-        "certificates_per_s": round(n / elapsed, 1),
-        "apply_to_ready_p50_s": round(median(latencies), 3),
-        "apply_to_ready_p99_s": round(percentile(latencies, 0.99), 3),
-        "daemon_peak_rss_mb": round(usage.peak_rss_bytes / 2**20, 1),
-        "daemon_cpu_s": round(usage.cpu_seconds - cpu_before, 2),
         "daemon_startup_s": round(startup_s, 3),
         "secrets_stored": stored,
         "files_mirrored": n,

@@ -69,6 +69,21 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
+def run_figures(
+    n: int, elapsed: float, latencies: Sequence[float], usage: ProcessUsage, cpu_before: float
+) -> dict[str, Any]:
+    """The figures every pipeline benchmark reports for one run of n certificates."""
+    return {
+        "n": n,
+        "seconds": round(elapsed, 3),
+        "certificates_per_s": round(n / elapsed, 2),
+        "apply_to_ready_p50_s": round(median(latencies), 3),
+        "apply_to_ready_p99_s": round(percentile(latencies, 0.99), 3),
+        "daemon_peak_rss_mb": round(usage.peak_rss_bytes / 2**20, 1),
+        "daemon_cpu_s": round(usage.cpu_seconds - cpu_before, 2),
+    }
+
+
 def emit(result: dict[str, Any], summary: str) -> None:
     """The benchmark's output: one JSON object on one line, then a one-line summary."""
     print(json.dumps(result, sort_keys=True))
