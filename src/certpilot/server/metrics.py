@@ -1,22 +1,15 @@
 """The process's Prometheus registry and cert-manager's metrics, with cert-manager's names and labels,
 so existing dashboards and alerts work unchanged. Every layer records into these objects.
-
-Counters: prometheus_client always exposes a counter as `<name>_total`, while cert-manager's
-counters are named without the suffix (`certmanager_controller_sync_call_count`). To keep the exact
-series names dashboards query, they are exposed by `ExactNameCounter` (type `untyped`).
+Labelled series are dict-backed (server/collectors.py): small at 10,000 Certificates, and
+counters keep cert-manager's exact names.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Sequence
-
 import prometheus_client
 from prometheus_client import CollectorRegistry, Gauge, Summary
-from prometheus_client.core import Metric
-from prometheus_client.registry import Collector
 
-from certpilot.server.compact_gauge import CompactGauge
+from certpilot.server.collectors import CompactGauge, ExactNameCounter
 
 # cert-manager exposes no `_created` series; neither do we (a process-wide prometheus_client switch).
 prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -26,42 +19,6 @@ REGISTRY = CollectorRegistry()
 CERTIFICATE_LABELS = ("name", "namespace", "issuer_name", "issuer_kind", "issuer_group")
 ACME_REQUEST_LABELS = ("scheme", "host", "path", "method", "status")
 ISSUER_LABELS = ("name", "namespace", "condition")
-
-
-class ExactNameCounter(Collector):
-    """A labelled monotonic counter exposed under exactly `name` (no `_total` suffix added)."""
-
-    def __init__(
-        self, name: str, documentation: str, labelnames: Sequence[str], registry: CollectorRegistry
-    ) -> None:
-        self.name = name
-        self.documentation = documentation
-        self.labelnames = tuple(labelnames)
-        self._values: dict[tuple[str, ...], float] = {}
-        self._lock = threading.Lock()
-        registry.register(self)
-
-    def inc(self, *labelvalues: str, amount: float = 1.0) -> None:
-        if len(labelvalues) != len(self.labelnames):
-            raise ValueError(f"{self.name} takes labels {self.labelnames}, got {labelvalues}")
-        if amount < 0:
-            raise ValueError(f"{self.name} is a counter: it cannot decrease (amount {amount})")
-        with self._lock:
-            self._values[labelvalues] = self._values.get(labelvalues, 0.0) + amount
-
-    def value(self, *labelvalues: str) -> float:
-        with self._lock:
-            return self._values.get(labelvalues, 0.0)
-
-    def collect(self) -> Iterable[Metric]:
-        metric = Metric(self.name, self.documentation, "untyped")
-        with self._lock:
-            for labelvalues, value in sorted(self._values.items()):
-                metric.add_sample(self.name, dict(zip(self.labelnames, labelvalues, strict=True)), value)
-        yield metric
-
-    def describe(self) -> Iterable[Metric]:
-        yield Metric(self.name, self.documentation, "untyped")
 
 
 CERTIFICATE_READY_STATUS = CompactGauge(

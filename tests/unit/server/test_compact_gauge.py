@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
-from certpilot.server.compact_gauge import CompactGauge
+from certpilot.server.collectors import CompactGauge
 
 LABELS = ("name", "namespace", "issuer_name")
 
