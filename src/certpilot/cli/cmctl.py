@@ -6,7 +6,7 @@ import asyncio
 import base64
 import os
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -15,7 +15,7 @@ import typer
 from certpilot.api.annotations import CERTIFICATE_NAME
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestSpec
-from certpilot.api.conditions import get_condition, set_condition
+from certpilot.api.conditions import get_condition
 from certpilot.api.core import Secret
 from certpilot.api.issuer import ClusterIssuer, Issuer
 from certpilot.api.loader import ManifestError, load_path
@@ -24,6 +24,8 @@ from certpilot.cli.context import get_or_fail, with_store
 from certpilot.cli.describe import events_for, render_events
 from certpilot.cli.errors import CLIError
 from certpilot.cli.options import NamespaceOption, StoreOption
+from certpilot.controllers.certificaterequests import approver
+from certpilot.controllers.certificates.manual_renewal import AlreadyIssuing, request_renewal
 from certpilot.pki.parse import decode_certificate_details, parse_certificates
 from certpilot.runtime.clock import SystemClock
 from certpilot.store.errors import Conflict, NotFound
@@ -37,17 +39,15 @@ create_app = typer.Typer(help="Create resources that need generated material.", 
 
 
 async def update_status_with_retry(
-    store: Store, kind: type[T], name: str, namespace: str | None, change: Callable[[T], str | None]
-) -> str | None:
-    """Re-read and retry on Conflict. `change` mutates the object's status and returns None, or
-    returns a reason not to write (which is returned)."""
+    store: Store, kind: type[T], name: str, namespace: str | None, change: Callable[[T], T]
+) -> None:
+    """Write `change(current object)` with update_status, re-reading on Conflict. `change` raises
+    to refuse (the exception propagates)."""
     for _ in range(10):
         obj = await get_or_fail(store, kind, name, namespace)
-        if (refusal := change(obj)) is not None:
-            return refusal
         try:
-            await store.update_status(obj)
-            return None
+            await store.update_status(change(obj))
+            return
         except Conflict:
             continue
     raise CLIError(f"{kind.SINGULAR} {name!r} kept changing; try again")
@@ -59,31 +59,6 @@ def _print_lines(work: Callable[[Store], Awaitable[list[str]]], store: Path | No
 
 
 # --- renew -----------------------------------------------------------------------------------
-
-
-def _request_renewal(now: datetime) -> Callable[[Certificate], str | None]:
-    def change(cert: Certificate) -> str | None:
-        status = cert.status
-        conditions = status.conditions if status else None
-        issuing = get_condition(conditions or [], "Issuing")
-        if issuing is not None and issuing.status == "True":
-            return f"certificate {cert.name!r} is already being issued"
-        from certpilot.api.certificate import CertificateStatus
-
-        status = status or CertificateStatus()
-        status.conditions = set_condition(
-            conditions or [],
-            "Issuing",
-            "True",
-            "ManuallyTriggered",
-            "Certificate re-issuance manually triggered",
-            now,
-            cert.metadata.generation,
-        )
-        cert.status = status
-        return None
-
-    return change
 
 
 def renew_command(
@@ -109,40 +84,18 @@ def renew_command(
             targets = [(c.metadata.namespace or namespace, c.name) for c in certs]
         lines = []
         for target_ns, name in targets:
-            refusal = await update_status_with_retry(
-                s, Certificate, name, target_ns, _request_renewal(SystemClock().now())
-            )
-            lines.append(
-                f"{refusal}, skipping"
-                if refusal
-                else f"Manually triggered issuance of Certificate {target_ns}/{name}"
-            )
+            try:
+                renew = partial(request_renewal, now=SystemClock().now())
+                await update_status_with_retry(s, Certificate, name, target_ns, renew)
+                lines.append(f"Manually triggered issuance of Certificate {target_ns}/{name}")
+            except AlreadyIssuing as e:
+                lines.append(f"{e}, skipping")
         return lines
 
     _print_lines(run, store)
 
 
 # --- approve / deny --------------------------------------------------------------------------
-
-
-def _decide(
-    approve: bool, reason: str, message: str, now: datetime
-) -> Callable[[CertificateRequest], str | None]:
-    def change(cr: CertificateRequest) -> str | None:
-        conditions = cr.status.conditions if cr.status else None
-        for final in ("Approved", "Denied"):
-            if (c := get_condition(conditions or [], final)) is not None and c.status == "True":
-                return f"CertificateRequest {cr.name!r} is already {final.lower()}"
-        from certpilot.api.certificaterequest import CertificateRequestStatus
-
-        status = cr.status or CertificateRequestStatus()
-        status.conditions = set_condition(
-            conditions or [], "Approved" if approve else "Denied", "True", reason, message, now, None
-        )
-        cr.status = status
-        return None
-
-    return change
 
 
 def _decision_command(approve: bool) -> Callable[..., None]:
@@ -155,12 +108,16 @@ def _decision_command(approve: bool) -> Callable[..., None]:
         namespace: NamespaceOption = "default",
         store: StoreOption = None,
     ) -> None:
+        decide = partial(approver.approve if approve else approver.deny, reason=reason, message=message)
+
         async def run(s: Store) -> list[str]:
-            refusal = await update_status_with_retry(
-                s, CertificateRequest, name, namespace, _decide(approve, reason, message, SystemClock().now())
-            )
-            if refusal:
-                raise CLIError(refusal)
+            try:
+                now = SystemClock().now()
+                await update_status_with_retry(
+                    s, CertificateRequest, name, namespace, partial(decide, now=now)
+                )
+            except approver.AlreadyDecided as e:
+                raise CLIError(str(e)) from None
             return [f"{done.capitalize()} CertificateRequest '{namespace}/{name}'"]
 
         _print_lines(run, store)

@@ -185,7 +185,7 @@ def test_approve_and_deny_are_final(cli: Cli) -> None:
     assert "Approved" in cli("approve", "a").stdout
     assert "Denied" in cli("deny", "b").stdout
     again = cli("deny", "a", check=False)
-    assert again.returncode == 1 and "already approved" in again.stderr
+    assert again.returncode == 1 and "already Approved" in again.stderr
     items = {i["metadata"]["name"]: _conditions(i) for i in cli.items("cr")}
     assert items["a"]["Approved"]["status"] == "True" and "Denied" not in items["a"]
     assert items["b"]["Denied"]["status"] == "True" and "Approved" not in items["b"]
