@@ -5,12 +5,19 @@ A repeat of the same (object, type, reason, message, component) raises `count` a
 fields, so aggregation also works across restarts and between processes sharing a store.
 Events are owned (ownerReferences) by the object they are about, so deleting the object deletes
 its Events: the standalone store has no Event TTL to keep them from piling up.
+
+Recording never makes the caller wait for the store, as client-go's broadcaster: the write is
+queued and finishes in the background; `flush()` waits for every queued one (a graceful stop).
+A store that can queue the write itself at once (`QueuesEvents`: SQLite) keeps it in order with
+the caller's later reads and writes, so whoever sees a status written after an Event sees the Event.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+from typing import Protocol, runtime_checkable
 
 from certpilot.api.common import ObjectReference
 from certpilot.api.core import Event, EventSource
@@ -23,44 +30,92 @@ log = logging.getLogger(__name__)
 
 # Events about cluster-scoped objects live here, as in Kubernetes.
 CLUSTER_EVENTS_NAMESPACE = "default"
+# Event writes queued and not yet committed; beyond this new events are dropped (client-go: 1000).
+DEFAULT_MAX_QUEUED = 1000
 _ATTEMPTS = 5
 _NAME_PREFIX_MAX = 200
 
 
+@runtime_checkable
+class QueuesEvents(Protocol):
+    def record_event(self, event: Event) -> asyncio.Future[None]:
+        """Queue the create-or-count write of event now, ahead of anything submitted later."""
+        ...
+
+
 class StoreEventRecorder:
     """Implements runtime's EventRecorder on top of a Store. Recording never fails the caller: an
-    event that cannot be written is logged and dropped, as client-go does."""
+    event that cannot be written, or finds the queue full, is logged and dropped, as client-go does."""
 
-    def __init__(self, store: Store, clock: Clock, component: str) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, component: str, *, max_queued: int = DEFAULT_MAX_QUEUED
+    ) -> None:
         self._store = store
+        self._queues_events = store if isinstance(store, QueuesEvents) else None
         self._clock = clock
         self._component = component
+        self._max_queued = max_queued
+        self._queued: set[asyncio.Future[None]] = set()
 
     async def event(self, obj: Resource, type_: str, reason: str, message: str) -> None:
-        try:
-            await self._record(obj, type_, reason, message)
-        except StoreError as exc:
-            log.warning("dropped event %s %s about %s %s: %s", type_, reason, obj.KIND, obj.key, exc)
-
-    async def _record(self, obj: Resource, type_: str, reason: str, message: str) -> None:
-        namespace = obj.namespace if obj.NAMESPACED and obj.namespace else CLUSTER_EVENTS_NAMESPACE
-        name = event_name(obj, type_, reason, message, self._component)
-        # Create first: most events are new, and a read before every write would cost each one a
-        # round trip to the store; a repeat finds AlreadyExists and raises the count instead.
-        for _ in range(_ATTEMPTS):
-            now = self._clock.now()
-            fresh = Event(
-                metadata=ObjectMeta(name=name, namespace=namespace, owner_references=owned_by(obj)),
-                involved_object=involved_object(obj),
-                reason=reason,
-                message=message,
-                type=type_,
-                count=1,
-                first_timestamp=now,
-                last_timestamp=now,
-                source=EventSource(component=self._component),
-                reporting_component=self._component,
+        if len(self._queued) >= self._max_queued:
+            log.warning(
+                "dropped event %s %s about %s %s: %d event writes already queued",
+                type_,
+                reason,
+                obj.KIND,
+                obj.key,
+                len(self._queued),
             )
+            return
+        event = self._event_about(obj, type_, reason, message)
+        if self._queues_events is not None:
+            queued = self._queues_events.record_event(event)
+        else:
+            queued = asyncio.ensure_future(self._create_or_count(event))
+        self._queued.add(queued)
+        queued.add_done_callback(self._written)
+
+    async def flush(self) -> None:
+        """Wait until every event recorded so far is written (or dropped with a warning)."""
+        while self._queued:
+            await asyncio.gather(*self._queued, return_exceptions=True)
+
+    def _written(self, queued: asyncio.Future[None]) -> None:
+        self._queued.discard(queued)
+        if queued.cancelled():
+            return
+        error = queued.exception()
+        if isinstance(error, StoreError):
+            log.warning("dropped an event: %s", error)
+        elif error is not None:
+            log.error("dropped an event", exc_info=error)
+
+    def _event_about(self, obj: Resource, type_: str, reason: str, message: str) -> Event:
+        namespace = obj.namespace if obj.NAMESPACED and obj.namespace else CLUSTER_EVENTS_NAMESPACE
+        now = self._clock.now()
+        return Event(
+            metadata=ObjectMeta(
+                name=event_name(obj, type_, reason, message, self._component),
+                namespace=namespace,
+                owner_references=owned_by(obj),
+            ),
+            involved_object=involved_object(obj),
+            reason=reason,
+            message=message,
+            type=type_,
+            count=1,
+            first_timestamp=now,
+            last_timestamp=now,
+            source=EventSource(component=self._component),
+            reporting_component=self._component,
+        )
+
+    async def _create_or_count(self, fresh: Event) -> None:
+        """For stores without `QueuesEvents`: create first (most events are new); a repeat finds
+        AlreadyExists and raises the count instead."""
+        name, namespace = fresh.name, fresh.namespace
+        for _ in range(_ATTEMPTS):
             try:
                 await self._store.create(fresh)
             except AlreadyExists:
@@ -72,7 +127,7 @@ class StoreEventRecorder:
             except NotFound:
                 continue
             existing.count = (existing.count or 1) + 1
-            existing.last_timestamp = now
+            existing.last_timestamp = fresh.last_timestamp
             try:
                 await self._store.update(existing)
             except (Conflict, NotFound):

@@ -1,7 +1,8 @@
 """The embedded Store: Kubernetes API semantics on one SQLite file, shareable by several processes.
 
-Models become JSON bodies at this boundary (`to_dict()` / `model_validate`), so everything below
-works on plain dicts and every object returned is a fresh copy.
+Models become JSON bodies at this boundary (`to_dict()` going in, `model_validate_json` of the
+stored text coming out), so everything below works on plain dicts and every object returned is a
+fresh copy.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import math
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from certpilot.api.core import Event
 from certpilot.api.meta import Resource
 from certpilot.store import sqlite_ops
 from certpilot.store.clock import Clock, UtcClock
@@ -42,6 +45,8 @@ class SQLiteStore:
         self._clock: Clock = clock or UtcClock()
         self._thread = SQLiteThread(str(self.path), history_limit)
         self._closed = False
+        self._formatted_second: int | None = None
+        self._formatted_now = ""
 
     async def get(self, kind: type[T], name: str, namespace: str | None = None) -> T:
         oid = _object_id(kind, name, namespace)
@@ -74,7 +79,8 @@ class SQLiteStore:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(woken.set)
 
-        self._thread.add_listener(wake)
+        watched = (kind.API_VERSION, kind.KIND)
+        self._thread.add_listener(watched, wake)
         try:
             if resource_version in (None, "", "0"):
                 items, listed_at = await self.list(kind)
@@ -101,32 +107,38 @@ class SQLiteStore:
                 if len(changes) < _WATCH_PAGE and not self._closed:
                     await woken.wait()
         finally:
-            self._thread.remove_listener(wake)
+            self._thread.remove_listener(watched, wake)
 
     async def create(self, obj: T) -> T:
         body = _body_of(obj)
         stored = await self._write(
             partial(sqlite_ops.create_object, body=body, now=self._now(), has_status=obj.HAS_STATUS)
         )
-        return type(obj).model_validate(stored)
+        return type(obj).model_validate_json(stored)
 
     async def update(self, obj: T) -> T:
         body = _body_of(obj)
         stored = await self._write(
             partial(sqlite_ops.update_object, incoming=body, now=self._now(), has_status=obj.HAS_STATUS)
         )
-        return type(obj).model_validate(stored)
+        return type(obj).model_validate_json(stored)
 
     async def update_status(self, obj: T) -> T:
         if not obj.HAS_STATUS:
             raise Invalid(f"{obj.KIND} has no status subresource: use update()")
         body = _body_of(obj)
         stored = await self._write(partial(sqlite_ops.update_object_status, incoming=body, now=self._now()))
-        return type(obj).model_validate(stored)
+        return type(obj).model_validate_json(stored)
 
     async def delete(self, kind: type[T], name: str, namespace: str | None = None) -> None:
         oid = _object_id(kind, name, namespace)
         await self._write(partial(sqlite_ops.delete_object, oid=oid, now=self._now()))
+
+    def record_event(self, event: Event) -> asyncio.Future[None]:
+        """Queue event's create-or-count write (see `sqlite_ops.record_event`) at once, ahead of any
+        read or write started after this call, without waiting for it: resolved once committed."""
+        body = _body_of(event)
+        return self._thread.submit_write(partial(sqlite_ops.record_event, event=body, now=self._now()))
 
     async def close(self) -> None:
         """Finish queued work, close the file; watches end."""
@@ -140,7 +152,12 @@ class SQLiteStore:
         return await self._thread.write(fn)
 
     def _now(self) -> str:
-        return format_timestamp(self._clock.now())
+        moment = self._clock.now()
+        second = math.floor(moment.timestamp())
+        # Timestamps have second precision: many writes a second share one formatting.
+        if second != self._formatted_second:
+            self._formatted_second, self._formatted_now = second, format_timestamp(moment)
+        return self._formatted_now
 
 
 def _namespace_of(kind: type[Resource], namespace: str | None) -> str:

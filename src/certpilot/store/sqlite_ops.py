@@ -1,7 +1,9 @@
 """The SQLite store's operations on JSON bodies, run on its database thread.
 
 Reads take a connection; writes take the open Transaction, record every change in the change log
-with a fresh resourceVersion, and keep the owner index current for cascade deletion.
+with a fresh resourceVersion, and keep the owner index current for cascade deletion. Writes return
+the stored object as the JSON text they stored: the caller validates it with `model_validate_json`,
+cheaper on the event loop than validating a dict, and the text is encoded here once anyway.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def changes_after(
     return [Change(rv, change_type, text) for rv, change_type, text in rows]
 
 
-def create_object(transaction: Transaction, body: Body, now: str, has_status: bool) -> Body:
+def create_object(transaction: Transaction, body: Body, now: str, has_status: bool) -> str:
     metadata = body.setdefault("metadata", {})
     if not metadata.get("name"):
         metadata["name"] = _generated_name(transaction.connection, body)
@@ -126,22 +128,39 @@ def create_object(transaction: Transaction, body: Body, now: str, has_status: bo
     metadata["generation"] = 1
     if has_status:
         body.pop("status", None)
-    _write(transaction, oid, body, "ADDED", previous=None)
+    encoded = _write(transaction, oid, body, "ADDED", previous=None)
     if _owners_all_gone(transaction.connection, body):
         # Kubernetes' garbage collector deletes an object whose owners are all gone: a create that
         # races with its owner's deletion must not leave an orphan behind.
         delete_object(transaction, oid, now)
-    return body
+    return encoded
 
 
-def update_object(transaction: Transaction, incoming: Body, now: str, has_status: bool) -> Body:
+def update_object(transaction: Transaction, incoming: Body, now: str, has_status: bool) -> str:
     oid = object_id(incoming)
     stored = get_object(transaction.connection, oid)
     rules.check_resource_version(stored, incoming)
     return _replace(transaction, oid, stored, rules.merged_for_update(stored, incoming, has_status), now)
 
 
-def update_object_status(transaction: Transaction, incoming: Body, now: str) -> Body:
+def record_event(transaction: Transaction, event: Body, now: str) -> None:
+    """Create the Event, or when one of that name exists raise its count and lastTimestamp: the
+    client-go recorder's aggregation in one step, so racing recorders never conflict. The repeat
+    is stored exactly as an update() of the stored Event with those two fields changed would."""
+    oid = object_id(event)
+    stored = _load(transaction.connection, oid)
+    if stored is None:
+        create_object(transaction, event, now, has_status=False)
+        return
+    repeated = {
+        **stored,
+        "count": (stored.get("count") or 1) + 1,
+        "lastTimestamp": event.get("lastTimestamp"),
+    }
+    _replace(transaction, oid, stored, rules.merged_for_update(stored, repeated, has_status=False), now)
+
+
+def update_object_status(transaction: Transaction, incoming: Body, now: str) -> str:
     oid = object_id(incoming)
     stored = get_object(transaction.connection, oid)
     rules.check_resource_version(stored, incoming)
@@ -158,17 +177,15 @@ def delete_object(transaction: Transaction, oid: ObjectId, now: str) -> None:
     _remove(transaction, oid, stored, now)
 
 
-def _replace(transaction: Transaction, oid: ObjectId, stored: Body, new: Body, now: str) -> Body:
+def _replace(transaction: Transaction, oid: ObjectId, stored: Body, new: Body, now: str) -> str:
     if rules.finalizers_done(new):
-        _remove(transaction, oid, new, now)
-        return new
+        return _remove(transaction, oid, new, now)
     if rules.same_apart_from_resource_version(stored, new):
-        return stored
-    _write(transaction, oid, new, "MODIFIED", previous=stored)
-    return new
+        return _encode(stored)
+    return _write(transaction, oid, new, "MODIFIED", previous=stored)
 
 
-def _remove(transaction: Transaction, oid: ObjectId, body: Body, now: str) -> None:
+def _remove(transaction: Transaction, oid: ObjectId, body: Body, now: str) -> str:
     """Delete the row, log DELETED, then cascade to dependents (Kubernetes' background deletion)."""
     connection = transaction.connection
     uid = body["metadata"]["uid"]
@@ -178,7 +195,7 @@ def _remove(transaction: Transaction, oid: ObjectId, body: Body, now: str) -> No
     )
     connection.execute("DELETE FROM owner_refs WHERE dependent_uid = ?", (uid,))
     body["metadata"]["resourceVersion"] = str(transaction.next_resource_version())
-    _log_change(transaction, oid, "DELETED", body)
+    encoded = _log_change(transaction, oid, "DELETED", body)
     dependent_uids = [
         row[0]
         for row in connection.execute("SELECT dependent_uid FROM owner_refs WHERE owner_uid = ?", (uid,))
@@ -195,6 +212,7 @@ def _remove(transaction: Transaction, oid: ObjectId, body: Body, now: str) -> No
             _write(transaction, dependent_id, rules.without_owner(dependent, uid), "MODIFIED", dependent)
         else:
             delete_object(transaction, dependent_id, now)
+    return encoded
 
 
 def _owners_all_gone(connection: sqlite3.Connection, body: Body) -> bool:
@@ -211,11 +229,12 @@ def _another_owner_exists(connection: sqlite3.Connection, dependent: Body, gone_
 
 def _write(
     transaction: Transaction, oid: ObjectId, body: Body, change_type: str, previous: Body | None
-) -> None:
+) -> str:
+    """Store body with the next resourceVersion and log the change; the stored JSON text."""
     connection = transaction.connection
     uid = body["metadata"]["uid"]
     body["metadata"]["resourceVersion"] = str(transaction.next_resource_version())
-    encoded = json.dumps(body, separators=(",", ":"))
+    encoded = _encode(body)
     connection.execute(
         "INSERT OR REPLACE INTO objects (api_version, kind, namespace, name, uid, body) "
         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -228,22 +247,23 @@ def _write(
             "INSERT OR IGNORE INTO owner_refs (owner_uid, dependent_uid) VALUES (?, ?)",
             [(owner, uid) for owner in owners],
         )
-    _log_change(transaction, oid, change_type, body, encoded)
+    return _log_change(transaction, oid, change_type, body, encoded)
 
 
 def _log_change(
     transaction: Transaction, oid: ObjectId, change_type: str, body: Body, encoded: str | None = None
-) -> None:
+) -> str:
+    text = encoded or _encode(body)
     transaction.connection.execute(
         "INSERT INTO changes (rv, api_version, kind, type, body) VALUES (?, ?, ?, ?, ?)",
-        (
-            transaction.resource_version,
-            oid.api_version,
-            oid.kind,
-            change_type,
-            encoded or json.dumps(body, separators=(",", ":")),
-        ),
+        (transaction.resource_version, oid.api_version, oid.kind, change_type, text),
     )
+    transaction.changed(oid.api_version, oid.kind)
+    return text
+
+
+def _encode(body: Body) -> str:
+    return json.dumps(body, separators=(",", ":"))
 
 
 def _load(connection: sqlite3.Connection, oid: ObjectId) -> Body | None:

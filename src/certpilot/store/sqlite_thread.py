@@ -3,9 +3,10 @@
 Every read and write of a store runs here, so the event loop never blocks on SQLite. Writes use
 group commit: all writes queued while the previous batch was committing go into one transaction,
 each in its own savepoint (one failing write does not undo the others), and every caller is
-resolved only after that transaction has committed. Listeners are called after each commit that
-changed something, and when another process's commit is noticed (PRAGMA data_version is polled
-while anyone listens).
+resolved only after that transaction has committed. After each commit only the listeners of the
+kinds it changed are called (a watch of Secrets does not wake for an Event); when another process's
+commit is noticed (PRAGMA data_version is polled while anyone listens) every listener is called,
+since what it changed is not known.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ R = TypeVar("R")
 # How often another process's commits are looked for while someone watches.
 POLL_INTERVAL_S = 0.15
 
+# (apiVersion, kind): what a listener listens to and what a commit changed.
+KindKey = tuple[str, str]
+Listener = Callable[[], None]
+
 
 class Transaction:
     """The open write transaction a write function runs in, and the resourceVersions it hands out."""
@@ -36,10 +41,15 @@ class Transaction:
     def __init__(self, connection: sqlite3.Connection, resource_version: int) -> None:
         self.connection = connection
         self.resource_version = resource_version
+        # The kinds this transaction logged changes of: whose listeners the commit wakes.
+        self.changed_kinds: set[KindKey] = set()
 
     def next_resource_version(self) -> int:
         self.resource_version += 1
         return self.resource_version
+
+    def changed(self, api_version: str, kind: str) -> None:
+        self.changed_kinds.add((api_version, kind))
 
 
 @dataclass
@@ -60,7 +70,7 @@ class SQLiteThread:
         self._path = path
         self._history_limit = history_limit
         self._queue: queue.SimpleQueue[_Request | object] = queue.SimpleQueue()
-        self._listeners: set[Callable[[], None]] = set()
+        self._listeners: dict[KindKey, set[Listener]] = {}
         self._lock = threading.Lock()
         self._stopping = False
         self._stopped: Future[None] = Future()
@@ -73,13 +83,23 @@ class SQLiteThread:
     async def write(self, fn: Callable[[Transaction], R]) -> R:
         return await self._submit(fn, write=True)
 
-    def add_listener(self, listener: Callable[[], None]) -> None:
-        with self._lock:
-            self._listeners.add(listener)
+    def submit_write(self, fn: Callable[[Transaction], R]) -> asyncio.Future[R]:
+        """Queue a write now (ordered before anything submitted later) and return its future."""
+        return self._submit(fn, write=True)
 
-    def remove_listener(self, listener: Callable[[], None]) -> None:
+    def add_listener(self, kind: KindKey, listener: Listener) -> None:
+        """Call listener (on this thread) after commits that changed kind, and whenever another
+        process may have changed anything."""
         with self._lock:
-            self._listeners.discard(listener)
+            self._listeners.setdefault(kind, set()).add(listener)
+
+    def remove_listener(self, kind: KindKey, listener: Listener) -> None:
+        with self._lock:
+            listeners = self._listeners.get(kind)
+            if listeners is not None:
+                listeners.discard(listener)
+                if not listeners:
+                    del self._listeners[kind]
 
     def stop(self) -> Future[None]:
         """Finish what is queued, close the connection; resolved when the thread has ended."""
@@ -108,7 +128,7 @@ class SQLiteThread:
             self._serve(connection)
         finally:
             connection.close()
-            self._notify()
+            self._notify(None)
             # Also reached if serving failed unexpectedly: nobody may be left waiting forever.
             self._fail_everything(Unavailable(f"the store {self._path} is closed"))
 
@@ -137,7 +157,7 @@ class SQLiteThread:
                 current = _data_version(connection)
                 if current != data_version:
                     data_version = current
-                    self._notify()
+                    self._notify(None)
 
     def _drain(self) -> list[_Request | object]:
         items: list[_Request | object] = []
@@ -155,12 +175,14 @@ class SQLiteThread:
             transaction = Transaction(connection, start)
             for request in writes:
                 before = transaction.resource_version
+                changed_before = set(transaction.changed_kinds)
                 connection.execute("SAVEPOINT write")
                 try:
                     result = request.fn(transaction)
                 except Exception as exc:
                     connection.execute("ROLLBACK TO write")
                     transaction.resource_version = before
+                    transaction.changed_kinds = changed_before
                     outcomes.append((request.future, None, exc))
                 else:
                     outcomes.append((request.future, result, None))
@@ -175,16 +197,17 @@ class SQLiteThread:
             failure = Unavailable(f"the store {self._path} could not commit: {exc}")
             return [(request.future, None, failure) for request in writes]
         if transaction.resource_version != start:
-            self._notify()
+            self._notify(transaction.changed_kinds)
         return outcomes
 
     def _has_listeners(self) -> bool:
         with self._lock:
             return bool(self._listeners)
 
-    def _notify(self) -> None:
+    def _notify(self, kinds: set[KindKey] | None) -> None:
+        """Call the listeners of kinds; None: every listener."""
         with self._lock:
-            listeners = list(self._listeners)
+            listeners = listeners_of(self._listeners, kinds)
         for listener in listeners:
             listener()
 
@@ -193,6 +216,12 @@ class SQLiteThread:
             self._stopping = True
         _settle([(item.future, None, error) for item in self._drain() if isinstance(item, _Request)])
         self._stopped.set_result(None)
+
+
+def listeners_of(listeners: dict[KindKey, set[Listener]], kinds: set[KindKey] | None) -> list[Listener]:
+    """The listeners a commit wakes: those of the kinds it changed, or all when that is unknown."""
+    chosen = listeners.keys() if kinds is None else listeners.keys() & kinds
+    return [listener for kind in chosen for listener in listeners[kind]]
 
 
 def _read(request: _Request, connection: sqlite3.Connection) -> Outcome:
