@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import jks
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -75,7 +74,13 @@ def _der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
+# pyjks (with its ASN.1 and cipher modules, 7 MB) is imported by the functions that build JKS
+# keystores, so only a daemon that writes one loads it.
+
+
 def _jks_bytes(entries: list[object], password: bytes) -> bytes:
+    import jks
+
     try:
         store = jks.KeyStore.new("jks", entries)
         return bytes(store.saves(password.decode()))
@@ -94,6 +99,8 @@ def jks_keystore(
     CA as a trusted entry "ca", as cert-manager writes it."""
     if not chain:
         raise KeystoreError("cannot build keystore.jks without a certificate")
+    import jks
+
     key_der = key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -109,6 +116,8 @@ def jks_truststore(ca: Sequence[x509.Certificate], password: bytes) -> bytes:
     """truststore.jks: the CA as trusted entry "ca" (then "ca-1", "ca-2"... for a bundle)."""
     if not ca:
         raise KeystoreError("cannot build truststore.jks: the issuer returned no CA certificate")
+    import jks
+
     entries: list[object] = [
         jks.TrustedCertEntry.new(JKS_CA_ALIAS if index == 0 else f"{JKS_CA_ALIAS}-{index}", _der(cert))
         for index, cert in enumerate(ca)

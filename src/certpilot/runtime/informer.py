@@ -1,6 +1,7 @@
 """An informer: one kind listed then watched from the store into an in-memory, indexed cache.
 
-Objects in the cache are shared with every reader: copy before mutating. Handlers are called in
+Objects in the cache are shared with every reader: copy before mutating (equal nested parts are
+also shared between cached objects: runtime.shared_parts). Handlers are called in
 event order, synchronously, and must not block (they only enqueue keys). Change handlers also get
 the object the change replaced (None when added, listed for the first time, or deleted), so a
 controller can ignore changes it does not act on.
@@ -17,6 +18,7 @@ from typing import Generic, TypeVar
 from certpilot.api.meta import Resource
 from certpilot.runtime.clock import Clock
 from certpilot.runtime.field_index import FieldIndex
+from certpilot.runtime.shared_parts import SharedParts
 from certpilot.runtime.workqueue import backoff_delay
 from certpilot.store.errors import Gone
 from certpilot.store.protocol import Store, WatchEvent, WatchEventType
@@ -137,6 +139,7 @@ class Informer(Generic[T]):
         self._retry_base = retry_base_delay
         self._retry_cap = retry_max_delay
         self.cache: Indexed[T] = Indexed()
+        self._shared_parts = SharedParts()
         self._handlers: list[ChangeHandler[T]] = []
         self._synced = asyncio.Event()
         self._resource_version: str | None = None
@@ -194,6 +197,7 @@ class Informer(Generic[T]):
             if gone is not None:
                 self._notify("DELETED", None, gone)
         for obj in objects:
+            self._shared_parts.share(obj)
             old = self.cache.put(obj)
             if old is None:
                 self._notify("ADDED", None, obj)
@@ -208,6 +212,7 @@ class Informer(Generic[T]):
         if event.type == "DELETED":
             self.cache.remove(cache_key(obj))
         else:
+            self._shared_parts.share(obj)
             old = self.cache.put(obj)
         if obj.metadata.resource_version:
             self._resource_version = obj.metadata.resource_version

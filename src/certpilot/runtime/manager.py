@@ -22,9 +22,11 @@ from certpilot.api.registry import all_kinds
 from certpilot.runtime.blocking import ThreadPoolRunner
 from certpilot.runtime.cache import InformerCache
 from certpilot.runtime.clock import Clock, SystemClock
+from certpilot.runtime.collector_pause import collector_paused_while_loading, thaw_loaded_heap
 from certpilot.runtime.context import ControllerContext, EventRecorder
 from certpilot.runtime.controller import Reconciler
 from certpilot.runtime.controller_runner import ControllerRunner
+from certpilot.runtime.free_memory import return_free_memory_to_system
 from certpilot.runtime.leader import LeaderElector
 from certpilot.server.http import MetricsServer
 from certpilot.store.events import StoreEventRecorder
@@ -68,6 +70,10 @@ class Manager:
         self.executor = ThreadPoolExecutor(
             max_workers=thread_pool_size, thread_name_prefix="certpilot-blocking"
         )
+        # Owned here, so stop() can wait for the events still being written.
+        self._own_events: StoreEventRecorder | None = None
+        if events is None:
+            self._own_events = events = StoreEventRecorder(store, self.clock, COMPONENT)
         self.cache = InformerCache(store, self.clock)
         for kind in default_cache_kinds() if cache_kinds is None else cache_kinds:
             self.cache.informer(kind)
@@ -75,7 +81,7 @@ class Manager:
             store=store,
             cache=self.cache,
             clock=self.clock,
-            events=events or StoreEventRecorder(store, self.clock, COMPONENT),
+            events=events,
             run_blocking=ThreadPoolRunner(self.executor),
         )
         self.runners: list[ControllerRunner] = []
@@ -108,7 +114,9 @@ class Manager:
         self._informer_tasks = [
             asyncio.create_task(i.run(), name=f"informer-{i.kind.KIND}") for i in self.cache.informers
         ]
-        await asyncio.gather(*(i.wait_synced() for i in self.cache.informers))
+        with collector_paused_while_loading():
+            await asyncio.gather(*(i.wait_synced() for i in self.cache.informers))
+        return_free_memory_to_system()
         log.info("informers synced", extra={"kinds": len(self._informer_tasks)})
         if self._leader is not None:
             await self._leader.acquire()
@@ -136,10 +144,17 @@ class Manager:
             await self._leader.release()
         if self.server is not None:
             await self.server.stop()
+        await self.flush_events()
         if self._close_store:
             await self.store.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        thaw_loaded_heap()
         log.info("stopped")
+
+    async def flush_events(self) -> None:
+        """Wait until every Event recorded so far is in the store (they are written in the background)."""
+        if self._own_events is not None:
+            await self._own_events.flush()
 
     async def run_until_signal(
         self, signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT)

@@ -191,3 +191,20 @@ async def test_change_handlers_get_the_replaced_object_on_modification(store: SQ
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_cached_objects_share_equal_parts(store: SQLiteStore) -> None:
+    await store.create(secret("a", "ns1", {"app": "web"}))
+    await store.create(secret("b", "ns1", {"app": "web"}))
+    informer: Informer[Secret] = Informer(store, Secret, FakeClock())
+    task = asyncio.ensure_future(informer.run())
+    try:
+        await asyncio.wait_for(informer.wait_synced(), 10)
+        await store.create(secret("c", "ns1", {"app": "web"}))
+        await eventually(lambda: informer.cache.get("c", "ns1") is not None)
+        a, c = informer.cache.get("a", "ns1"), informer.cache.get("c", "ns1")
+        assert a is not None and c is not None
+        assert c.metadata.__pydantic_fields_set__ is a.metadata.__pydantic_fields_set__
+        assert c.metadata.name == "c" and c.metadata.labels == {"app": "web"}
+    finally:
+        task.cancel()

@@ -1,0 +1,28 @@
+"""Free heap pages go back to the system through glibc's malloc_trim, where there is one."""
+
+from __future__ import annotations
+
+import pytest
+
+from certpilot.runtime import free_memory
+
+
+class CLibrary:
+    def __init__(self, has_trim: bool) -> None:
+        self.calls: list[int] = []
+        if has_trim:
+            self.malloc_trim = self.calls.append
+
+
+def test_trims_with_no_padding_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    libc = CLibrary(has_trim=True)
+    monkeypatch.setattr(free_memory.ctypes, "CDLL", lambda name: libc)
+    free_memory.return_free_memory_to_system()
+    assert libc.calls == [0]
+
+
+def test_a_c_library_without_malloc_trim_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    libc = CLibrary(has_trim=False)
+    monkeypatch.setattr(free_memory.ctypes, "CDLL", lambda name: libc)
+    free_memory.return_free_memory_to_system()
+    assert libc.calls == []
