@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.core import Secret
 from certpilot.api.issuer import CAIssuer
 from certpilot.issuers.base import IssuerContext, IssuerNotReady, IssuerReady, Permanent, SignedCertificate
+from certpilot.issuers.bounded_memo import BoundedMemo
 from certpilot.issuers.request import sign_as_requested
-from certpilot.issuers.secrets import KeyPair, SecretProblem, read_key_pair
+from certpilot.issuers.secrets import KeyPair, SecretProblem, get_secret, key_pair_of
 from certpilot.pki.errors import SigningError, UnsupportedKeyError
 from certpilot.pki.keys import public_key_matches
 from certpilot.pki.match import is_ca_in
@@ -21,6 +24,9 @@ REASON_INVALID_KEY_PAIR = "ErrInvalidKeyPair"
 REASON_VERIFIED = "KeyPairVerified"
 MESSAGE_VERIFIED = "Signing CA verified"
 
+# CA Secrets in use at once (one per CA issuer, two while one is rotated), with room to spare.
+CHECKED_CA_KEY_PAIRS_CAPACITY = 256
+
 
 def is_self_signed(cert: x509.Certificate) -> bool:
     return cert.issuer == cert.subject
@@ -28,6 +34,11 @@ def is_self_signed(cert: x509.Certificate) -> bool:
 
 def ca_key_pair_problem(pair: KeyPair, now: datetime) -> str | None:
     """Why this key pair cannot sign certificates, or None. The first reason wins."""
+    return ca_key_pair_defect(pair) or ca_validity_problem(pair.certificates[0], now)
+
+
+def ca_key_pair_defect(pair: KeyPair) -> str | None:
+    """What makes this key pair unable to sign at any time, or None."""
     ca = pair.certificates[0]
     if not is_ca_in(ca.extensions):
         return f'certificate "{ca.subject.rfc4514_string()}" is not a CA (basicConstraints CA:TRUE missing)'
@@ -37,11 +48,42 @@ def ca_key_pair_problem(pair: KeyPair, now: datetime) -> str | None:
         return str(e)
     if not matches:
         return "tls.key is not the private key of the CA certificate in tls.crt"
+    return None
+
+
+def ca_validity_problem(ca: x509.Certificate, now: datetime) -> str | None:
     if now >= ca.not_valid_after_utc:
         return f"the CA certificate expired at {ca.not_valid_after_utc.isoformat()}"
     if now < ca.not_valid_before_utc:
         return f"the CA certificate is not valid before {ca.not_valid_before_utc.isoformat()}"
     return None
+
+
+@dataclass(frozen=True)
+class CheckedKeyPair:
+    """A CA Secret's key pair, parsed, with what makes it unable to sign at any time (or None)."""
+
+    pair: KeyPair
+    defect: str | None
+
+
+def checked_key_pair(secret: Secret, where: str) -> CheckedKeyPair:
+    """Raises SecretProblem when tls.crt or tls.key is missing or does not parse."""
+    pair = key_pair_of(secret, where)
+    return CheckedKeyPair(pair, ca_key_pair_defect(pair))
+
+
+def remembered_checked_key_pair(secret: Secret, where: str) -> CheckedKeyPair:
+    """checked_key_pair once per Secret version (uid + resourceVersion): every signing reads the CA
+    Secret, and parsing it and checking the pair again costs more than the signing itself. A
+    Secret never stored (no uid) is checked every time."""
+    uid, version = secret.metadata.uid, secret.metadata.resource_version
+    if not uid or not version:
+        return checked_key_pair(secret, where)
+    return CHECKED_CA_KEY_PAIRS.get_or_compute((uid, version), lambda: checked_key_pair(secret, where))
+
+
+CHECKED_CA_KEY_PAIRS: BoundedMemo[CheckedKeyPair] = BoundedMemo(CHECKED_CA_KEY_PAIRS_CAPACITY)
 
 
 def chain_and_ca(leaf: x509.Certificate, ca_certificates: list[x509.Certificate]) -> tuple[bytes, bytes]:
@@ -61,14 +103,16 @@ def chain_and_ca(leaf: x509.Certificate, ca_certificates: list[x509.Certificate]
 class CAIssuerBackend:
     async def _verified_key_pair(self, ctx: IssuerContext) -> KeyPair:
         config = _ca_config(ctx)
+        where = f'secret "{ctx.resource_namespace}/{config.secret_name}"'
         try:
-            pair = await read_key_pair(ctx.store, ctx.resource_namespace, config.secret_name)
+            secret = await get_secret(ctx.store, ctx.resource_namespace, config.secret_name)
+            checked = remembered_checked_key_pair(secret, where)
         except SecretProblem as e:
             raise IssuerNotReady(f"Error getting keypair for CA issuer: {e}", REASON_GET_KEY_PAIR) from None
-        problem = ca_key_pair_problem(pair, ctx.clock.now())
+        problem = checked.defect or ca_validity_problem(checked.pair.certificates[0], ctx.clock.now())
         if problem is not None:
             raise IssuerNotReady(f"Error initializing issuer: {problem}", REASON_INVALID_KEY_PAIR)
-        return pair
+        return checked.pair
 
     async def check(self, ctx: IssuerContext) -> IssuerReady:
         await self._verified_key_pair(ctx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -12,14 +13,20 @@ from cryptography import x509
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.duration import parse_duration
+from certpilot.api.enums import KeyUsage
 from certpilot.issuers.base import Permanent
-from certpilot.pki.errors import InvalidCSRError, InvalidUsageError, UnsupportedKeyError
-from certpilot.pki.keys import PrivateKey, supported_public_key
+from certpilot.issuers.bounded_memo import BoundedMemo
+from certpilot.pki.errors import InvalidCSRError, InvalidPEMError, InvalidUsageError, UnsupportedKeyError
+from certpilot.pki.keys import PrivateKey
 from certpilot.pki.sign import csr_contradiction, sign_certificate
 from certpilot.pki.usages import usages_for
+from certpilot.pki.verified_csr import VerifiedCsr, load_verified_csr
 
 # cert-manager's default when a request sets no duration (90 days).
 DEFAULT_DURATION = timedelta(hours=2160)
+
+# Every request in flight at once, with room to spare: an entry is a parsed CSR (~1 KB) or a message.
+CHECKED_CSRS_CAPACITY = 4096
 
 
 class InvalidRequest(Permanent):
@@ -36,24 +43,44 @@ def request_pem(request: CertificateRequest) -> bytes:
 def requested_csr(request: CertificateRequest) -> x509.CertificateSigningRequest:
     """The CSR of spec.request: parseable, validly self-signed, and agreeing with spec.isCA and
     spec.usages. Raises InvalidRequest."""
-    try:
-        csr = x509.load_pem_x509_csr(request_pem(request))
-    except ValueError:
-        raise InvalidRequest("Failed to decode CSR in spec.request: not a PEM certificate request") from None
-    try:
-        supported_public_key(csr.public_key())
-    except UnsupportedKeyError as e:
-        raise InvalidRequest(f"the CSR in spec.request: {e}") from None
-    if not csr.is_signature_valid:
-        raise InvalidRequest("the CSR in spec.request has an invalid signature")
+    return requested_verified_csr(request).csr
+
+
+def requested_verified_csr(request: CertificateRequest) -> VerifiedCsr:
+    """requested_csr with the proof of its verified signature, for signing. The outcome is
+    remembered by exactly its inputs (the SHA-256 of the PEM, isCA, usages): the signer looks at a
+    request several times, and each look would verify the signature again."""
+    pem = request_pem(request)
     is_ca = bool(request.spec.is_ca)
+    usages = request.spec.usages
+    key = (hashlib.sha256(pem).digest(), is_ca, None if usages is None else tuple(usages))
+    outcome = CHECKED_CSRS.get_or_compute(key, lambda: csr_check_outcome(pem, is_ca, usages))
+    if isinstance(outcome, str):
+        raise InvalidRequest(outcome)
+    return outcome
+
+
+def csr_check_outcome(pem: bytes, is_ca: bool, usages: list[KeyUsage] | None) -> VerifiedCsr | str:
+    """The verified CSR, or why it can never be signed for this isCA / usages (the message of the
+    InvalidRequest; the first reason wins)."""
     try:
-        contradiction = csr_contradiction(csr, is_ca, usages_for(request.spec.usages, is_ca))
+        verified = load_verified_csr(pem)
+    except InvalidPEMError:
+        return "Failed to decode CSR in spec.request: not a PEM certificate request"
+    except UnsupportedKeyError as e:
+        return f"the CSR in spec.request: {e}"
+    except InvalidCSRError:
+        return "the CSR in spec.request has an invalid signature"
+    try:
+        contradiction = csr_contradiction(verified.csr, is_ca, usages_for(usages, is_ca))
     except InvalidUsageError as e:
-        raise InvalidRequest(f"spec.usages: {e}") from None
+        return f"spec.usages: {e}"
     if contradiction is not None:
-        raise InvalidRequest(f"{contradiction}: make the CSR and the request agree")
-    return csr
+        return f"{contradiction}: make the CSR and the request agree"
+    return verified
+
+
+CHECKED_CSRS: BoundedMemo[VerifiedCsr | str] = BoundedMemo(CHECKED_CSRS_CAPACITY)
 
 
 def requested_duration(request: CertificateRequest) -> timedelta:
@@ -77,7 +104,7 @@ def sign_as_requested(
     the issuer cannot sign."""
     try:
         return sign_certificate(
-            requested_csr(request),
+            requested_verified_csr(request),
             issuer_cert=issuer_cert,
             issuer_key=issuer_key,
             duration=requested_duration(request),

@@ -81,8 +81,11 @@ async def read_private_key(
 
 async def read_key_pair(store: Store, namespace: str, name: str) -> KeyPair:
     """tls.crt + tls.key of a kubernetes.io/tls-style Secret."""
-    secret = await get_secret(store, namespace, name)
-    where = f'secret "{namespace}/{name}"'
+    return key_pair_of(await get_secret(store, namespace, name), f'secret "{namespace}/{name}"')
+
+
+def key_pair_of(secret: Secret, where: str) -> KeyPair:
+    """`where` names the Secret (`secret "ns/name"`) for the error messages."""
     certificates = parse_certificates(secret_value(secret, TLS_CERT_KEY), f'{where} key "{TLS_CERT_KEY}"')
     key = parse_private_key(secret_value(secret, TLS_PRIVATE_KEY_KEY), f'{where} key "{TLS_PRIVATE_KEY_KEY}"')
     return KeyPair(certificates=certificates, key=key)

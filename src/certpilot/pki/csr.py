@@ -22,6 +22,7 @@ from certpilot.pki.sans import general_names_for, sans_for, sans_in
 from certpilot.pki.signature import signature_hash_for, signature_hash_name
 from certpilot.pki.subject import subject_for
 from certpilot.pki.usages import usages_for, usages_in
+from certpilot.pki.verified_csr import CSRS_SIGNED_HERE
 
 
 def build_csr(spec: CertificateSpec, key: PrivateKey) -> x509.CertificateSigningRequest:
@@ -48,7 +49,9 @@ def build_csr(spec: CertificateSpec, key: PrivateKey) -> x509.CertificateSigning
     name_constraints = name_constraints_for(spec.name_constraints)
     if name_constraints:
         builder = builder.add_extension(name_constraints.value, critical=name_constraints.critical)
-    return builder.sign(key, signature_hash_for(key, spec.signature_algorithm))
+    csr = builder.sign(key, signature_hash_for(key, spec.signature_algorithm))
+    CSRS_SIGNED_HERE.remember(csr_to_pem(csr))
+    return csr
 
 
 def csr_to_pem(csr: x509.CertificateSigningRequest) -> bytes:

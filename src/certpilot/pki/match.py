@@ -33,6 +33,10 @@ _SUBJECT_FIELDS: list[tuple[str, ObjectIdentifier]] = [
 ]
 
 
+# The subject of a spec without one (never modified: only read).
+_NO_SUBJECT = X509Subject()
+
+
 def _spec_subject_values(subject: X509Subject, field: str) -> list[str]:
     attribute = {
         "organizations": subject.organizations,
@@ -56,7 +60,7 @@ def subject_mismatches(name: x509.Name, spec: CertificateSpec) -> list[str]:
     mismatches: list[str] = []
     if common_name_of(name) != (spec.common_name or ""):
         mismatches.append(f"commonName: has {common_name_of(name)!r}, spec wants {spec.common_name or ''!r}")
-    subject = spec.subject or X509Subject()
+    subject = spec.subject or _NO_SUBJECT
     for field, oid in _SUBJECT_FIELDS:
         actual_values = sorted(subject_values(name, oid))
         wanted_values = sorted(_spec_subject_values(subject, field))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -11,17 +10,17 @@ from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from certpilot.api.enums import KeyUsage
 from certpilot.pki.errors import InvalidCSRError, SigningError
-from certpilot.pki.keys import PrivateKey, public_key_matches, public_keys_equal, supported_public_key
+from certpilot.pki.keys import PrivateKey, public_key_matches, public_keys_equal
 from certpilot.pki.match import is_ca_in
+from certpilot.pki.serial_numbers import SERIAL_NUMBERS
 from certpilot.pki.signature import signature_hash_for
 from certpilot.pki.usages import Usages, usages_for, usages_in
-
-_SERIAL_BITS = 128
+from certpilot.pki.verified_csr import VerifiedCsr, verify_csr
 
 
 def random_serial_number() -> int:
     """A random positive serial of up to 128 bits (RFC 5280 allows 20 octets)."""
-    return secrets.randbits(_SERIAL_BITS) or 1
+    return SERIAL_NUMBERS.next()
 
 
 def not_after_for(now: datetime, duration: timedelta, issuer_cert: x509.Certificate | None) -> datetime:
@@ -73,7 +72,7 @@ def _copied_extensions(
 
 
 def sign_certificate(
-    csr: x509.CertificateSigningRequest,
+    request: x509.CertificateSigningRequest | VerifiedCsr,
     *,
     issuer_cert: x509.Certificate | None,
     issuer_key: PrivateKey,
@@ -86,11 +85,11 @@ def sign_certificate(
     issuing_certificate_urls: Sequence[str] = (),
 ) -> x509.Certificate:
     """Issue the certificate a CSR asks for. issuer_cert None means self-signed: issuer_key must
-    then be the CSR's own key. Raises InvalidCSRError for a CSR that is forged or contradicts the
-    request, SigningError when the issuer cannot sign."""
-    if not csr.is_signature_valid:
-        raise InvalidCSRError("the CSR's signature is invalid: it was not signed by the key it contains")
-    public_key = supported_public_key(csr.public_key())
+    then be the CSR's own key. A VerifiedCsr is not verified again. Raises InvalidCSRError for a
+    CSR that is forged or contradicts the request, UnsupportedKeyError for a key certpilot does not
+    issue for, SigningError when the issuer cannot sign."""
+    verified = request if isinstance(request, VerifiedCsr) else verify_csr(request)
+    csr, public_key = verified.csr, verified.public_key
     wanted_usages = usages_for(usages, is_ca)
     contradiction = csr_contradiction(csr, is_ca, wanted_usages)
     if contradiction:

@@ -50,13 +50,13 @@ def _decide(
     if is_approved(cr) or is_denied(cr):
         state = APPROVED if is_approved(cr) else DENIED
         raise AlreadyDecided(f"CertificateRequest {cr.key} is already {state}; approval decisions are final")
-    decided = cr.model_copy(deep=True)
-    status = decided.status or CertificateRequestStatus()
+    # Shallow copies: the cached request and its status are never modified (set_condition builds
+    # a new conditions list).
+    status = cr.status.model_copy() if cr.status else CertificateRequestStatus()
     status.conditions = set_condition(
         conditions_of(cr), condition, "True", reason, message, now, cr.metadata.generation
     )
-    decided.status = status
-    return decided
+    return cr.model_copy(update={"status": status})
 
 
 def approve(cr: CertificateRequest, reason: str, message: str, now: datetime) -> CertificateRequest:

@@ -135,8 +135,9 @@ def transition_after_error(error: Pending | Permanent | IssuerNotReady) -> Trans
 def status_after(
     status: CertificateRequestStatus | None, transition: Transition, now: datetime, generation: int | None
 ) -> CertificateRequestStatus:
-    """The request's status with the transition applied."""
-    after = status.model_copy(deep=True) if status else CertificateRequestStatus()
+    """The request's status with the transition applied: a new object, sharing with `status` only
+    values never modified in place (set_condition builds a new conditions list)."""
+    after = status.model_copy() if status else CertificateRequestStatus()
     conditions = set_condition(
         after.conditions,
         READY,
@@ -157,6 +158,12 @@ def status_after(
         after.certificate = base64.b64encode(transition.certificate).decode()
         after.ca = base64.b64encode(transition.ca).decode() if transition.ca else None
     return after
+
+
+def status_changed(before: CertificateRequestStatus | None, after: CertificateRequestStatus) -> bool:
+    """Whether writing `after` changes the request's status (models compare field by field, with
+    no serialisation of either)."""
+    return before is None or after != before
 
 
 def ready_changed(cr: CertificateRequest, transition: Transition) -> bool:

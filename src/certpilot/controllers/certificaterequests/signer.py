@@ -18,6 +18,7 @@ from certpilot.controllers.certificaterequests.lifecycle import (
     failed,
     ready_changed,
     status_after,
+    status_changed,
     transition_after_error,
     transition_after_signing,
     why_not_sign,
@@ -112,11 +113,10 @@ class CertificateRequestSigner:
 
     async def _record(self, cr: CertificateRequest, transition: Transition) -> Result:
         """Write the transition (only if it changes anything) and its event (only on change)."""
-        now = self.ctx.clock.now()
-        updated = cr.model_copy(deep=True)
-        updated.status = status_after(cr.status, transition, now, cr.metadata.generation)
-        before = cr.status.to_dict() if cr.status else {}
-        if updated.status.to_dict() != before:
+        status = status_after(cr.status, transition, self.ctx.clock.now(), cr.metadata.generation)
+        # A shallow copy: the cached request is never modified, and status_after built a new status.
+        updated = cr.model_copy(update={"status": status})
+        if status_changed(cr.status, status):
             try:
                 await self.ctx.store.update_status(updated)
             except Conflict:

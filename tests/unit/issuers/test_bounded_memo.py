@@ -1,0 +1,48 @@
+"""The issuers' bounded memo: remembered by key, least recently used out first, failures never kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from certpilot.issuers.bounded_memo import BoundedMemo
+
+
+def test_a_remembered_key_is_not_computed_again() -> None:
+    memo: BoundedMemo[int] = BoundedMemo(4)
+    calls: list[int] = []
+
+    def compute(value: int) -> int:
+        calls.append(value)
+        return value
+
+    assert memo.get_or_compute("a", lambda: compute(1)) == 1
+    assert memo.get_or_compute("a", lambda: compute(2)) == 1
+    assert calls == [1]
+
+
+def test_the_least_recently_used_entry_goes_first() -> None:
+    memo: BoundedMemo[str] = BoundedMemo(2)
+    memo.get_or_compute("a", lambda: "A")
+    memo.get_or_compute("b", lambda: "B")
+    memo.get_or_compute("a", lambda: "unused")  # a is now the most recently used
+    memo.get_or_compute("c", lambda: "C")
+    assert len(memo) == 2
+    assert memo.get_or_compute("a", lambda: "again") == "A"
+    assert memo.get_or_compute("b", lambda: "recomputed") == "recomputed"
+
+
+def test_an_exception_is_not_remembered() -> None:
+    memo: BoundedMemo[int] = BoundedMemo(2)
+
+    def fail() -> int:
+        raise ValueError("broken")
+
+    with pytest.raises(ValueError, match="broken"):
+        memo.get_or_compute("k", fail)
+    assert len(memo) == 0
+    assert memo.get_or_compute("k", lambda: 3) == 3
+
+
+def test_capacity_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        BoundedMemo[int](0)
