@@ -34,7 +34,7 @@ def certificate_secret_keys(obj: Resource) -> Iterable[ObjectKey]:
 
 def secret_name_changed(old: Certificate, new: Certificate) -> bool:
     """The mirror reads Certificates only to know which Secrets they name: their status writes
-    (five per issuance) change nothing for it."""
+    (three per issuance) change nothing for it."""
     return old.spec.secret_name != new.spec.secret_name
 
 

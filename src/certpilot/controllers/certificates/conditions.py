@@ -29,8 +29,13 @@ def issuing_since(cert: Certificate) -> datetime | None:
 
 
 def status_of(cert: Certificate) -> CertificateStatus:
-    """A copy of the status to change and write back (an empty one when unset)."""
-    return cert.status.model_copy(deep=True) if cert.status else CertificateStatus()
+    """A copy of the status to change and write back (an empty one when unset). Shallow, with its
+    own conditions list: every other field is immutable, and conditions are replaced, never
+    changed in place (set_condition builds new ones), so the cache's status stays untouched."""
+    if cert.status is None:
+        return CertificateStatus()
+    conditions = cert.status.conditions
+    return cert.status.model_copy(update={"conditions": list(conditions) if conditions is not None else None})
 
 
 def with_status(cert: Certificate, status: CertificateStatus) -> Certificate:

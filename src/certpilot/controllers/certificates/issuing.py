@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+from datetime import datetime
 
-from certpilot.api.certificate import Certificate
+from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import remove_condition, set_condition
 from certpilot.api.core import Secret
@@ -33,6 +34,7 @@ from certpilot.controllers.certificates.policy_input import (
     PolicyInput,
 )
 from certpilot.controllers.certificates.post_issuance import secret_needs_sync
+from certpilot.controllers.certificates.ready_status import with_readiness
 from certpilot.controllers.certificates.request_state import failed_before, failure, is_issued
 from certpilot.controllers.certificates.secret_data import (
     KeyPair,
@@ -49,6 +51,25 @@ from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.runtime.errors import PermanentError
 from certpilot.store.errors import NotFound
+
+
+def issued_status(
+    cert: Certificate, secret: Secret, request: CertificateRequest, now: datetime
+) -> CertificateStatus:
+    """The status that ends an issuance: the next revision, Issuing and the failure record
+    cleared, the next key forgotten, and Ready with the validity times exactly as readiness will
+    compute them from the Secret just written and the request that produced it (its
+    current_request once the revision moves), so readiness finds nothing to write."""
+    status = status_of(cert)
+    status.revision = lookups.current_revision(cert) + 1
+    status.conditions = remove_condition(status.conditions, ISSUING)
+    status.last_failure_time = None
+    status.failed_issuance_attempts = None
+    status.next_private_key_secret_name = None
+    issued = PolicyInput(
+        certificate=with_status(cert, status), secret=secret, current_request=request, now=now
+    )
+    return with_readiness(status, issued)
 
 
 class KeystorePasswordMissing(PermanentError):
@@ -118,15 +139,11 @@ class IssuingController:
             self._passwords(cert),
             owner_ref=self.options.enable_certificate_owner_ref,
             reuse_keystores=False,
+            leaf=leaf,
         )
-        await self._write_secret(existing, secret)
-        new_status = status_of(cert)
-        new_status.revision = lookups.current_revision(cert) + 1
-        new_status.conditions = remove_condition(new_status.conditions, ISSUING)
-        new_status.last_failure_time = None
-        new_status.failed_issuance_attempts = None
-        new_status.next_private_key_secret_name = None
-        await self.ctx.store.update_status(with_status(cert, new_status))
+        written = await self._write_secret(existing, secret)
+        issued = issued_status(cert, written, request, self.ctx.clock.now())
+        await self.ctx.store.update_status(with_status(cert, issued))
         if key_secret is not None:
             with contextlib.suppress(NotFound):
                 await self.ctx.store.delete(Secret, key_secret.name, key_secret.namespace)
@@ -174,6 +191,7 @@ class IssuingController:
             self._passwords(cert),
             owner_ref=self.options.enable_certificate_owner_ref,
             reuse_keystores=True,
+            leaf=i.parsed_certificate.certificate,
         )
         reason = secret_needs_sync(existing, desired)
         if reason is None:
@@ -231,8 +249,7 @@ class IssuingController:
         except NotFound:
             return None
 
-    async def _write_secret(self, existing: Secret | None, secret: Secret) -> None:
+    async def _write_secret(self, existing: Secret | None, secret: Secret) -> Secret:
         if existing is None:
-            await self.ctx.store.create(secret)
-        else:
-            await self.ctx.store.update(secret)
+            return await self.ctx.store.create(secret)
+        return await self.ctx.store.update(secret)

@@ -177,7 +177,9 @@ def format_fields(mismatches: Sequence[str]) -> str:
     return "[" + ", ".join(mismatches) + "]"
 
 
-TRIGGER_POLICIES: tuple[Policy, ...] = (
+# Each chain is its checks of the Secret, the spec and the current request (the same verdict for
+# the same versions of those), then its checks of the clock, which always come last.
+TRIGGER_VERSIONED_POLICIES: tuple[Policy, ...] = (
     secret_does_not_exist,
     secret_is_missing_data,
     secret_certificate_is_invalid,
@@ -187,12 +189,11 @@ TRIGGER_POLICIES: tuple[Policy, ...] = (
     secret_issuer_annotations_mismatch,
     secret_certificate_name_mismatch,
     current_request_mismatches_spec,
-    certificate_has_expired,
-    certificate_renewal_is_due,
 )
+TRIGGER_TIMED_POLICIES: tuple[Policy, ...] = (certificate_has_expired, certificate_renewal_is_due)
 
 # Renewal is not a readiness problem: a certificate being renewed is still Ready.
-READINESS_POLICIES: tuple[Policy, ...] = (
+READINESS_VERSIONED_POLICIES: tuple[Policy, ...] = (
     secret_does_not_exist,
     secret_is_missing_data,
     secret_certificate_is_invalid,
@@ -201,8 +202,27 @@ READINESS_POLICIES: tuple[Policy, ...] = (
     secret_private_key_mismatches_spec,
     secret_issuer_annotations_mismatch,
     current_request_mismatches_spec,
-    certificate_has_expired,
 )
+READINESS_TIMED_POLICIES: tuple[Policy, ...] = (certificate_has_expired,)
+
+# Trigger, readiness and issuing (which asks the trigger's question) each run a chain on every
+# reconcile of the same versions: its verdict is remembered by chain and versions.
+_versioned_verdicts: VersionMemo[Reason | None] = VersionMemo(MEMO_CAPACITY)
+
+
+def policy_versions(i: PolicyInput) -> tuple[str | int | None, ...] | None:
+    """The versions the versioned checks read: the Secret's, the spec's (the Certificate's uid,
+    which fixes its name, and generation) and the current request's; None when any was never
+    stored."""
+    versions = secret_and_spec_versions(i)
+    if versions is None:
+        return None
+    request = i.current_request.metadata if i.current_request is not None else None
+    if request is None:
+        return (*versions, None, None)
+    if not (request.uid and request.resource_version):
+        return None
+    return (*versions, request.uid, request.resource_version)
 
 
 def first_reason(policies: Sequence[Policy], i: PolicyInput) -> Reason | None:
@@ -213,11 +233,27 @@ def first_reason(policies: Sequence[Policy], i: PolicyInput) -> Reason | None:
     return None
 
 
+def first_reason_of_chain(
+    name: str, versioned: Sequence[Policy], timed: Sequence[Policy], i: PolicyInput
+) -> Reason | None:
+    """first_reason(versioned + timed), with the versioned part's verdict remembered."""
+    versions = policy_versions(i)
+    key = None if versions is None else (name, *versions)
+    return _versioned_verdicts.get_or_compute(key, lambda: first_reason(versioned, i)) or first_reason(
+        timed, i
+    )
+
+
 def needs_issuance(i: PolicyInput) -> Reason | None:
     """Why the Certificate must be (re)issued now, or None when its Secret is good."""
-    return first_reason(TRIGGER_POLICIES, i)
+    return first_reason_of_chain("trigger", TRIGGER_VERSIONED_POLICIES, TRIGGER_TIMED_POLICIES, i)
 
 
 def not_ready_reason(i: PolicyInput) -> Reason | None:
     """Why the Certificate is not Ready, or None when it is."""
-    return first_reason(READINESS_POLICIES, i)
+    return first_reason_of_chain("readiness", READINESS_VERSIONED_POLICIES, READINESS_TIMED_POLICIES, i)
+
+
+def forget_all() -> None:
+    """Empties the remembered verdicts (tests)."""
+    _versioned_verdicts.clear()

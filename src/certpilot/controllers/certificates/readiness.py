@@ -5,54 +5,31 @@ from __future__ import annotations
 
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.conditions import set_condition
 from certpilot.api.core import Secret
 from certpilot.api.defaults import issuer_group, issuer_kind
-from certpilot.controllers.certificates import lookups, reasons
+from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
-from certpilot.controllers.certificates.conditions import READY, with_status
-from certpilot.controllers.certificates.policies import not_ready_reason
+from certpilot.controllers.certificates.conditions import is_issuing, with_status
 from certpilot.controllers.certificates.policy_input import PolicyInput
-from certpilot.controllers.certificates.reasons import Reason
+from certpilot.controllers.certificates.ready_status import (
+    already_has_readiness,
+    readiness_status,
+    ready_condition,
+)
+from certpilot.controllers.certificates.trigger import trigger_decision
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.server import metrics
 
-READY_MESSAGE = "Certificate is up to date and has not expired"
 
-
-def ready_condition(i: PolicyInput) -> tuple[str, Reason]:
-    """("True" | "False", reason) for the Ready condition."""
-    reason = not_ready_reason(i)
-    if reason is None:
-        return "True", Reason(reasons.READY, READY_MESSAGE)
-    return "False", reason
-
-
-def readiness_status(i: PolicyInput, ready: tuple[str, Reason] | None = None) -> CertificateStatus:
-    """The Certificate's status with Ready (`ready`, else computed) and the validity times set
-    from its Secret. A shallow copy: the new conditions list is the only part that changes, and
-    nothing shared with the cache is modified."""
-    current = i.certificate.status or CertificateStatus()
-    condition_status, reason = ready or ready_condition(i)
-    cert = i.parsed_certificate.certificate if i.secret is not None else None
-    return current.model_copy(
-        update={
-            "conditions": set_condition(
-                current.conditions,
-                READY,
-                condition_status,
-                reason.reason,
-                reason.message,
-                i.now,
-                i.certificate.metadata.generation,
-            ),
-            "not_before": cert.not_valid_before_utc if cert else None,
-            "not_after": cert.not_valid_after_utc if cert else None,
-            "renewal_time": i.renewal_time if cert else None,
-        }
-    )
+def is_left_to_the_trigger(
+    i: PolicyInput, failed_request: CertificateRequest | None, options: ControllerOptions
+) -> bool:
+    """Whether the trigger is about to write this Certificate's status anyway (Issuing=True, with
+    Ready and the validity times as computed here: trigger.issuing_status), so readiness need not
+    write them first: on a new Certificate that write would be a second one for the same news."""
+    return not is_issuing(i.certificate) and trigger_decision(i, failed_request, options).issue is not None
 
 
 def issuer_labels(cert: Certificate) -> tuple[str, str, str]:
@@ -106,9 +83,13 @@ class ReadinessController:
             now=now,
         )
         ready = ready_condition(i)
-        status = readiness_status(i, ready)
-        if status != (cert.status or CertificateStatus()):
-            await self.ctx.store.update_status(with_status(cert, status))
+        status = cert.status or CertificateStatus()
+        if not already_has_readiness(status, i, ready):
+            current, status = status, readiness_status(i, ready)
+            if status != current and not is_left_to_the_trigger(
+                i, lookups.next_request(self.ctx.cache, cert), self.options
+            ):
+                await self.ctx.store.update_status(with_status(cert, status))
         previous = self._issuers.get(key)
         if previous is not None and previous != issuer_labels(cert):
             metrics.forget_certificate(key.name, key.namespace or "", previous)

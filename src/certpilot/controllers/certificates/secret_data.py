@@ -79,6 +79,9 @@ def wanted_keystore_keys(cert: Certificate, has_ca: bool) -> set[str]:
 
 
 def keystore_data(cert: Certificate, pair: KeyPair, passwords: KeystorePasswords) -> dict[str, bytes]:
+    if not (wants_pkcs12(cert) or wants_jks(cert)):
+        # Most Certificates have no keystores: no need to parse the chain.
+        return {}
     chain = parse_certificates(pair.chain_pem, "the issued certificate chain")
     ca = parse_certificates(pair.ca_pem, "the issued CA") if pair.ca_pem else []
     data: dict[str, bytes] = {}
@@ -139,24 +142,30 @@ def desired_secret(
     *,
     owner_ref: bool,
     reuse_keystores: bool,
+    leaf: x509.Certificate | None = None,
 ) -> Secret:
     """The Secret to write: existing's foreign labels, annotations and data keys are kept; ours
     are set from the key pair and the spec. reuse_keystores (a sync of the same key pair) keeps
     keystores already present: PKCS#12 and JKS encryption is salted, so rebuilding them would
-    change them on every sync."""
-    leaf = parse_certificates(pair.chain_pem, "the issued certificate chain")[0]
-    meta = (
-        existing.metadata.model_copy(deep=True)
-        if existing
-        else ObjectMeta(name=cert.spec.secret_name, namespace=cert.namespace)
+    change them on every sync. leaf: the chain's first certificate, when the caller has parsed it.
+
+    The existing metadata is copied shallowly with fresh labels, annotations and ownerReferences
+    (the parts set here); the cache's Secret is never modified."""
+    if leaf is None:
+        leaf = parse_certificates(pair.chain_pem, "the issued certificate chain")[0]
+    base = existing.metadata if existing else ObjectMeta(name=cert.spec.secret_name, namespace=cert.namespace)
+    foreign = [r for r in base.owner_references or () if r.uid != cert.metadata.uid]
+    meta = base.model_copy(
+        update={
+            "labels": {**(base.labels or {}), **secret_labels(cert)},
+            "annotations": {
+                **_without_cert_manager_keys(base.annotations or {}),
+                **secret_annotations(cert, leaf),
+            },
+            "owner_references": [*foreign, owner_reference(cert)] if owner_ref else (foreign or None),
+            "finalizers": list(base.finalizers) if base.finalizers is not None else None,
+        }
     )
-    meta.labels = {**(meta.labels or {}), **secret_labels(cert)}
-    meta.annotations = {
-        **_without_cert_manager_keys(meta.annotations or {}),
-        **secret_annotations(cert, leaf),
-    }
-    foreign = [r for r in meta.owner_references or () if r.uid != cert.metadata.uid]
-    meta.owner_references = [*foreign, owner_reference(cert)] if owner_ref else (foreign or None)
     data = secret_data(cert, pair, passwords)
     if reuse_keystores and existing is not None:
         for key in KEYSTORE_KEYS:

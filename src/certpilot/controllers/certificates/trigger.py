@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from certpilot.api.certificate import Certificate
+from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import set_condition
 from certpilot.api.core import Secret
@@ -16,6 +16,7 @@ from certpilot.controllers.certificates.backoff import issuance_backoff_remainin
 from certpilot.controllers.certificates.conditions import ISSUING, is_issuing, status_of, with_status
 from certpilot.controllers.certificates.policies import needs_issuance
 from certpilot.controllers.certificates.policy_input import PolicyInput
+from certpilot.controllers.certificates.ready_status import with_readiness
 from certpilot.controllers.certificates.reasons import Reason
 from certpilot.controllers.certificates.request_match import request_mismatches
 from certpilot.controllers.options import ControllerOptions
@@ -62,6 +63,23 @@ def trigger_decision(
     return TriggerDecision(requeue_after=max(i.renewal_time - i.now, timedelta(seconds=1)))
 
 
+def issuing_status(i: PolicyInput, reason: Reason) -> CertificateStatus:
+    """The status the trigger writes: Issuing=True for `reason`, and Ready with the validity times
+    exactly as readiness would set them from the same input (readiness does not read Issuing), so
+    a new Certificate gets its Ready=False in this one write and readiness finds nothing to add."""
+    status = status_of(i.certificate)
+    status.conditions = set_condition(
+        status.conditions,
+        ISSUING,
+        "True",
+        reason.reason,
+        reason.message,
+        i.now,
+        i.certificate.metadata.generation,
+    )
+    return with_readiness(status, i)
+
+
 class TriggerController:
     def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
         self.ctx = ctx
@@ -92,17 +110,7 @@ class TriggerController:
         )
         decision = trigger_decision(i, lookups.next_request(self.ctx.cache, cert), self.options)
         if decision.issue is not None:
-            status = status_of(cert)
-            status.conditions = set_condition(
-                status.conditions,
-                ISSUING,
-                "True",
-                decision.issue.reason,
-                decision.issue.message,
-                now,
-                cert.metadata.generation,
-            )
-            await self.ctx.store.update_status(with_status(cert, status))
+            await self.ctx.store.update_status(with_status(cert, issuing_status(i, decision.issue)))
             await self.ctx.events.event(cert, "Normal", "Issuing", decision.issue.message)
         requeue = decision.requeue_after
         return Result(requeue_after=requeue.total_seconds() if requeue is not None else None)

@@ -10,11 +10,17 @@ from typing import Any
 
 from certpilot.api.core import Secret
 from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer
+from certpilot.controllers.certificates.version_memo import VersionMemo
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import CacheReader
 from certpilot.runtime.controller import ObjectKey
 
 _REFERENCE_OBJECT_KEYS = ("credentialsRef",)
+# Every Secret event (three per issuance) asks this of every issuer in its namespace; serialising
+# each issuer's spec to walk it cost more than the rest of the mapping. Remembered per issuer
+# version (uid + resourceVersion), so any change to an issuer is read afresh.
+_MEMO_CAPACITY = 256
+_names_by_issuer_version: VersionMemo[frozenset[str]] = VersionMemo(_MEMO_CAPACITY)
 
 
 def referenced_secret_names(spec: dict[str, Any]) -> set[str]:
@@ -37,7 +43,12 @@ def referenced_secret_names(spec: dict[str, Any]) -> set[str]:
 
 
 def issuer_uses_secret(issuer: AnyIssuer, secret_name: str) -> bool:
-    return secret_name in referenced_secret_names(issuer.spec.to_dict())
+    meta = issuer.metadata
+    version = (meta.uid, meta.resource_version) if meta.uid and meta.resource_version else None
+    names = _names_by_issuer_version.get_or_compute(
+        version, lambda: frozenset(referenced_secret_names(issuer.spec.to_dict()))
+    )
+    return secret_name in names
 
 
 def issuers_using_secret(

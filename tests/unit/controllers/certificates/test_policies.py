@@ -11,7 +11,7 @@ from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.controllers.certificates import reasons
 from certpilot.controllers.certificates.policies import needs_issuance, not_ready_reason
 from certpilot.controllers.certificates.policy_input import PolicyInput
-from certpilot.controllers.certificates.readiness import readiness_status, ready_condition
+from certpilot.controllers.certificates.ready_status import readiness_status, ready_condition
 from certpilot.controllers.certificates.requestmanager import build_request
 from certpilot.pki.keys import encode_private_key
 from certpilot.testing.builders import certificate, ec_key, issued_secret, secret_tls

@@ -10,7 +10,7 @@ from certpilot.controllers.certificates import parsed_secrets
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import ISSUING, READY
 from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, PolicyInput
-from certpilot.controllers.certificates.readiness import readiness_status
+from certpilot.controllers.certificates.ready_status import readiness_status
 from certpilot.controllers.certificates.requestmanager import build_request
 from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.testing.builders import certificate, ec_key, issued_secret

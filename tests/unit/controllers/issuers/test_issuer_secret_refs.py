@@ -43,3 +43,18 @@ def test_issuer_model_round_trip() -> None:
     )
     assert issuer_uses_secret(issuer, "ca-key-pair")
     assert not issuer_uses_secret(issuer, "other")
+
+
+def test_a_changed_issuer_is_read_afresh_though_its_references_are_remembered() -> None:
+    def stored(secret_name: str, rv: str) -> Issuer:
+        return Issuer.model_validate(
+            {
+                "metadata": {"name": "ca", "namespace": "default", "uid": "u-1", "resourceVersion": rv},
+                "spec": {"ca": {"secretName": secret_name}},
+            }
+        )
+
+    assert issuer_uses_secret(stored("old-key", "1"), "old-key")
+    assert issuer_uses_secret(stored("old-key", "1"), "old-key")
+    assert not issuer_uses_secret(stored("new-key", "2"), "old-key")
+    assert issuer_uses_secret(stored("new-key", "2"), "new-key")
