@@ -35,6 +35,8 @@ MAX_DISTINCT = 1024
 SHARED_MAP_KEYS = (CA_CERT_KEY,)
 
 _ATOMIC_TYPES = (str, int, float, bool, Enum, type(None))
+# The atomic types values almost always have exactly: checked as one set operation first.
+_PLAIN_ATOMIC_TYPES = frozenset((str, int, float, bool, type(None)))
 
 _StructKey = tuple[frozenset[str], tuple[Any, ...], tuple[type, ...]]
 
@@ -50,8 +52,7 @@ class SharedParts:
         """Point obj's nested models and fields sets at shared equal instances, in place."""
         self._share_within(obj, set())
 
-    def _share_within(self, model: BaseModel, used: set[int]) -> frozenset[str]:
-        """Shares model's parts; returns what its fields set holds."""
+    def _share_within(self, model: BaseModel, used: set[int]) -> None:
         values = model.__dict__
         shape = _shape_of(type(model))
         for name in shape.map_fields:
@@ -60,20 +61,23 @@ class SharedParts:
                 self._share_map_values(mapping)
         for name in shape.model_fields:
             value = values.get(name)
+            if value is None:  # most optional parts are unset: skip them before any type check
+                continue
             if isinstance(value, list):
                 for index, item in enumerate(value):
                     if isinstance(item, BaseModel):
                         value[index] = self._shared_model(item, used)
             elif isinstance(value, BaseModel):
                 values[name] = self._shared_model(value, used)
-        fields = frozenset(model.__pydantic_fields_set__)
+        self._share_fields_set(model, frozenset(model.__pydantic_fields_set__))
+
+    def _share_fields_set(self, model: BaseModel, fields: frozenset[str]) -> None:
         shared = self._fields_sets.get(fields)
         if shared is None:
             if len(self._fields_sets) < self._max:
                 self._fields_sets[fields] = model.__pydantic_fields_set__
         else:
             object.__setattr__(model, "__pydantic_fields_set__", shared)
-        return fields
 
     def _share_map_values(self, mapping: dict[str, Any]) -> None:
         for key in SHARED_MAP_KEYS:
@@ -86,23 +90,26 @@ class SharedParts:
                     self._last_map_values[key] = value
 
     def _shared_model(self, model: BaseModel, used: set[int]) -> BaseModel:
-        fields = self._share_within(model, used)
         if not _shape_of(type(model)).atomic:
+            self._share_within(model, used)
             return model
+        # An atomic model holds no models or maps: its own parts are only its fields set, so when
+        # an equal shared instance replaces it there is nothing else to share in it.
+        fields = frozenset(model.__pydantic_fields_set__)
         key = _struct_key(model, fields)
         if key is None:
+            self._share_fields_set(model, fields)
             return model
         known = self._structs.setdefault(type(model), {})
         shared = known.get(key)
-        if shared is None:
-            if len(known) < self._max:
-                known[key] = model
-                used.add(id(model))
-            return model
-        if id(shared) in used:
-            return model
-        used.add(id(shared))
-        return shared
+        if shared is not None and id(shared) not in used:
+            used.add(id(shared))
+            return shared
+        self._share_fields_set(model, fields)
+        if shared is None and len(known) < self._max:
+            known[key] = model
+            used.add(id(model))
+        return model
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,8 @@ def _struct_key(model: BaseModel, fields: frozenset[str]) -> _StructKey | None:
         return None
     values = tuple(model.__dict__.values())
     value_types = tuple(map(type, values))
-    if not all(issubclass(t, _ATOMIC_TYPES) for t in value_types):
+    if not _PLAIN_ATOMIC_TYPES.issuperset(value_types) and not all(
+        issubclass(t, _ATOMIC_TYPES) for t in value_types
+    ):
         return None
     return (fields, values, value_types)

@@ -46,8 +46,13 @@ class WorkQueue:
         self._timers: list[tuple[datetime, int, ObjectKey]] = []
         self._order = itertools.count()
         self._failures: dict[ObjectKey, int] = {}
-        self._changed = asyncio.Event()
+        # Idle workers, each woken alone: a key added wakes one worker, not all (a herd of workers
+        # waking to find one key cost a loop turn each).
+        self._waiters: deque[asyncio.Future[None]] = deque()
         self._shut_down = False
+        # One timer per queue, for the earliest due time, which promotes due keys itself.
+        self._timer: asyncio.Task[None] | None = None
+        self._timer_due: datetime | None = None
 
     def __len__(self) -> int:
         """Keys ready to be handed to a worker now."""
@@ -63,7 +68,7 @@ class WorkQueue:
         self._dirty.add(key)
         if key not in self._processing:
             self._ready.append(key)
-            self._changed.set()
+            self._wake_one()
 
     def add_after(self, key: ObjectKey, seconds: float) -> None:
         """Queue key once `seconds` have passed; if already waiting, the earlier time wins."""
@@ -78,7 +83,8 @@ class WorkQueue:
             return
         self._due[key] = due
         heapq.heappush(self._timers, (due, next(self._order), key))
-        self._changed.set()
+        if self._waiters:
+            self._arm_timer()
 
     def add_rate_limited(self, key: ObjectKey) -> float:
         """Requeue after a failure, with this key's next backoff delay. Returns the delay."""
@@ -110,21 +116,28 @@ class WorkQueue:
                 self._dirty.discard(key)
                 self._processing.add(key)
                 return key
-            self._changed.clear()
-            await self._wait_for_change()
+            self._arm_timer()
+            await self._wait()
 
     def done(self, key: ObjectKey) -> None:
         self._processing.discard(key)
         if key in self._dirty and not self._shut_down:
             self._ready.append(key)
-            self._changed.set()
+            self._wake_one()
 
     def shut_down(self) -> None:
         """Stop handing out keys: every get() returns None, pending work is dropped."""
         self._shut_down = True
-        self._changed.set()
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+        if self._timer is not None:
+            self._timer.cancel()
 
     def _promote_due_timers(self) -> None:
+        if not self._timers or not timer_needs_rearming(self._armed_due, self._timers[0][0]):
+            return  # nothing timed, or the running timer promotes the earliest when it is due
         now = self._clock.now()
         while self._timers and self._timers[0][0] <= now:
             due, _, key = heapq.heappop(self._timers)
@@ -137,16 +150,49 @@ class WorkQueue:
             heapq.heappop(self._timers)
         return self._timers[0][0] if self._timers else None
 
-    async def _wait_for_change(self) -> None:
-        due = self._next_live_due()
-        if due is None:
-            await self._changed.wait()
-            return
-        delay = (due - self._clock.now()).total_seconds()
-        changed = asyncio.ensure_future(self._changed.wait())
-        timer = asyncio.ensure_future(self._clock.sleep(delay))
+    async def _wait(self) -> None:
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
         try:
-            await asyncio.wait({changed, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            changed.cancel()
-            timer.cancel()
+            await waiter
+        except asyncio.CancelledError:
+            # Woken, then cancelled before taking a key: the wake-up goes to another worker.
+            if waiter.done() and not waiter.cancelled():
+                self._wake_one()
+            raise
+
+    def _wake_one(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def _arm_timer(self) -> None:
+        """Keep one timer running for the earliest due time. A wait used to start two tasks of its
+        own (the change, the sleep) and cancelled them again, every time a worker went idle."""
+        due = self._next_live_due()
+        if due is None or not timer_needs_rearming(self._armed_due, due):
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_due = due
+        self._timer = asyncio.ensure_future(self._wake_at(due))
+
+    @property
+    def _armed_due(self) -> datetime | None:
+        """The due time the running timer waits for, if one runs."""
+        return self._timer_due if self._timer is not None and not self._timer.done() else None
+
+    async def _wake_at(self, due: datetime) -> None:
+        await self._clock.sleep((due - self._clock.now()).total_seconds())
+        self._timer = None
+        self._promote_due_timers()
+        if not self._shut_down:
+            self._arm_timer()
+
+
+def timer_needs_rearming(armed_due: datetime | None, due: datetime) -> bool:
+    """A running timer for armed_due serves due unless due is earlier (a timer that fires before a
+    key is due only wakes the workers to look again)."""
+    return armed_due is None or due < armed_due

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import contextlib
 import math
+import weakref
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import Path
@@ -24,8 +24,9 @@ from certpilot.store.errors import Invalid
 from certpilot.store.protocol import WatchEvent, WatchEventType
 from certpilot.store.rules import Body, format_timestamp
 from certpilot.store.selectors import labels_match, parse_label_selector
-from certpilot.store.sqlite_ops import ObjectId
+from certpilot.store.sqlite_ops import ChangeQuery, ObjectId
 from certpilot.store.sqlite_thread import SQLiteThread, Transaction
+from certpilot.store.watch_reads import WatchReads
 
 T = TypeVar("T", bound=Resource)
 R = TypeVar("R")
@@ -47,6 +48,9 @@ class SQLiteStore:
         self._closed = False
         self._formatted_second: int | None = None
         self._formatted_now = ""
+        self._watch_reads: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WatchReads] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def get(self, kind: type[T], name: str, namespace: str | None = None) -> T:
         oid = _object_id(kind, name, namespace)
@@ -73,13 +77,11 @@ class SQLiteStore:
         first as ADDED, as a Kubernetes watch without resourceVersion does. Ends when the store closes."""
         loop = asyncio.get_running_loop()
         woken = asyncio.Event()
-
-        def wake() -> None:
-            # Called on the database thread; a loop that has already closed has no one to wake.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(woken.set)
-
+        wake = woken.set
         watched = (kind.API_VERSION, kind.KIND)
+        reads = self._watch_reads.get(loop)
+        if reads is None:
+            reads = self._watch_reads[loop] = WatchReads(self._thread, _WATCH_PAGE)
         self._thread.add_listener(watched, wake)
         try:
             if resource_version in (None, "", "0"):
@@ -91,15 +93,7 @@ class SQLiteStore:
                 last = _parse_resource_version(resource_version)
             while not self._closed:
                 woken.clear()
-                changes = await self._read(
-                    partial(
-                        sqlite_ops.changes_after,
-                        api_version=kind.API_VERSION,
-                        kind=kind.KIND,
-                        resource_version=last,
-                        limit=_WATCH_PAGE,
-                    )
-                )
+                changes = await reads.changes_after(ChangeQuery(kind.API_VERSION, kind.KIND, last))
                 for change in changes:
                     event_type: WatchEventType = change.type  # type: ignore[assignment]
                     yield WatchEvent(event_type, kind.model_validate_json(change.text))

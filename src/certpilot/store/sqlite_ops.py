@@ -93,26 +93,44 @@ def list_objects(
     return [row[0] for row in rows], resource_version
 
 
-def changes_after(
-    connection: sqlite3.Connection, api_version: str, kind: str, resource_version: int, limit: int
-) -> list[Change]:
-    """Changes to a kind after resource_version, oldest first; Gone once the log was trimmed past it."""
+@dataclass(frozen=True)
+class ChangeQuery:
+    """What one watch asks for: changes to (api_version, kind) after resource_version."""
+
+    api_version: str
+    kind: str
+    resource_version: int
+
+
+def changes_after_each(
+    connection: sqlite3.Connection, queries: list[ChangeQuery], limit: int
+) -> list[list[Change] | Gone]:
+    """The changes each query asks for (at most limit each, oldest first), from one snapshot, or Gone
+    for a query whose resourceVersion the log was trimmed past."""
     connection.execute("BEGIN")
     try:
         compacted_through = _meta(connection, "compacted_through")
-        rows = connection.execute(
-            "SELECT rv, type, body FROM changes WHERE api_version = ? AND kind = ? AND rv > ? "
-            "ORDER BY rv LIMIT ?",
-            (api_version, kind, resource_version, limit),
-        ).fetchall()
+        answers: list[list[Change] | Gone] = []
+        for query in queries:
+            if query.resource_version < compacted_through:
+                answers.append(_gone(query.resource_version, compacted_through))
+                continue
+            rows = connection.execute(
+                "SELECT rv, type, body FROM changes WHERE api_version = ? AND kind = ? AND rv > ? "
+                "ORDER BY rv LIMIT ?",
+                (query.api_version, query.kind, query.resource_version, limit),
+            ).fetchall()
+            answers.append([Change(rv, change_type, text) for rv, change_type, text in rows])
     finally:
         connection.execute("COMMIT")
-    if resource_version < compacted_through:
-        raise Gone(
-            f"resourceVersion {resource_version} is too old (changes up to {compacted_through} were "
-            "discarded): list again and watch from the list's resourceVersion"
-        )
-    return [Change(rv, change_type, text) for rv, change_type, text in rows]
+    return answers
+
+
+def _gone(resource_version: int, compacted_through: int) -> Gone:
+    return Gone(
+        f"resourceVersion {resource_version} is too old (changes up to {compacted_through} were "
+        "discarded): list again and watch from the list's resourceVersion"
+    )
 
 
 def create_object(transaction: Transaction, body: Body, now: str, has_status: bool) -> str:

@@ -6,7 +6,8 @@ each in its own savepoint (one failing write does not undo the others), and ever
 resolved only after that transaction has committed. After each commit only the listeners of the
 kinds it changed are called (a watch of Secrets does not wake for an Event); when another process's
 commit is noticed (PRAGMA data_version is polled while anyone listens) every listener is called,
-since what it changed is not known.
+since what it changed is not known. Listeners run on their event loop, in the same callback that
+resolves the batch's futures: one wake-up of the loop per batch, however many watches it wakes.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class _Request:
 
 
 Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
+LoopListener = tuple[asyncio.AbstractEventLoop, Listener]
 
 
 _STOP = object()
@@ -71,6 +73,7 @@ class SQLiteThread:
         self._history_limit = history_limit
         self._queue: queue.SimpleQueue[_Request | object] = queue.SimpleQueue()
         self._listeners: dict[KindKey, set[Listener]] = {}
+        self._loops: dict[Listener, asyncio.AbstractEventLoop] = {}
         self._lock = threading.Lock()
         self._stopping = False
         self._stopped: Future[None] = Future()
@@ -83,15 +86,21 @@ class SQLiteThread:
     async def write(self, fn: Callable[[Transaction], R]) -> R:
         return await self._submit(fn, write=True)
 
+    def submit_read(self, fn: Callable[[sqlite3.Connection], R]) -> asyncio.Future[R]:
+        """Queue a read now and return its future."""
+        return self._submit(fn, write=False)
+
     def submit_write(self, fn: Callable[[Transaction], R]) -> asyncio.Future[R]:
         """Queue a write now (ordered before anything submitted later) and return its future."""
         return self._submit(fn, write=True)
 
     def add_listener(self, kind: KindKey, listener: Listener) -> None:
-        """Call listener (on this thread) after commits that changed kind, and whenever another
-        process may have changed anything."""
+        """Call listener (on the running event loop) after commits that changed kind, and whenever
+        another process may have changed anything."""
+        loop = asyncio.get_running_loop()
         with self._lock:
             self._listeners.setdefault(kind, set()).add(listener)
+            self._loops[listener] = loop
 
     def remove_listener(self, kind: KindKey, listener: Listener) -> None:
         with self._lock:
@@ -100,6 +109,8 @@ class SQLiteThread:
                 listeners.discard(listener)
                 if not listeners:
                     del self._listeners[kind]
+            if not any(listener in others for others in self._listeners.values()):
+                self._loops.pop(listener, None)
 
     def stop(self) -> Future[None]:
         """Finish what is queued, close the connection; resolved when the thread has ended."""
@@ -128,7 +139,7 @@ class SQLiteThread:
             self._serve(connection)
         finally:
             connection.close()
-            self._notify(None)
+            _settle([], self._listeners_of(None))
             # Also reached if serving failed unexpectedly: nobody may be left waiting forever.
             self._fail_everything(Unavailable(f"the store {self._path} is closed"))
 
@@ -147,9 +158,9 @@ class SQLiteThread:
             # just after this check runs anyway, exactly as if it had been cancelled while running.
             runnable = [r for r in requests if not r.future.cancelled()]
             writes = [r for r in runnable if r.write]
-            outcomes = self._commit_batch(connection, writes) if writes else []
+            outcomes, changed = self._commit_batch(connection, writes) if writes else ([], set())
             outcomes += [_read(request, connection) for request in runnable if not request.write]
-            _settle(outcomes)
+            _settle(outcomes, self._listeners_of(changed) if changed else [])
             if stop:
                 return
             if self._has_listeners() and time.monotonic() - last_poll >= POLL_INTERVAL_S:
@@ -157,7 +168,7 @@ class SQLiteThread:
                 current = _data_version(connection)
                 if current != data_version:
                     data_version = current
-                    self._notify(None)
+                    _settle([], self._listeners_of(None))
 
     def _drain(self) -> list[_Request | object]:
         items: list[_Request | object] = []
@@ -167,7 +178,10 @@ class SQLiteThread:
             except queue.Empty:
                 return items
 
-    def _commit_batch(self, connection: sqlite3.Connection, writes: list[_Request]) -> list[Outcome]:
+    def _commit_batch(
+        self, connection: sqlite3.Connection, writes: list[_Request]
+    ) -> tuple[list[Outcome], set[KindKey]]:
+        """The writes' outcomes, and the kinds the committed transaction changed."""
         outcomes: list[Outcome] = []
         try:
             connection.execute("BEGIN IMMEDIATE")
@@ -195,26 +209,24 @@ class SQLiteThread:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             failure = Unavailable(f"the store {self._path} could not commit: {exc}")
-            return [(request.future, None, failure) for request in writes]
-        if transaction.resource_version != start:
-            self._notify(transaction.changed_kinds)
-        return outcomes
+            return [(request.future, None, failure) for request in writes], set()
+        if transaction.resource_version == start:
+            return outcomes, set()
+        return outcomes, transaction.changed_kinds
 
     def _has_listeners(self) -> bool:
         with self._lock:
             return bool(self._listeners)
 
-    def _notify(self, kinds: set[KindKey] | None) -> None:
-        """Call the listeners of kinds; None: every listener."""
+    def _listeners_of(self, kinds: set[KindKey] | None) -> list[LoopListener]:
+        """The listeners to call for kinds (None: every listener), each with its event loop."""
         with self._lock:
-            listeners = listeners_of(self._listeners, kinds)
-        for listener in listeners:
-            listener()
+            return [(self._loops[listener], listener) for listener in listeners_of(self._listeners, kinds)]
 
     def _fail_everything(self, error: Unavailable) -> None:
         with self._lock:
             self._stopping = True
-        _settle([(item.future, None, error) for item in self._drain() if isinstance(item, _Request)])
+        _settle([(item.future, None, error) for item in self._drain() if isinstance(item, _Request)], [])
         self._stopped.set_result(None)
 
 
@@ -233,18 +245,23 @@ def _read(request: _Request, connection: sqlite3.Connection) -> Outcome:
         return (request.future, None, exc)
 
 
-def _settle(outcomes: list[Outcome]) -> None:
-    """Resolve futures with one wake-up per event loop instead of one per future."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
+def _settle(outcomes: list[Outcome], listeners: list[LoopListener]) -> None:
+    """Call listeners, then resolve futures, with one wake-up per event loop instead of one per
+    listener and per future."""
+    by_loop: dict[asyncio.AbstractEventLoop, tuple[list[Listener], list[Outcome]]] = {}
+    for loop, listener in listeners:
+        by_loop.setdefault(loop, ([], []))[0].append(listener)
     for outcome in outcomes:
-        by_loop.setdefault(outcome[0].get_loop(), []).append(outcome)
-    for loop, batch in by_loop.items():
+        by_loop.setdefault(outcome[0].get_loop(), ([], []))[1].append(outcome)
+    for loop, (to_call, to_set) in by_loop.items():
         # A loop that has closed has no one left waiting.
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(_set_outcomes, batch)
+            loop.call_soon_threadsafe(_deliver, to_call, to_set)
 
 
-def _set_outcomes(outcomes: list[Outcome]) -> None:
+def _deliver(listeners: list[Listener], outcomes: list[Outcome]) -> None:
+    for listener in listeners:
+        listener()
     for future, result, error in outcomes:
         if future.cancelled():
             continue

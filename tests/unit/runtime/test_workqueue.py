@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from certpilot.runtime.controller import ObjectKey
-from certpilot.runtime.workqueue import WorkQueue, backoff_delay
+from certpilot.runtime.workqueue import WorkQueue, backoff_delay, timer_needs_rearming
 from certpilot.testing.clock import FakeClock
 
 A = ObjectKey("ns", "a")
@@ -157,3 +157,52 @@ async def test_add_after_with_no_delay_is_immediate(seconds: float) -> None:
     queue = WorkQueue(FakeClock())
     queue.add_after(A, seconds)
     assert len(queue) == 1
+
+
+def test_a_running_timer_serves_any_later_due_time() -> None:
+    armed = datetime(2026, 1, 1, tzinfo=UTC)
+    assert not timer_needs_rearming(armed, armed)
+    assert not timer_needs_rearming(armed, armed + timedelta(seconds=1))
+    assert timer_needs_rearming(armed, armed - timedelta(seconds=1))
+    assert timer_needs_rearming(None, armed)
+
+
+async def test_waiting_workers_share_one_timer() -> None:
+    clock = FakeClock()
+    queue = WorkQueue(clock)
+    queue.add_after(A, 30)
+    queue.add_after(B, 60)
+    waiters = [asyncio.ensure_future(queue.get()) for _ in range(3)]
+    await clock.wait_for_sleepers()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert clock.sleepers == 1
+    clock.advance(60)
+    done, waiting = await asyncio.wait(waiters, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+    if len(done) < 2:
+        more, waiting = await asyncio.wait(waiting, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+        done |= more
+    assert sorted(str(w.result()) for w in done) == ["ns/a", "ns/b"]
+    queue.shut_down()
+    assert [await asyncio.wait_for(w, 5) for w in waiting] == [None]
+
+
+async def test_one_added_key_wakes_one_worker_and_each_further_key_another() -> None:
+    queue = WorkQueue(FakeClock())
+    first, second = asyncio.ensure_future(queue.get()), asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    queue.add(A)
+    assert await asyncio.wait_for(first, 5) == A
+    await asyncio.sleep(0)
+    assert not second.done()
+    queue.add(B)
+    assert await asyncio.wait_for(second, 5) == B
+
+
+async def test_a_woken_worker_cancelled_before_taking_its_key_passes_the_key_on() -> None:
+    queue = WorkQueue(FakeClock())
+    cancelled, other = asyncio.ensure_future(queue.get()), asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    queue.add(A)  # wakes `cancelled`, which is cancelled before it runs
+    cancelled.cancel()
+    assert await asyncio.wait_for(other, 5) == A

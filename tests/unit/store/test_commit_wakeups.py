@@ -40,7 +40,7 @@ def test_an_unknown_change_wakes_every_listener() -> None:
 
 
 class Wakeups:
-    """Counts a listener's calls (made on the database thread)."""
+    """Counts a listener's calls (made on the event loop that added it)."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -68,7 +68,7 @@ async def test_writes_wake_only_listeners_of_their_kind(thread: SQLiteThread) ->
     thread.add_listener(SECRETS, secrets)
     thread.add_listener(LEASES, leases)
 
-    # Listeners are called after the commit and before the writer is resolved.
+    # Listeners are called after the commit, before the writer is resolved, in the same loop callback.
     await thread.write(create_secret("a"))
     assert (secrets.count, leases.count) == (1, 0)
 
@@ -92,4 +92,18 @@ async def test_another_processes_commit_wakes_every_listener(thread: SQLiteThrea
         await other.write(create_secret("theirs"))
     finally:
         await asyncio.wrap_future(other.stop())
-    assert leases.woken.wait(WAIT_SECONDS)
+    assert await asyncio.to_thread(leases.woken.wait, WAIT_SECONDS)
+
+
+async def test_listeners_run_on_their_event_loop_before_the_writers_are_resolved(
+    thread: SQLiteThread,
+) -> None:
+    calls: list[tuple[str, int]] = []
+    thread.add_listener(SECRETS, lambda: calls.append(("secrets", threading.get_ident())))
+    thread.add_listener(LEASES, lambda: calls.append(("leases", threading.get_ident())))
+    lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "l"}}
+    create_lease = partial(create_object, body=lease, now="2026-01-01T00:00:00Z", has_status=False)
+    secret_written = thread.submit_write(create_secret("s"))
+    lease_written = thread.submit_write(create_lease)
+    await asyncio.gather(secret_written, lease_written)
+    assert sorted(calls) == [("leases", threading.get_ident()), ("secrets", threading.get_ident())]
