@@ -61,16 +61,18 @@ def ca_validity_problem(ca: x509.Certificate, now: datetime) -> str | None:
 
 @dataclass(frozen=True)
 class CheckedKeyPair:
-    """A CA Secret's key pair, parsed, with what makes it unable to sign at any time (or None)."""
+    """A CA Secret's key pair, parsed, with what makes it unable to sign at any time (or None),
+    and the PEMs every leaf it signs is stored with (encoded once, not per signing)."""
 
     pair: KeyPair
     defect: str | None
+    pems: IssuerPems
 
 
 def checked_key_pair(secret: Secret, where: str) -> CheckedKeyPair:
     """Raises SecretProblem when tls.crt or tls.key is missing or does not parse."""
     pair = key_pair_of(secret, where)
-    return CheckedKeyPair(pair, ca_key_pair_defect(pair))
+    return CheckedKeyPair(pair, ca_key_pair_defect(pair), issuer_pems(pair.certificates))
 
 
 def remembered_checked_key_pair(secret: Secret, where: str) -> CheckedKeyPair:
@@ -86,22 +88,36 @@ def remembered_checked_key_pair(secret: Secret, where: str) -> CheckedKeyPair:
 CHECKED_CA_KEY_PAIRS: BoundedMemo[CheckedKeyPair] = BoundedMemo(CHECKED_CA_KEY_PAIRS_CAPACITY)
 
 
-def chain_and_ca(leaf: x509.Certificate, ca_certificates: list[x509.Certificate]) -> tuple[bytes, bytes]:
-    """tls.crt and ca.crt for a leaf signed by ca_certificates[0] (which may carry its own chain).
+@dataclass(frozen=True)
+class IssuerPems:
+    """What follows a leaf signed by a CA: the chain after the leaf (tls.crt) and ca.crt, PEM."""
 
-    As cert-manager: the chain is the leaf and its issuers without a self-signed root; ca.crt is the
-    last certificate known (the root, or the top-most intermediate when no root is given).
-    """
+    chain: bytes
+    ca: bytes
+
+
+def issuer_pems(ca_certificates: list[x509.Certificate]) -> IssuerPems:
+    """As cert-manager: the chain is the issuers without a self-signed root; ca.crt is the last
+    certificate known (the root, or the top-most intermediate when no root is given)."""
     issuers = list(ca_certificates)
     top = issuers[-1]
     if is_self_signed(top):
         issuers = issuers[:-1]
-    chain = b"".join(c.public_bytes(Encoding.PEM) for c in [leaf, *issuers])
-    return chain, top.public_bytes(Encoding.PEM)
+    return IssuerPems(b"".join(c.public_bytes(Encoding.PEM) for c in issuers), top.public_bytes(Encoding.PEM))
+
+
+def chain_and_ca(leaf: x509.Certificate, ca_certificates: list[x509.Certificate]) -> tuple[bytes, bytes]:
+    """tls.crt and ca.crt for a leaf signed by ca_certificates[0] (which may carry its own chain)."""
+    return chain_after(leaf, issuer_pems(ca_certificates))
+
+
+def chain_after(leaf: x509.Certificate, pems: IssuerPems) -> tuple[bytes, bytes]:
+    """tls.crt and ca.crt for a leaf signed by the CA whose PEMs these are."""
+    return leaf.public_bytes(Encoding.PEM) + pems.chain, pems.ca
 
 
 class CAIssuerBackend:
-    async def _verified_key_pair(self, ctx: IssuerContext) -> KeyPair:
+    async def _verified_key_pair(self, ctx: IssuerContext) -> CheckedKeyPair:
         config = _ca_config(ctx)
         where = f'secret "{ctx.resource_namespace}/{config.secret_name}"'
         try:
@@ -112,14 +128,15 @@ class CAIssuerBackend:
         problem = checked.defect or ca_validity_problem(checked.pair.certificates[0], ctx.clock.now())
         if problem is not None:
             raise IssuerNotReady(f"Error initializing issuer: {problem}", REASON_INVALID_KEY_PAIR)
-        return checked.pair
+        return checked
 
     async def check(self, ctx: IssuerContext) -> IssuerReady:
         await self._verified_key_pair(ctx)
         return IssuerReady(REASON_VERIFIED, MESSAGE_VERIFIED)
 
     async def sign(self, ctx: IssuerContext, request: CertificateRequest) -> SignedCertificate:
-        pair = await self._verified_key_pair(ctx)
+        checked = await self._verified_key_pair(ctx)
+        pair = checked.pair
         config = _ca_config(ctx)
         try:
             leaf = sign_as_requested(
@@ -133,7 +150,7 @@ class CAIssuerBackend:
             )
         except SigningError as e:
             raise IssuerNotReady(f"Error initializing issuer: {e}", REASON_INVALID_KEY_PAIR) from None
-        chain, ca = chain_and_ca(leaf, pair.certificates)
+        chain, ca = chain_after(leaf, checked.pems)
         return SignedCertificate(certificate=chain, ca=ca)
 
 

@@ -85,3 +85,19 @@ def test_a_secret_never_stored_is_checked_every_time(pair_checks: list[KeyPair])
     second = remembered_checked_key_pair(secret, "here")
     assert first.defect is None and second.defect is None
     assert len(pair_checks) == 2
+
+
+async def test_a_rotated_ca_secret_is_in_the_next_chain_at_once(store: SQLiteStore, clock: FakeClock) -> None:
+    old_key, new_ca_key = new_key(), new_key()
+    old_ca, new_ca = root_ca(old_key), root_ca(new_ca_key)
+    await store.create(tls_secret("ca-key-pair", pem(old_ca), old_key))
+    backend = CAIssuerBackend()
+    before = await backend.sign(context(store, clock), request("a", new_key()))
+    secret = await store.get(Secret, "ca-key-pair", NAMESPACE)
+    secret.set_data("tls.crt", pem(new_ca))
+    secret.set_data("tls.key", encode_private_key(new_ca_key))
+    await store.update(secret)
+
+    after = await backend.sign(context(store, clock), request("b", new_key()))
+
+    assert (before.ca, after.ca) == (pem(old_ca), pem(new_ca))

@@ -1,5 +1,9 @@
 """Approval of CertificateRequests: automatic for certpilot's own issuers, manual through
-`approve` / `deny` (used by `certpilot approve|deny`). Approved and Denied are final and exclusive."""
+`approve` / `deny` (used by `certpilot approve|deny`). Approved and Denied are final and exclusive.
+
+Requests certpilot's signer takes care of are approved by the signer itself (`auto_approved`), in
+the same write as the signing outcome; this controller approves the others (requests for external
+signers listed in approve_signers)."""
 
 from __future__ import annotations
 
@@ -14,9 +18,10 @@ from certpilot.controllers.certificaterequests.conditions import (
     is_approved,
     is_denied,
 )
+from certpilot.controllers.certificaterequests.served import needs_signer
 from certpilot.controllers.issuers.resolve import issuer_kind_of
 from certpilot.controllers.options import ControllerOptions
-from certpilot.issuers.registry import SERVED_GROUP
+from certpilot.issuers.registry import SERVED_GROUP, IssuerBackends
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result
 from certpilot.store.errors import Conflict
@@ -42,6 +47,15 @@ def should_auto_approve(cr: CertificateRequest, options: ControllerOptions) -> b
         return True
     signer = f"{group}/{issuer_kind_of(cr.spec.issuer_ref)}"
     return signer in options.approve_signers or f"{group}/*" in options.approve_signers
+
+
+def auto_approved(
+    cr: CertificateRequest, options: ControllerOptions, now: datetime
+) -> CertificateRequest | None:
+    """A copy of cr approved by cert-manager.io, or None when it is not to be approved automatically."""
+    if not should_auto_approve(cr, options):
+        return None
+    return approve(cr, AUTO_APPROVAL_REASON, AUTO_APPROVAL_MESSAGE, now)
 
 
 def _decide(
@@ -76,9 +90,10 @@ def still_undecided(_: CertificateRequest, new: CertificateRequest) -> bool:
 
 
 class CertificateRequestApprover:
-    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+    def __init__(self, ctx: ControllerContext, options: ControllerOptions, backends: IssuerBackends) -> None:
         self.ctx = ctx
         self.options = options
+        self.backends = backends
         self.spec = ControllerSpec(
             name="certificaterequests-approver", primary=CertificateRequest, primary_relevant=still_undecided
         )
@@ -87,9 +102,12 @@ class CertificateRequestApprover:
         cr = self.ctx.cache.get(CertificateRequest, key.name, key.namespace)
         if cr is None or cr.metadata.deletion_timestamp is not None:
             return Result()
-        if not should_auto_approve(cr, self.options):
+        # The signer approves what it signs, in its own write.
+        if needs_signer(cr, self.backends):
             return Result()
-        approved = approve(cr, AUTO_APPROVAL_REASON, AUTO_APPROVAL_MESSAGE, self.ctx.clock.now())
+        approved = auto_approved(cr, self.options, self.ctx.clock.now())
+        if approved is None:
+            return Result()
         try:
             await self.ctx.store.update_status(approved)
         except Conflict:

@@ -8,20 +8,19 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from certpilot.pki.errors import UnsupportedKeyError
-from certpilot.pki.keys import public_keys_equal, supported_public_key
+from certpilot.pki.keys import PublicKey, public_keys_equal, supported_public_key
 
 
-def chain_problem(chain_pem: bytes, csr: x509.CertificateSigningRequest) -> str | None:
-    """Why this PEM chain cannot be the answer to the CSR, or None when it can."""
+def chain_problem(chain_pem: bytes, requested_key: PublicKey) -> str | None:
+    """Why this PEM chain cannot be the answer to a CSR for requested_key (the verified CSR's
+    public key), or None when it can."""
     try:
         chain = x509.load_pem_x509_certificates(chain_pem)
     except ValueError:
         return "the issuer returned a certificate chain that is not PEM certificates"
     leaf = chain[0]
     try:
-        matches = public_keys_equal(
-            supported_public_key(leaf.public_key()), supported_public_key(csr.public_key())
-        )
+        matches = public_keys_equal(supported_public_key(leaf.public_key()), requested_key)
     except UnsupportedKeyError as e:
         return f"the issued certificate cannot be checked: {e}"
     if not matches:

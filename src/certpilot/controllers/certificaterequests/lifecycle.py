@@ -27,7 +27,7 @@ from certpilot.controllers.certificaterequests.conditions import (
 )
 from certpilot.controllers.issuers.resolve import issuer_kind_of
 from certpilot.issuers.base import IssuerNotReady, Pending, Permanent, SignedCertificate
-from certpilot.issuers.request import InvalidRequest, requested_csr
+from certpilot.issuers.request import InvalidRequest, requested_csr, requested_verified_csr
 from certpilot.runtime.context import EventType
 
 MESSAGE_ISSUED = "Certificate fetched from issuer successfully"
@@ -113,7 +113,7 @@ def why_not_sign(cr: CertificateRequest, issuer: AnyIssuer | None) -> Transition
 
 
 def transition_after_signing(cr: CertificateRequest, signed: SignedCertificate) -> Transition:
-    problem = chain_problem(signed.certificate, requested_csr(cr))
+    problem = chain_problem(signed.certificate, requested_verified_csr(cr).public_key)
     if problem is not None:
         return failed(problem)
     return Transition(

@@ -17,6 +17,6 @@ def build(
 ) -> list[Callable[[ControllerContext], Reconciler]]:
     chosen = backends or builtin_backends()
     return [
-        lambda ctx: CertificateRequestApprover(ctx, options),
+        lambda ctx: CertificateRequestApprover(ctx, options, chosen),
         lambda ctx: CertificateRequestSigner(ctx, options, chosen),
     ]

@@ -1,6 +1,10 @@
 """The signer: takes approved CertificateRequests for certpilot's issuers through their lifecycle
 around the IssuerBackend interface (written once for every issuer type).
 
+A request the approver would approve automatically is approved here, in the same status write as
+the signing outcome: one store write (and one round of watch events) less per issuance; the
+approver leaves these requests to the signer.
+
 A request is never retried by its own controller once Issued, Failed or Denied: a new request is
 the Certificate controllers' decision.
 """
@@ -12,6 +16,11 @@ from typing import Any
 from certpilot.api.acme import Order
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer
+from certpilot.controllers.certificaterequests.approver import (
+    AUTO_APPROVAL_MESSAGE,
+    AUTO_APPROVAL_REASON,
+    auto_approved,
+)
 from certpilot.controllers.certificaterequests.conditions import is_finished
 from certpilot.controllers.certificaterequests.lifecycle import (
     Transition,
@@ -23,25 +32,15 @@ from certpilot.controllers.certificaterequests.lifecycle import (
     transition_after_signing,
     why_not_sign,
 )
+from certpilot.controllers.certificaterequests.served import needs_signer
 from certpilot.controllers.issuers.resolve import issuer_context, issuer_kind_of, lookup_issuer, refers_to
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.base import IssuerNotReady, Pending, Permanent
-from certpilot.issuers.registry import IssuerBackends, UnknownIssuerType, serves_group
+from certpilot.issuers.registry import IssuerBackends, UnknownIssuerType
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.runtime.owners import owner_keys
 from certpilot.store.errors import Conflict
-
-
-def is_served(cr: CertificateRequest, backends: IssuerBackends | None = None) -> bool:
-    """Requests for other API groups belong to their own (external) controller, unless one of
-    the loaded issuer plugins serves that group."""
-    group = cr.spec.issuer_ref.group
-    return serves_group(group) if backends is None else backends.serves(group)
-
-
-def needs_signer(cr: CertificateRequest, backends: IssuerBackends | None = None) -> bool:
-    return is_served(cr, backends) and not is_finished(cr) and cr.metadata.deletion_timestamp is None
 
 
 def still_unfinished(_: CertificateRequest, new: CertificateRequest) -> bool:
@@ -77,20 +76,21 @@ class CertificateRequestSigner:
         ]
 
     async def reconcile(self, key: ObjectKey) -> Result:
-        cr = self.ctx.cache.get(CertificateRequest, key.name, key.namespace)
-        if cr is None or not needs_signer(cr, self.backends):
+        cached = self.ctx.cache.get(CertificateRequest, key.name, key.namespace)
+        if cached is None or not needs_signer(cached, self.backends):
             return Result()
+        cr = auto_approved(cached, self.options, self.ctx.clock.now()) or cached
         issuer = self._issuer_of(cr)
         blocked = why_not_sign(cr, issuer)
         if blocked is not None:
-            return await self._record(cr, blocked)
+            return await self._record(cached, cr, blocked)
         assert issuer is not None, "why_not_sign blocks requests whose issuer is missing"
         try:
             transition = await self._sign(cr, issuer)
         except IssuerNotReady as e:
-            await self._record(cr, transition_after_error(e))
+            await self._record(cached, cr, transition_after_error(e))
             raise
-        return await self._record(cr, transition)
+        return await self._record(cached, cr, transition)
 
     def _issuer_of(self, cr: CertificateRequest) -> Any:
         """The Issuer, ClusterIssuer or plugin issuer resource the request names, if cached."""
@@ -111,18 +111,23 @@ class CertificateRequestSigner:
             return transition_after_error(e)
         return transition_after_signing(cr, signed)
 
-    async def _record(self, cr: CertificateRequest, transition: Transition) -> Result:
-        """Write the transition (only if it changes anything) and its event (only on change)."""
+    async def _record(
+        self, cached: CertificateRequest, cr: CertificateRequest, transition: Transition
+    ) -> Result:
+        """Write the transition onto cr (the cached request, or its auto-approved copy) only if
+        that changes the stored status, and its events: the approval's, then the Ready change's."""
         status = status_after(cr.status, transition, self.ctx.clock.now(), cr.metadata.generation)
         # A shallow copy: the cached request is never modified, and status_after built a new status.
         updated = cr.model_copy(update={"status": status})
-        if status_changed(cr.status, status):
+        if status_changed(cached.status, status):
             try:
                 await self.ctx.store.update_status(updated)
             except Conflict:
-                # Someone (the approver) wrote a newer version; its watch event brings us back.
+                # Someone (the approver, a user) wrote a newer version; its watch event brings us back.
                 return Result()
-        if ready_changed(cr, transition):
+        if cr is not cached:
+            await self.ctx.events.event(updated, "Normal", AUTO_APPROVAL_REASON, AUTO_APPROVAL_MESSAGE)
+        if ready_changed(cached, transition):
             await self.ctx.events.event(
                 updated, transition.event_type, transition.event_reason, transition.message
             )
