@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from cryptography import x509
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from certpilot.api import annotations as annotation_keys
-from certpilot.pki.subject import common_name_of, subject_values
 
 
 def join_with_csv_escaping(values: list[str]) -> str:
@@ -20,47 +19,54 @@ def join_with_csv_escaping(values: list[str]) -> str:
     return ",".join(escaped(value) for value in values)
 
 
+# The optional subject annotations, left out when empty, and the attribute each one lists.
+_SUBJECT_ANNOTATIONS = (
+    (annotation_keys.SUBJECT_ORGANIZATIONS, NameOID.ORGANIZATION_NAME),
+    (annotation_keys.SUBJECT_ORGANIZATIONAL_UNITS, NameOID.ORGANIZATIONAL_UNIT_NAME),
+    (annotation_keys.SUBJECT_COUNTRIES, NameOID.COUNTRY_NAME),
+    (annotation_keys.SUBJECT_PROVINCES, NameOID.STATE_OR_PROVINCE_NAME),
+    (annotation_keys.SUBJECT_LOCALITIES, NameOID.LOCALITY_NAME),
+    (annotation_keys.SUBJECT_POSTAL_CODES, NameOID.POSTAL_CODE),
+    (annotation_keys.SUBJECT_STREET_ADDRESSES, NameOID.STREET_ADDRESS),
+)
+_SAN_TYPES = (x509.RFC822Name, x509.DNSName, x509.IPAddress, x509.UniformResourceIdentifier)
+
+
 def certificate_secret_annotations(cert: x509.Certificate) -> dict[str, str]:
     """Annotations derived from the certificate. Subject and email annotations are left out when
-    empty; common-name, alt-names, ip-sans and uri-sans are always present (maybe empty)."""
-    subject = cert.subject
-    optional = {
-        annotation_keys.SUBJECT_ORGANIZATIONS: join_with_csv_escaping(
-            subject_values(subject, NameOID.ORGANIZATION_NAME)
-        ),
-        annotation_keys.SUBJECT_ORGANIZATIONAL_UNITS: join_with_csv_escaping(
-            subject_values(subject, NameOID.ORGANIZATIONAL_UNIT_NAME)
-        ),
-        annotation_keys.SUBJECT_COUNTRIES: join_with_csv_escaping(
-            subject_values(subject, NameOID.COUNTRY_NAME)
-        ),
-        annotation_keys.SUBJECT_PROVINCES: join_with_csv_escaping(
-            subject_values(subject, NameOID.STATE_OR_PROVINCE_NAME)
-        ),
-        annotation_keys.SUBJECT_LOCALITIES: join_with_csv_escaping(
-            subject_values(subject, NameOID.LOCALITY_NAME)
-        ),
-        annotation_keys.SUBJECT_POSTAL_CODES: join_with_csv_escaping(
-            subject_values(subject, NameOID.POSTAL_CODE)
-        ),
-        annotation_keys.SUBJECT_STREET_ADDRESSES: join_with_csv_escaping(
-            subject_values(subject, NameOID.STREET_ADDRESS)
-        ),
-        annotation_keys.SUBJECT_SERIAL_NUMBER: (subject_values(subject, NameOID.SERIAL_NUMBER) or [""])[0],
-        annotation_keys.EMAIL_SANS: ",".join(_in_certificate_order(cert, x509.RFC822Name)),
-    }
+    empty; common-name, alt-names, ip-sans and uri-sans are always present (maybe empty).
+    The subject and the SANs are each read once (this runs on every issuance)."""
+    subject = _subject_values_by_oid(cert.subject)
+    sans = _san_values_by_type(cert)
+    optional = {key: join_with_csv_escaping(subject.get(oid, [])) for key, oid in _SUBJECT_ANNOTATIONS}
+    optional[annotation_keys.SUBJECT_SERIAL_NUMBER] = subject.get(NameOID.SERIAL_NUMBER, [""])[0]
+    optional[annotation_keys.EMAIL_SANS] = ",".join(sans[x509.RFC822Name])
     result = {key: value for key, value in optional.items() if value}
-    result[annotation_keys.COMMON_NAME] = common_name_of(subject)
-    result[annotation_keys.ALT_NAMES] = ",".join(_in_certificate_order(cert, x509.DNSName))
-    result[annotation_keys.IP_SANS] = ",".join(_in_certificate_order(cert, x509.IPAddress))
-    result[annotation_keys.URI_SANS] = ",".join(_in_certificate_order(cert, x509.UniformResourceIdentifier))
+    # Go's pkix.Name keeps the last commonName.
+    result[annotation_keys.COMMON_NAME] = subject.get(NameOID.COMMON_NAME, [""])[-1]
+    result[annotation_keys.ALT_NAMES] = ",".join(sans[x509.DNSName])
+    result[annotation_keys.IP_SANS] = ",".join(sans[x509.IPAddress])
+    result[annotation_keys.URI_SANS] = ",".join(sans[x509.UniformResourceIdentifier])
     return result
 
 
-def _in_certificate_order(cert: x509.Certificate, name_type: type[x509.GeneralName]) -> list[str]:
-    """SAN values of one type in the order the certificate lists them (Go keeps that order)."""
+def _subject_values_by_oid(name: x509.Name) -> dict[ObjectIdentifier, list[str]]:
+    """Every string value of each attribute type, in encoded order (as subject_values)."""
+    values: dict[ObjectIdentifier, list[str]] = {}
+    for attribute in name:
+        values.setdefault(attribute.oid, []).append(str(attribute.value))
+    return values
+
+
+def _san_values_by_type(cert: x509.Certificate) -> dict[type[x509.GeneralName], list[str]]:
+    """SAN values of each type in the order the certificate lists them (Go keeps that order)."""
+    values: dict[type[x509.GeneralName], list[str]] = {san_type: [] for san_type in _SAN_TYPES}
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
-        return []
-    return [str(value) for value in san.get_values_for_type(name_type)]  # type: ignore[arg-type]
+        return values
+    for general_name in san:
+        for san_type in _SAN_TYPES:
+            if isinstance(general_name, san_type):
+                values[san_type].append(str(general_name.value))
+    return values

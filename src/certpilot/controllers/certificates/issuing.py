@@ -9,6 +9,8 @@ import base64
 import contextlib
 from datetime import datetime
 
+from cryptography import x509
+
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import remove_condition, set_condition
@@ -23,13 +25,19 @@ from certpilot.controllers.certificates.conditions import (
     status_of,
     with_status,
 )
-from certpilot.controllers.certificates.parsed_secrets import parsed_key_of
+from certpilot.controllers.certificates.parsed_secrets import (
+    parsed_key_of,
+    remember_parsed_key,
+    remember_parsed_leaf,
+)
 from certpilot.controllers.certificates.policies import (
     needs_issuance,
-    secret_and_spec_versions,
+    remember_key_pair_matches,
+    versions_of,
 )
 from certpilot.controllers.certificates.policy_input import (
     CA_CERT_KEY,
+    TLS_CERT_KEY,
     TLS_PRIVATE_KEY_KEY,
     PolicyInput,
 )
@@ -45,7 +53,7 @@ from certpilot.controllers.certificates.secret_data import (
 )
 from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY, VersionMemo
 from certpilot.controllers.options import ControllerOptions
-from certpilot.pki.keys import public_key_matches
+from certpilot.pki.keys import PrivateKey, public_key_matches
 from certpilot.pki.parse import parse_certificates
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
@@ -142,12 +150,27 @@ class IssuingController:
             leaf=leaf,
         )
         written = await self._write_secret(existing, secret)
+        self._remember_written(cert, secret, written, leaf, private_key)
         issued = issued_status(cert, written, request, self.ctx.clock.now())
         await self.ctx.store.update_status(with_status(cert, issued))
         if key_secret is not None:
             with contextlib.suppress(NotFound):
                 await self.ctx.store.delete(Secret, key_secret.name, key_secret.namespace)
         await self.ctx.events.event(cert, "Normal", "Issuing", "The certificate has been successfully issued")
+
+    def _remember_written(
+        self, cert: Certificate, sent: Secret, stored: Secret, leaf: x509.Certificate, key: PrivateKey
+    ) -> None:
+        """When the store holds exactly the Secret sent, its version holds the leaf and key parsed
+        and checked here, and is the Secret the sync would build for it (desired_secret gives
+        back a Secret it built): its readers (issued_status's Ready just after, trigger,
+        readiness, the sync) then neither parse those bytes again nor rebuild the Secret."""
+        if secret_needs_sync(stored, sent) is not None:
+            return
+        remember_parsed_leaf(stored, TLS_CERT_KEY, leaf)
+        remember_parsed_key(stored, TLS_PRIVATE_KEY_KEY, key)
+        remember_key_pair_matches(stored)
+        self._in_sync.put(self._in_sync_key(cert, stored), None)
 
     async def _record_failure(
         self, cert: Certificate, request: CertificateRequest, reason: str, detail: str
@@ -180,7 +203,7 @@ class IssuingController:
         )
         if existing is None or i.parsed_key.key is None or needs_issuance(i) is not None:
             return
-        in_sync_key = self._in_sync_key(i)
+        in_sync_key = self._in_sync_key(cert, existing)
         if in_sync_key in self._in_sync:
             return
         pair = KeyPair(i.parsed_key.key, i.cert_pem or b"", existing.get_data(CA_CERT_KEY) or b"")
@@ -200,12 +223,12 @@ class IssuingController:
         await self._write_secret(existing, desired)
         await self.ctx.events.event(cert, "Normal", reason.reason, f"Updated Secret: {reason.message}")
 
-    def _in_sync_key(self, i: PolicyInput) -> tuple[object, ...] | None:
+    def _in_sync_key(self, cert: Certificate, secret: Secret) -> tuple[object, ...] | None:
         """The versions a Secret found in sync was checked against. Keystore passwords come from
         other Secrets, so a Certificate with keystores is checked every time."""
-        if i.certificate.spec.keystores is not None:
+        if cert.spec.keystores is not None:
             return None
-        versions = secret_and_spec_versions(i)
+        versions = versions_of(secret, cert)
         return None if versions is None else (*versions, self.options.enable_certificate_owner_ref)
 
     def _passwords(self, cert: Certificate) -> KeystorePasswords:

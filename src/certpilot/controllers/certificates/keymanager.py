@@ -16,17 +16,19 @@ from certpilot.controllers.certificates.next_key import (
     secret_holds_key_for_spec,
     stale_next_keys,
 )
+from certpilot.controllers.certificates.parsed_secrets import remember_parsed_key
+from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
 from certpilot.controllers.options import ControllerOptions
-from certpilot.pki.keys import encode_private_key, generate_private_key, key_spec_for
+from certpilot.pki.keys import PrivateKey, encode_private_key, generate_private_key, key_spec_for
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.store.errors import Conflict, NotFound
 
 
-def generate_key_pem(cert: Certificate) -> bytes:
-    """Blocking: RSA generation takes a while."""
+def generate_key_pem(cert: Certificate) -> tuple[PrivateKey, bytes]:
+    """A new key for the spec, and its PEM. Blocking: RSA generation takes a while."""
     key = generate_private_key(key_spec_for(cert.spec.private_key))
-    return encode_private_key(key, private_key_encoding(cert.spec.private_key))
+    return key, encode_private_key(key, private_key_encoding(cert.spec.private_key))
 
 
 class KeyManagerController:
@@ -59,7 +61,12 @@ class KeyManagerController:
         chosen = adoptable_next_key(cert, candidates)
         created = chosen is None
         if chosen is None:
-            chosen = await self.ctx.store.create(next_key_secret(cert, await self._next_key_pem(cert)))
+            new_key, pem = await self._next_key(cert)
+            sent = next_key_secret(cert, pem)
+            chosen = await self.ctx.store.create(sent)
+            if new_key is not None and chosen.data == sent.data:
+                # The request manager and this controller read this key next: no need to parse it.
+                remember_parsed_key(chosen, TLS_PRIVATE_KEY_KEY, new_key)
         status = status_of(cert)
         status.next_private_key_secret_name = chosen.name
         try:
@@ -85,11 +92,12 @@ class KeyManagerController:
                 return None
         return secret if secret_holds_key_for_spec(secret, cert) else None
 
-    async def _next_key_pem(self, cert: Certificate) -> bytes:
+    async def _next_key(self, cert: Certificate) -> tuple[PrivateKey | None, bytes]:
+        """The next key's PEM, with the key when generated here (a reused one stays a PEM)."""
         current = lookups.certificate_secret(self.ctx.cache, cert)
         reused = reusable_current_key(cert, current)
         if reused is not None:
-            return reused
+            return None, reused
         return await self.ctx.run_blocking(generate_key_pem, cert)
 
     async def _forget_next_key(self, cert: Certificate, candidates: list[Secret]) -> None:

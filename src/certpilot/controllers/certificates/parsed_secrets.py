@@ -77,6 +77,19 @@ def parsed_key_of(secret: Secret, data_key: str) -> ParsedKey:
     )
 
 
+def remember_parsed_leaf(secret: Secret, data_key: str, leaf: x509.Certificate) -> None:
+    """Records `leaf` as what parsed_leaf_of(secret, data_key) finds: for a Secret this process
+    has just written from a chain it parsed (its first certificate), so that readers of that
+    version do not parse the same bytes again."""
+    _leaves.put(secret_version(secret, data_key), ParsedCertificate(leaf, None))
+
+
+def remember_parsed_key(secret: Secret, data_key: str, key: PrivateKey) -> None:
+    """Records `key` as what parsed_key_of(secret, data_key) finds: for a Secret this process has
+    just written with `key` encoded."""
+    _keys.put(secret_version(secret, data_key), ParsedKey(key, None))
+
+
 def forget_all() -> None:
     """Empties the memo (tests)."""
     _leaves.clear()

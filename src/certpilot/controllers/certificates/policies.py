@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from certpilot.api import annotations as ann
+from certpilot.api.certificate import Certificate
+from certpilot.api.core import Secret
 from certpilot.controllers.certificates import reasons
 from certpilot.controllers.certificates.issuer_ref import issuer_ref_matches_annotations, issuer_ref_text
 from certpilot.controllers.certificates.policy_input import PolicyInput
@@ -58,13 +60,24 @@ def secret_private_key_is_invalid(i: PolicyInput) -> Reason | None:
     return None
 
 
+def _key_pair_version(secret: Secret | None) -> tuple[str, str] | None:
+    meta = secret.metadata if secret else None
+    return (meta.uid, meta.resource_version) if meta and meta.uid and meta.resource_version else None
+
+
+def remember_key_pair_matches(secret: Secret) -> None:
+    """Records that `secret`'s certificate and private key match: for a Secret this process has
+    just written from a key pair it checked (issuing compares them before writing)."""
+    _key_pair_matches.put(_key_pair_version(secret), True)
+
+
 def secret_public_keys_differ(i: PolicyInput) -> Reason | None:
     cert, key = i.parsed_certificate.certificate, i.parsed_key.key
     if cert is None or key is None:
         return None
-    meta = i.secret.metadata if i.secret else None
-    version = (meta.uid, meta.resource_version) if meta and meta.uid and meta.resource_version else None
-    if not _key_pair_matches.get_or_compute(version, lambda: public_key_matches(cert, key)):
+    if not _key_pair_matches.get_or_compute(
+        _key_pair_version(i.secret), lambda: public_key_matches(cert, key)
+    ):
         return Reason(
             reasons.INVALID_KEY_PAIR,
             "Issuing certificate as Secret contains a private key that does not match the certificate",
@@ -139,7 +152,12 @@ def current_request_mismatches_spec(i: PolicyInput) -> Reason | None:
 def secret_and_spec_versions(i: PolicyInput) -> tuple[str, str, str, int] | None:
     """The Secret's version (uid + resourceVersion) and the spec's (uid + generation); None for
     objects never stored."""
-    s, c = (i.secret.metadata if i.secret else None), i.certificate.metadata
+    return versions_of(i.secret, i.certificate)
+
+
+def versions_of(secret: Secret | None, certificate: Certificate) -> tuple[str, str, str, int] | None:
+    """secret_and_spec_versions of a Secret and a Certificate."""
+    s, c = (secret.metadata if secret else None), certificate.metadata
     if s is None or not (s.uid and s.resource_version and c.uid and c.generation):
         return None
     return (s.uid, s.resource_version, c.uid, c.generation)

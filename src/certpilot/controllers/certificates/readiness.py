@@ -10,7 +10,7 @@ from certpilot.api.defaults import issuer_group, issuer_kind
 from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing, with_status
-from certpilot.controllers.certificates.policy_input import PolicyInput
+from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, PolicyInput
 from certpilot.controllers.certificates.ready_status import (
     already_has_readiness,
     readiness_status,
@@ -30,6 +30,21 @@ def is_left_to_the_trigger(
     Ready and the validity times as computed here: trigger.issuing_status), so readiness need not
     write them first: on a new Certificate that write would be a second one for the same news."""
     return not is_issuing(i.certificate) and trigger_decision(i, failed_request, options).issue is not None
+
+
+def is_left_to_issuing(
+    cert: Certificate, secret: Secret | None, next_request: CertificateRequest | None
+) -> bool:
+    """Whether the issuing controller has written the Secret from the next revision's issued
+    request and is about to write the status ending the issuance, with Ready and the validity
+    times as computed here (issuing.issued_status): a readiness write in between would race that
+    one for the same Certificate version and lose it as a Conflict, after computing Ready for a
+    state that lasts a moment. Once that status is written readiness looks again (the revision
+    changed); if it is not (the key was lost), a new request replaces this one and this ends."""
+    if not is_issuing(cert) or secret is None or secret.data is None or next_request is None:
+        return False
+    issued = next_request.status.certificate if next_request.status is not None else None
+    return issued is not None and secret.data.get(TLS_CERT_KEY) == issued
 
 
 def issuer_labels(cert: Certificate) -> tuple[str, str, str]:
@@ -75,10 +90,13 @@ class ReadinessController:
             if forgotten is not None:
                 metrics.forget_certificate(key.name, key.namespace or "", forgotten)
             return Result()
+        secret = lookups.certificate_secret(self.ctx.cache, cert)
+        if is_issuing(cert) and is_left_to_issuing(cert, secret, lookups.next_request(self.ctx.cache, cert)):
+            return Result()
         now = self.ctx.clock.now()
         i = PolicyInput(
             certificate=cert,
-            secret=lookups.certificate_secret(self.ctx.cache, cert),
+            secret=secret,
             current_request=lookups.current_request(self.ctx.cache, cert),
             now=now,
         )

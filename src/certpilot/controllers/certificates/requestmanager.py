@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 
-from cryptography import x509
-
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestSpec
@@ -19,11 +17,12 @@ from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing, issuing_since
 from certpilot.controllers.certificates.parsed_secrets import parsed_key_of
 from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
-from certpilot.controllers.certificates.request_match import request_mismatches
+from certpilot.controllers.certificates.request_key import remember_made_for, why_not_made_for
+from certpilot.controllers.certificates.request_match import remember_built_request, request_mismatches
 from certpilot.controllers.certificates.request_state import failed_before
 from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.csr import build_csr, csr_to_pem
-from certpilot.pki.keys import PrivateKey, public_key_matches
+from certpilot.pki.keys import PrivateKey
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.runtime.errors import RetryWithBackoff
@@ -34,17 +33,17 @@ def request_name(cert: Certificate, revision: int) -> str:
     return f"{cert.name}-{revision}"
 
 
-def request_is_stale(request: CertificateRequest, cert: Certificate, key: PrivateKey) -> str | None:
-    """Why an existing next-revision request must be replaced, or None to keep it."""
+def request_is_stale(
+    request: CertificateRequest, cert: Certificate, key: PrivateKey, key_secret: Secret | None = None
+) -> str | None:
+    """Why an existing next-revision request must be replaced, or None to keep it. key_secret:
+    the Secret holding `key`, when known (the key check is then remembered per its version)."""
     mismatches = request_mismatches(request, cert)
     if mismatches:
         return "it no longer matches the spec: [" + ", ".join(mismatches) + "]"
-    try:
-        csr = x509.load_pem_x509_csr(request.spec.csr_pem())
-    except ValueError:
-        return "its CSR cannot be parsed"
-    if not public_key_matches(csr, key):
-        return "it was made for a different private key"
+    key_problem = why_not_made_for(request, key, key_secret)
+    if key_problem is not None:
+        return key_problem
     if failed_before(request, issuing_since(cert)):
         return "it failed in an earlier issuance attempt"
     return None
@@ -102,13 +101,14 @@ class RequestManagerController:
         key_secret_name = cert.status.next_private_key_secret_name if cert.status else None
         if key_secret_name is None:
             return Result()
-        private_key = await self._next_key(cert, key_secret_name)
-        if private_key is None:
+        key_secret = await self._next_key_secret(cert, key_secret_name)
+        private_key = parsed_key_of(key_secret, TLS_PRIVATE_KEY_KEY).key if key_secret else None
+        if key_secret is None or private_key is None:
             return Result()
         revision = lookups.current_revision(cert) + 1
         kept = None
         for request in lookups.requests_for_revision(self.ctx.cache, cert, revision):
-            why = request_is_stale(request, cert, private_key)
+            why = request_is_stale(request, cert, private_key, key_secret)
             if why is None and kept is None:
                 kept = request
                 continue
@@ -117,25 +117,27 @@ class RequestManagerController:
             return Result()
         request = build_request(cert, private_key, revision, key_secret_name)
         try:
-            await self.ctx.store.create(request)
+            stored = await self.ctx.store.create(request)
         except AlreadyExists:
             # The cache has not seen it yet, or it is being deleted: decide again on fresh data.
             raise RetryWithBackoff(
                 f"CertificateRequest {request.name} already exists; re-checking it"
             ) from None
+        remember_built_request(stored, request, cert)
+        remember_made_for(stored, request, key_secret)
         await self.ctx.events.event(
             cert, "Normal", "Requested", f"Created new CertificateRequest resource {request.name!r}"
         )
         return Result()
 
-    async def _next_key(self, cert: Certificate, name: str) -> PrivateKey | None:
+    async def _next_key_secret(self, cert: Certificate, name: str) -> Secret | None:
         secret = self.ctx.cache.get(Secret, name, cert.namespace)
-        if secret is None:
-            try:
-                secret = await self.ctx.store.get(Secret, name, cert.namespace)
-            except NotFound:
-                return None
-        return parsed_key_of(secret, TLS_PRIVATE_KEY_KEY).key
+        if secret is not None:
+            return secret
+        try:
+            return await self.ctx.store.get(Secret, name, cert.namespace)
+        except NotFound:
+            return None
 
     async def _delete(self, cert: Certificate, request: CertificateRequest, why: str) -> None:
         try:

@@ -1,0 +1,54 @@
+"""Every subject annotation, read in one pass over the subject and the SANs."""
+
+from __future__ import annotations
+
+from pki_material import issue, make_spec
+
+from certpilot.api.certificate import X509Subject
+from certpilot.api.enums import PrivateKeyAlgorithm
+from certpilot.pki.keys import KeySpec, generate_private_key
+from certpilot.pki.secret_annotations import certificate_secret_annotations
+
+EC = KeySpec(PrivateKeyAlgorithm.ECDSA, 256)
+
+
+def test_every_subject_attribute_gets_its_annotation_in_encoded_order() -> None:
+    spec = make_spec(
+        common_name="app.example.com",
+        subject=X509Subject(
+            organizations=["B Org", "A Org"],
+            countries=["GB"],
+            organizational_units=["Platform", "Ops"],
+            localities=["London"],
+            provinces=["England"],
+            street_addresses=["1 High Street"],
+            postal_codes=["EC1A 1AA"],
+            serial_number="42",
+        ),
+        email_addresses=["b@example.com", "a@example.com"],
+        uris=["spiffe://a/b"],
+    )
+    annotations = certificate_secret_annotations(issue(spec, generate_private_key(EC)).cert)
+    assert annotations == {
+        "cert-manager.io/subject-organizations": "B Org,A Org",
+        "cert-manager.io/subject-organizationalunits": "Platform,Ops",
+        "cert-manager.io/subject-countries": "GB",
+        "cert-manager.io/subject-provinces": "England",
+        "cert-manager.io/subject-localities": "London",
+        "cert-manager.io/subject-postalcodes": "EC1A 1AA",
+        "cert-manager.io/subject-streetaddresses": "1 High Street",
+        "cert-manager.io/subject-serialnumber": "42",
+        "cert-manager.io/email-sans": "b@example.com,a@example.com",
+        "cert-manager.io/common-name": "app.example.com",
+        "cert-manager.io/alt-names": "",
+        "cert-manager.io/ip-sans": "",
+        "cert-manager.io/uri-sans": "spiffe://a/b",
+    }
+
+
+def test_the_last_common_name_is_the_one_annotated() -> None:
+    spec = make_spec(literal_subject="CN=first,CN=second,O=Org", dns_names=["x.example.com"])
+    annotations = certificate_secret_annotations(issue(spec, generate_private_key(EC)).cert)
+    # RFC 4514 writes the last encoded attribute first: "first" is encoded last.
+    assert annotations["cert-manager.io/common-name"] == "first"
+    assert annotations["cert-manager.io/subject-organizations"] == "Org"
