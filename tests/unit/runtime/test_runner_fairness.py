@@ -36,7 +36,8 @@ async def test_other_tasks_run_while_a_long_queue_is_worked_off() -> None:
         seen_at.append(reconciler.calls)
 
     await asyncio.create_task(another_task())
-    for _ in range(100):
+    # Generous: a loaded machine may take a while; only the order of events is asserted.
+    for _ in range(2000):
         if reconciler.calls == KEYS:
             break
         await asyncio.sleep(0.01)
