@@ -12,12 +12,12 @@ from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import Secret
 from certpilot.api.issuer import CAIssuer
 from certpilot.issuers.base import IssuerContext, IssuerNotReady, IssuerReady, Permanent, SignedCertificate
-from certpilot.issuers.bounded_memo import BoundedMemo
 from certpilot.issuers.request import sign_as_requested
 from certpilot.issuers.secrets import KeyPair, SecretProblem, get_secret, key_pair_of
 from certpilot.pki.errors import SigningError, UnsupportedKeyError
 from certpilot.pki.keys import public_key_matches
 from certpilot.pki.match import is_ca_in
+from certpilot.runtime.bounded_memo import BoundedMemo
 
 REASON_GET_KEY_PAIR = "ErrGetKeyPair"
 REASON_INVALID_KEY_PAIR = "ErrInvalidKeyPair"

@@ -15,12 +15,12 @@ from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import KeyUsage
 from certpilot.issuers.base import Permanent
-from certpilot.issuers.bounded_memo import BoundedMemo
 from certpilot.pki.errors import InvalidCSRError, InvalidPEMError, InvalidUsageError, UnsupportedKeyError
 from certpilot.pki.keys import PrivateKey
 from certpilot.pki.sign import csr_contradiction, sign_certificate
 from certpilot.pki.usages import usages_for
 from certpilot.pki.verified_csr import VerifiedCsr, load_verified_csr
+from certpilot.runtime.bounded_memo import BoundedMemo
 
 # cert-manager's default when a request sets no duration (90 days).
 DEFAULT_DURATION = timedelta(hours=2160)

@@ -51,10 +51,11 @@ from certpilot.controllers.certificates.secret_data import (
     wants_jks,
     wants_pkcs12,
 )
-from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY, VersionMemo
+from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.keys import PrivateKey, public_key_matches
 from certpilot.pki.parse import parse_certificates
+from certpilot.runtime.bounded_memo import BoundedMemo
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.runtime.errors import PermanentError
@@ -90,7 +91,7 @@ class IssuingController:
         self.options = options
         # Secrets found in sync with their Certificate, by both versions: a restart checks every
         # Certificate, and building the desired Secret to compare costs as much as the policies.
-        self._in_sync: VersionMemo[None] = VersionMemo(MEMO_CAPACITY)
+        self._in_sync: BoundedMemo[None] = BoundedMemo(MEMO_CAPACITY)
         self.spec = ControllerSpec(
             name="certificates-issuing",
             primary=Certificate,

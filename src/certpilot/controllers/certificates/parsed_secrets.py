@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from certpilot.api.core import Secret
-from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY, VersionMemo
+from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.errors import PKIError
 from certpilot.pki.keys import PrivateKey, parse_private_key
+from certpilot.runtime.bounded_memo import BoundedMemo
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ def parse_key(pem: bytes) -> ParsedKey:
         return ParsedKey(None, str(err))
 
 
-_leaves: VersionMemo[ParsedCertificate] = VersionMemo(MEMO_CAPACITY)
-_keys: VersionMemo[ParsedKey] = VersionMemo(MEMO_CAPACITY)
+_leaves: BoundedMemo[ParsedCertificate] = BoundedMemo(MEMO_CAPACITY)
+_keys: BoundedMemo[ParsedKey] = BoundedMemo(MEMO_CAPACITY)
 
 
 def secret_version(secret: Secret, data_key: str) -> tuple[str, str, str] | None:

@@ -16,16 +16,17 @@ from certpilot.controllers.certificates.issuer_ref import issuer_ref_matches_ann
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.reasons import Reason
 from certpilot.controllers.certificates.request_match import request_mismatches
-from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY, VersionMemo
+from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.keys import key_matches_spec, public_key_matches
 from certpilot.pki.match import certificate_mismatches
+from certpilot.runtime.bounded_memo import BoundedMemo
 
 Policy = Callable[[PolicyInput], Reason | None]
 
 # Trigger, readiness and issuing each run the policies on every reconcile, over the same Secret
 # and spec: the costly checks are remembered per version of both.
-_key_pair_matches: VersionMemo[bool] = VersionMemo(MEMO_CAPACITY)
-_issued_mismatches: VersionMemo[tuple[str, ...]] = VersionMemo(MEMO_CAPACITY)
+_key_pair_matches: BoundedMemo[bool] = BoundedMemo(MEMO_CAPACITY)
+_issued_mismatches: BoundedMemo[tuple[str, ...]] = BoundedMemo(MEMO_CAPACITY)
 
 
 def secret_does_not_exist(i: PolicyInput) -> Reason | None:
@@ -225,7 +226,7 @@ READINESS_TIMED_POLICIES: tuple[Policy, ...] = (certificate_has_expired,)
 
 # Trigger, readiness and issuing (which asks the trigger's question) each run a chain on every
 # reconcile of the same versions: its verdict is remembered by chain and versions.
-_versioned_verdicts: VersionMemo[Reason | None] = VersionMemo(MEMO_CAPACITY)
+_versioned_verdicts: BoundedMemo[Reason | None] = BoundedMemo(MEMO_CAPACITY)
 
 
 def policy_versions(i: PolicyInput) -> tuple[str | int | None, ...] | None:

@@ -12,13 +12,14 @@ from cryptography import x509
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import Secret
-from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY, VersionMemo
+from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.keys import PrivateKey, public_key_matches
+from certpilot.runtime.bounded_memo import BoundedMemo
 
 UNPARSEABLE = "its CSR cannot be parsed"
 OTHER_KEY = "it was made for a different private key"
 
-_why_not_made_for: VersionMemo[str | None] = VersionMemo(MEMO_CAPACITY)
+_why_not_made_for: BoundedMemo[str | None] = BoundedMemo(MEMO_CAPACITY)
 
 
 def request_and_key_versions(

@@ -13,10 +13,11 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.duration import parse_duration
 from certpilot.controllers.certificates.issuer_ref import issuer_refs_equal
-from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY, VersionMemo
+from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.csr import csr_matches_spec
+from certpilot.runtime.bounded_memo import BoundedMemo
 
-_mismatches: VersionMemo[tuple[str, ...]] = VersionMemo(MEMO_CAPACITY)
+_mismatches: BoundedMemo[tuple[str, ...]] = BoundedMemo(MEMO_CAPACITY)
 
 
 def spec_versions(request: CertificateRequest, certificate: Certificate) -> tuple[str, int, str, int] | None:

@@ -10,8 +10,8 @@ from typing import Any
 
 from certpilot.api.core import Secret
 from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer
-from certpilot.controllers.certificates.version_memo import VersionMemo
 from certpilot.controllers.options import ControllerOptions
+from certpilot.runtime.bounded_memo import BoundedMemo
 from certpilot.runtime.context import CacheReader
 from certpilot.runtime.controller import ObjectKey
 
@@ -20,7 +20,7 @@ _REFERENCE_OBJECT_KEYS = ("credentialsRef",)
 # each issuer's spec to walk it cost more than the rest of the mapping. Remembered per issuer
 # version (uid + resourceVersion), so any change to an issuer is read afresh.
 _MEMO_CAPACITY = 256
-_names_by_issuer_version: VersionMemo[frozenset[str]] = VersionMemo(_MEMO_CAPACITY)
+_names_by_issuer_version: BoundedMemo[frozenset[str]] = BoundedMemo(_MEMO_CAPACITY)
 
 
 def referenced_secret_names(spec: dict[str, Any]) -> set[str]:

@@ -1,10 +1,10 @@
-"""The issuers' bounded memo: remembered by key, least recently used out first, failures never kept."""
+"""The bounded memo: remembered by key, least recently used out first, failures and None keys never kept."""
 
 from __future__ import annotations
 
 import pytest
 
-from certpilot.issuers.bounded_memo import BoundedMemo
+from certpilot.runtime.bounded_memo import BoundedMemo
 
 
 def test_a_remembered_key_is_not_computed_again() -> None:
@@ -46,3 +46,13 @@ def test_an_exception_is_not_remembered() -> None:
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         BoundedMemo[int](0)
+
+
+def test_a_none_key_always_computes_and_is_never_kept() -> None:
+    memo: BoundedMemo[int] = BoundedMemo(2)
+    results = iter([1, 2])
+    assert memo.get_or_compute(None, lambda: next(results)) == 1
+    assert memo.get_or_compute(None, lambda: next(results)) == 2
+    memo.put(None, 3)
+    assert None not in memo
+    assert len(memo) == 0

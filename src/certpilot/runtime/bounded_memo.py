@@ -1,0 +1,61 @@
+"""A bounded memo of results computed from exactly the inputs named in their key.
+
+A key must name everything its result depends on (an object version: uid + resourceVersion, or
+uid + generation for a spec; a digest of bytes), so a changed input always misses; a None key (an
+object never stored) always computes. Least recently used entries go first once `capacity` is
+reached. Thread-safe: issuers use their memos on the event loop and in the blocking pool alike.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class BoundedMemo(Generic[V]):
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, got {capacity}")
+        self.capacity = capacity
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: Hashable | None) -> bool:
+        if key is None:
+            return False
+        with self._lock:
+            if key not in self._entries:
+                return False
+            self._entries.move_to_end(key)
+            return True
+
+    def put(self, key: Hashable | None, value: V) -> None:
+        if key is None:
+            return
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def get_or_compute(self, key: Hashable | None, compute: Callable[[], V]) -> V:
+        """The remembered result for key, or compute()'s (remembered; an exception is not)."""
+        if key is not None:
+            with self._lock:
+                if key in self._entries:
+                    self._entries.move_to_end(key)
+                    return self._entries[key]
+        value = compute()
+        self.put(key, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
