@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 
 from certpilot.api.certificate import Certificate
@@ -13,12 +14,10 @@ from certpilot.controllers.certificates.lookups import NEXT_PRIVATE_KEY_LABEL, o
 from certpilot.controllers.certificates.parsed_secrets import parsed_key_of
 from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
 from certpilot.pki.keys import key_matches_spec
-from certpilot.pki.serial_numbers import RandomSerialNumbers
 
 # Kubernetes' generateName alphabet (no vowels, so no words), 5 characters.
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _SUFFIX_LENGTH = 5
-_NAME_NUMBERS = RandomSerialNumbers()
 
 
 def secret_holds_key_for_spec(secret: Secret | None, cert: Certificate) -> bool:
@@ -63,10 +62,9 @@ def name_suffix(number: int) -> str:
 
 
 def next_key_secret_name(cert: Certificate) -> str:
-    # One 128-bit draw for the whole suffix, from the OS CSPRNG read in batches: a draw per
-    # character read os.urandom five times on the event loop, each releasing the GIL and waiting
-    # to get it back. (2**128 mod 27**5 leaves a bias below 1e-31.)
-    suffix = name_suffix(_NAME_NUMBERS.next() % len(_SUFFIX_ALPHABET) ** _SUFFIX_LENGTH)
+    # One draw for the whole suffix: a draw per character read os.urandom five times on the event
+    # loop, each releasing the GIL and waiting to get it back.
+    suffix = name_suffix(secrets.randbelow(len(_SUFFIX_ALPHABET) ** _SUFFIX_LENGTH))
     return f"{cert.name}-{suffix}"
 
 
