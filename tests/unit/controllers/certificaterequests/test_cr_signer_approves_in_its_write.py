@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import pytest
+from cr_fakes import OneObjectPerKind, RecordedEvents, context_over
 from cr_material import NAMESPACE, NOW, ca_issuer, ca_secret, request
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import get_condition
-from certpilot.api.meta import Resource
 from certpilot.controllers.certificaterequests.approver import (
     AUTO_APPROVAL_REASON,
     CertificateRequestApprover,
@@ -21,32 +21,10 @@ from certpilot.controllers.certificaterequests.approver import (
 from certpilot.controllers.certificaterequests.signer import CertificateRequestSigner
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.registry import builtin_backends
-from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ObjectKey
 from certpilot.store.sqlite import SQLiteStore
-from certpilot.testing.clock import FakeClock
 
-T = TypeVar("T", bound=Resource)
 EXTERNAL = ControllerOptions(approve_signers=("awspca.cert-manager.io/AWSPCAIssuer",))
-
-
-class Cache:
-    """The cache as the controllers read it: one object per kind."""
-
-    def __init__(self, *objects: Resource) -> None:
-        self.objects = {type(o): o for o in objects}
-
-    def get(self, kind: type[T], name: str, namespace: str | None = None) -> T | None:
-        found = self.objects.get(kind)
-        return cast(T, found) if found is not None and found.name == name else None
-
-
-class Events:
-    def __init__(self) -> None:
-        self.reasons: list[str] = []
-
-    async def event(self, obj: Resource, type_: str, reason: str, message: str) -> None:
-        self.reasons.append(reason)
 
 
 class CountingStore(SQLiteStore):
@@ -64,15 +42,6 @@ async def store(tmp_path: Path) -> AsyncIterator[CountingStore]:
     await s.close()
 
 
-def context(store: SQLiteStore, cache: Cache, events: Events) -> ControllerContext:
-    async def no_blocking(*_: Any, **__: Any) -> Any:
-        raise AssertionError("nothing runs in the thread pool")
-
-    return ControllerContext(
-        store=store, cache=cast(Any, cache), clock=FakeClock(NOW), events=events, run_blocking=no_blocking
-    )
-
-
 def conditions(cr: CertificateRequest) -> dict[str, tuple[str, str]]:
     assert cr.status is not None and cr.status.conditions is not None
     return {c.type: (c.status, c.reason or "") for c in cr.status.conditions}
@@ -81,9 +50,11 @@ def conditions(cr: CertificateRequest) -> dict[str, tuple[str, str]]:
 async def test_an_undecided_request_is_approved_and_issued_in_one_write(store: CountingStore) -> None:
     await store.create(ca_secret())
     cached = await store.create(request("app-1"))
-    events = Events()
+    events = RecordedEvents()
     signer = CertificateRequestSigner(
-        context(store, Cache(cached, ca_issuer(ready=True)), events), ControllerOptions(), builtin_backends()
+        context_over(store, OneObjectPerKind(cached, ca_issuer(ready=True)), events),
+        ControllerOptions(),
+        builtin_backends(),
     )
 
     await signer.reconcile(ObjectKey.of(cached))
@@ -98,9 +69,9 @@ async def test_an_undecided_request_is_approved_and_issued_in_one_write(store: C
 
 async def test_approval_is_written_with_a_pending_outcome_too(store: CountingStore) -> None:
     cached = await store.create(request("app-1"))
-    events = Events()
+    events = RecordedEvents()
     signer = CertificateRequestSigner(
-        context(store, Cache(cached), events), ControllerOptions(), builtin_backends()
+        context_over(store, OneObjectPerKind(cached), events), ControllerOptions(), builtin_backends()
     )
 
     await signer.reconcile(ObjectKey.of(cached))
@@ -112,9 +83,11 @@ async def test_approval_is_written_with_a_pending_outcome_too(store: CountingSto
 
 async def test_without_auto_approval_the_signer_waits_for_approval(store: CountingStore) -> None:
     cached = await store.create(request("app-1"))
-    events = Events()
+    events = RecordedEvents()
     options = ControllerOptions(auto_approve=False)
-    signer = CertificateRequestSigner(context(store, Cache(cached), events), options, builtin_backends())
+    signer = CertificateRequestSigner(
+        context_over(store, OneObjectPerKind(cached), events), options, builtin_backends()
+    )
 
     await signer.reconcile(ObjectKey.of(cached))
 
@@ -125,8 +98,10 @@ async def test_without_auto_approval_the_signer_waits_for_approval(store: Counti
 
 async def test_the_approver_leaves_requests_the_signer_serves_to_it(store: CountingStore) -> None:
     cached = await store.create(request("app-1"))
-    events = Events()
-    approver = CertificateRequestApprover(context(store, Cache(cached), events), EXTERNAL, builtin_backends())
+    events = RecordedEvents()
+    approver = CertificateRequestApprover(
+        context_over(store, OneObjectPerKind(cached), events), EXTERNAL, builtin_backends()
+    )
 
     await approver.reconcile(ObjectKey.of(cached))
 
@@ -135,8 +110,10 @@ async def test_the_approver_leaves_requests_the_signer_serves_to_it(store: Count
 
 async def test_the_approver_approves_requests_for_listed_external_signers(store: CountingStore) -> None:
     cached = await store.create(request("app-1", kind="AWSPCAIssuer", group="awspca.cert-manager.io"))
-    events = Events()
-    approver = CertificateRequestApprover(context(store, Cache(cached), events), EXTERNAL, builtin_backends())
+    events = RecordedEvents()
+    approver = CertificateRequestApprover(
+        context_over(store, OneObjectPerKind(cached), events), EXTERNAL, builtin_backends()
+    )
 
     await approver.reconcile(ObjectKey.of(cached))
 

@@ -5,45 +5,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, TypeVar, cast
 
 import pytest
+from cr_fakes import OneObjectPerKind, RecordedEvents, context_over
 from cr_material import NAMESPACE, NOW, ca_issuer, ca_secret, request
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import get_condition
-from certpilot.api.meta import Resource
 from certpilot.controllers.certificaterequests.approver import approve
 from certpilot.controllers.certificaterequests.lifecycle import status_after, status_changed, why_not_sign
 from certpilot.controllers.certificaterequests.signer import CertificateRequestSigner
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.registry import builtin_backends
-from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ObjectKey
 from certpilot.store.sqlite import SQLiteStore
-from certpilot.testing.clock import FakeClock
 
-T = TypeVar("T", bound=Resource)
 APPROVED = {"Approved": ("True", "cert-manager.io")}
-
-
-class OneObjectPerKind:
-    """The cache as the signer reads it: get() hands out the very objects it holds."""
-
-    def __init__(self, *objects: Resource) -> None:
-        self.objects = {type(o): o for o in objects}
-
-    def get(self, kind: type[T], name: str, namespace: str | None = None) -> T | None:
-        found = self.objects.get(kind)
-        return cast(T, found) if found is not None and found.name == name else None
-
-
-class Events:
-    def __init__(self) -> None:
-        self.reasons: list[str] = []
-
-    async def event(self, obj: Resource, type_: str, reason: str, message: str) -> None:
-        self.reasons.append(reason)
 
 
 @pytest.fixture
@@ -53,14 +30,12 @@ async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
     await s.close()
 
 
-def signer_over(store: SQLiteStore, cache: OneObjectPerKind, events: Events) -> CertificateRequestSigner:
-    async def no_blocking(*_: Any, **__: Any) -> Any:
-        raise AssertionError("the signer runs nothing in the thread pool")
-
-    ctx = ControllerContext(
-        store=store, cache=cast(Any, cache), clock=FakeClock(NOW), events=events, run_blocking=no_blocking
+def signer_over(
+    store: SQLiteStore, cache: OneObjectPerKind, events: RecordedEvents
+) -> CertificateRequestSigner:
+    return CertificateRequestSigner(
+        context_over(store, cache, events), ControllerOptions(), builtin_backends()
     )
-    return CertificateRequestSigner(ctx, ControllerOptions(), builtin_backends())
 
 
 async def stored_request(
@@ -77,7 +52,7 @@ async def test_signing_leaves_the_cached_request_unchanged(store: SQLiteStore) -
     await store.create(ca_secret())
     cached = await stored_request(store, APPROVED)
     before = cached.model_dump()
-    events = Events()
+    events = RecordedEvents()
     signer = signer_over(store, OneObjectPerKind(cached, ca_issuer(ready=True)), events)
 
     await signer.reconcile(ObjectKey.of(cached))
@@ -92,7 +67,7 @@ async def test_signing_leaves_the_cached_request_unchanged(store: SQLiteStore) -
 
 async def test_recording_the_same_pending_twice_writes_once(store: SQLiteStore) -> None:
     cached = await stored_request(store, APPROVED)
-    events = Events()
+    events = RecordedEvents()
     await signer_over(store, OneObjectPerKind(cached), events).reconcile(ObjectKey.of(cached))
     written = await store.get(CertificateRequest, "app-1", NAMESPACE)
     assert written.metadata.resource_version != cached.metadata.resource_version
