@@ -18,6 +18,7 @@ from certpilot.pki.errors import SigningError, UnsupportedKeyError
 from certpilot.pki.keys import public_key_matches
 from certpilot.pki.match import is_ca_in
 from certpilot.runtime.bounded_memo import BoundedMemo
+from certpilot.runtime.object_versions import stored_version
 
 REASON_GET_KEY_PAIR = "ErrGetKeyPair"
 REASON_INVALID_KEY_PAIR = "ErrInvalidKeyPair"
@@ -79,10 +80,9 @@ def remembered_checked_key_pair(secret: Secret, where: str) -> CheckedKeyPair:
     """checked_key_pair once per Secret version (uid + resourceVersion): every signing reads the CA
     Secret, and parsing it and checking the pair again costs more than the signing itself. A
     Secret never stored (no uid) is checked every time."""
-    uid, version = secret.metadata.uid, secret.metadata.resource_version
-    if not uid or not version:
-        return checked_key_pair(secret, where)
-    return CHECKED_CA_KEY_PAIRS.get_or_compute((uid, version), lambda: checked_key_pair(secret, where))
+    return CHECKED_CA_KEY_PAIRS.get_or_compute(
+        stored_version(secret), lambda: checked_key_pair(secret, where)
+    )
 
 
 CHECKED_CA_KEY_PAIRS: BoundedMemo[CheckedKeyPair] = BoundedMemo(CHECKED_CA_KEY_PAIRS_CAPACITY)

@@ -17,6 +17,7 @@ from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.errors import PKIError
 from certpilot.pki.keys import PrivateKey, parse_private_key
 from certpilot.runtime.bounded_memo import BoundedMemo
+from certpilot.runtime.object_versions import VersionKey, joined, stored_version
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,8 @@ _leaves: BoundedMemo[ParsedCertificate] = BoundedMemo(MEMO_CAPACITY)
 _keys: BoundedMemo[ParsedKey] = BoundedMemo(MEMO_CAPACITY)
 
 
-def secret_version(secret: Secret, data_key: str) -> tuple[str, str, str] | None:
-    meta = secret.metadata
-    if not meta.uid or not meta.resource_version:
-        return None
-    return (meta.uid, meta.resource_version, data_key)
+def secret_version(secret: Secret, data_key: str) -> VersionKey | None:
+    return joined(stored_version(secret), (data_key,))
 
 
 def parsed_leaf_of(secret: Secret, data_key: str) -> ParsedCertificate:

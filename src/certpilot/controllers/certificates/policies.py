@@ -20,6 +20,7 @@ from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.keys import key_matches_spec, public_key_matches
 from certpilot.pki.match import certificate_mismatches
 from certpilot.runtime.bounded_memo import BoundedMemo
+from certpilot.runtime.object_versions import VersionKey, joined, spec_version, stored_version
 
 Policy = Callable[[PolicyInput], Reason | None]
 
@@ -61,24 +62,17 @@ def secret_private_key_is_invalid(i: PolicyInput) -> Reason | None:
     return None
 
 
-def _key_pair_version(secret: Secret | None) -> tuple[str, str] | None:
-    meta = secret.metadata if secret else None
-    return (meta.uid, meta.resource_version) if meta and meta.uid and meta.resource_version else None
-
-
 def remember_key_pair_matches(secret: Secret) -> None:
     """Records that `secret`'s certificate and private key match: for a Secret this process has
     just written from a key pair it checked (issuing compares them before writing)."""
-    _key_pair_matches.put(_key_pair_version(secret), True)
+    _key_pair_matches.put(stored_version(secret), True)
 
 
 def secret_public_keys_differ(i: PolicyInput) -> Reason | None:
     cert, key = i.parsed_certificate.certificate, i.parsed_key.key
     if cert is None or key is None:
         return None
-    if not _key_pair_matches.get_or_compute(
-        _key_pair_version(i.secret), lambda: public_key_matches(cert, key)
-    ):
+    if not _key_pair_matches.get_or_compute(stored_version(i.secret), lambda: public_key_matches(cert, key)):
         return Reason(
             reasons.INVALID_KEY_PAIR,
             "Issuing certificate as Secret contains a private key that does not match the certificate",
@@ -150,18 +144,15 @@ def current_request_mismatches_spec(i: PolicyInput) -> Reason | None:
     return None
 
 
-def secret_and_spec_versions(i: PolicyInput) -> tuple[str, str, str, int] | None:
+def secret_and_spec_versions(i: PolicyInput) -> VersionKey | None:
     """The Secret's version (uid + resourceVersion) and the spec's (uid + generation); None for
     objects never stored."""
     return versions_of(i.secret, i.certificate)
 
 
-def versions_of(secret: Secret | None, certificate: Certificate) -> tuple[str, str, str, int] | None:
+def versions_of(secret: Secret | None, certificate: Certificate) -> VersionKey | None:
     """secret_and_spec_versions of a Secret and a Certificate."""
-    s, c = (secret.metadata if secret else None), certificate.metadata
-    if s is None or not (s.uid and s.resource_version and c.uid and c.generation):
-        return None
-    return (s.uid, s.resource_version, c.uid, c.generation)
+    return joined(stored_version(secret), spec_version(certificate))
 
 
 def issued_certificate_mismatches(i: PolicyInput) -> list[str]:
@@ -229,19 +220,12 @@ READINESS_TIMED_POLICIES: tuple[Policy, ...] = (certificate_has_expired,)
 _versioned_verdicts: BoundedMemo[Reason | None] = BoundedMemo(MEMO_CAPACITY)
 
 
-def policy_versions(i: PolicyInput) -> tuple[str | int | None, ...] | None:
+def policy_versions(i: PolicyInput) -> VersionKey | None:
     """The versions the versioned checks read: the Secret's, the spec's (the Certificate's uid,
     which fixes its name, and generation) and the current request's; None when any was never
     stored."""
-    versions = secret_and_spec_versions(i)
-    if versions is None:
-        return None
-    request = i.current_request.metadata if i.current_request is not None else None
-    if request is None:
-        return (*versions, None, None)
-    if not (request.uid and request.resource_version):
-        return None
-    return (*versions, request.uid, request.resource_version)
+    request = (None, None) if i.current_request is None else stored_version(i.current_request)
+    return joined(secret_and_spec_versions(i), request)
 
 
 def first_reason(policies: Sequence[Policy], i: PolicyInput) -> Reason | None:

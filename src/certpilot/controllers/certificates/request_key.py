@@ -15,6 +15,7 @@ from certpilot.api.core import Secret
 from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.keys import PrivateKey, public_key_matches
 from certpilot.runtime.bounded_memo import BoundedMemo
+from certpilot.runtime.object_versions import VersionKey, joined, spec_version, stored_version
 
 UNPARSEABLE = "its CSR cannot be parsed"
 OTHER_KEY = "it was made for a different private key"
@@ -22,15 +23,9 @@ OTHER_KEY = "it was made for a different private key"
 _why_not_made_for: BoundedMemo[str | None] = BoundedMemo(MEMO_CAPACITY)
 
 
-def request_and_key_versions(
-    request: CertificateRequest, key_secret: Secret | None
-) -> tuple[str, int, str, str] | None:
+def request_and_key_versions(request: CertificateRequest, key_secret: Secret | None) -> VersionKey | None:
     """None when either was never stored (or the key's Secret is not known)."""
-    r = request.metadata
-    k = key_secret.metadata if key_secret is not None else None
-    if k is None or not (r.uid and r.generation and k.uid and k.resource_version):
-        return None
-    return (r.uid, r.generation, k.uid, k.resource_version)
+    return joined(spec_version(request), stored_version(key_secret))
 
 
 def csr_key_problem(request: CertificateRequest, key: PrivateKey) -> str | None:

@@ -16,17 +16,14 @@ from certpilot.controllers.certificates.issuer_ref import issuer_refs_equal
 from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.csr import csr_matches_spec
 from certpilot.runtime.bounded_memo import BoundedMemo
+from certpilot.runtime.object_versions import VersionKey, joined, spec_version
 
 _mismatches: BoundedMemo[tuple[str, ...]] = BoundedMemo(MEMO_CAPACITY)
 
 
-def spec_versions(request: CertificateRequest, certificate: Certificate) -> tuple[str, int, str, int] | None:
-    """The versions of both specs (uid + generation: the store bumps generation on every spec
-    change); None for objects never stored."""
-    r, c = request.metadata, certificate.metadata
-    if not (r.uid and r.generation and c.uid and c.generation):
-        return None
-    return (r.uid, r.generation, c.uid, c.generation)
+def spec_versions(request: CertificateRequest, certificate: Certificate) -> VersionKey | None:
+    """The versions of both specs; None for objects never stored."""
+    return joined(spec_version(request), spec_version(certificate))
 
 
 def request_mismatches(request: CertificateRequest, certificate: Certificate) -> list[str]:

@@ -14,6 +14,7 @@ from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.bounded_memo import BoundedMemo
 from certpilot.runtime.context import CacheReader
 from certpilot.runtime.controller import ObjectKey
+from certpilot.runtime.object_versions import stored_version
 
 _REFERENCE_OBJECT_KEYS = ("credentialsRef",)
 # Every Secret event (three per issuance) asks this of every issuer in its namespace; serialising
@@ -43,10 +44,8 @@ def referenced_secret_names(spec: dict[str, Any]) -> set[str]:
 
 
 def issuer_uses_secret(issuer: AnyIssuer, secret_name: str) -> bool:
-    meta = issuer.metadata
-    version = (meta.uid, meta.resource_version) if meta.uid and meta.resource_version else None
     names = _names_by_issuer_version.get_or_compute(
-        version, lambda: frozenset(referenced_secret_names(issuer.spec.to_dict()))
+        stored_version(issuer), lambda: frozenset(referenced_secret_names(issuer.spec.to_dict()))
     )
     return secret_name in names
 

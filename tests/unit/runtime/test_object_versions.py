@@ -1,0 +1,36 @@
+"""Version keys: what names one stored state or one spec of an object, None for unstored ones."""
+
+from __future__ import annotations
+
+from certpilot.api.core import Secret
+from certpilot.api.meta import ObjectMeta
+from certpilot.runtime.object_versions import joined, spec_version, stored_version
+
+
+def secret(
+    uid: str | None = None, resource_version: str | None = None, generation: int | None = None
+) -> Secret:
+    return Secret(
+        metadata=ObjectMeta(
+            name="s", namespace="ns", uid=uid, resource_version=resource_version, generation=generation
+        )
+    )
+
+
+def test_a_stored_object_is_named_by_uid_and_version() -> None:
+    assert stored_version(secret("u1", "7")) == ("u1", "7")
+    assert stored_version(secret("u1", "8")) != stored_version(secret("u1", "7"))
+    assert spec_version(secret("u1", "7", generation=2)) == ("u1", 2)
+
+
+def test_an_object_never_stored_has_no_key() -> None:
+    assert stored_version(None) is None
+    assert stored_version(secret()) is None
+    assert stored_version(secret("u1")) is None
+    assert spec_version(secret("u1", "7")) is None
+
+
+def test_joined_keys_are_none_when_any_part_is() -> None:
+    assert joined(("a", "1"), ("b", 2), ("tls.crt",)) == ("a", "1", "b", 2, "tls.crt")
+    assert joined(("a", "1"), None) is None
+    assert joined() == ()
