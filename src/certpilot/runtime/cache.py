@@ -1,6 +1,7 @@
 """The CacheReader controllers read through: one informer per kind, shared by every controller.
 
-Returned objects are the cache's own: copy (`obj.model_copy(deep=True)`) before changing one.
+Returned objects are the cache's own, and equal parts are shared between them (shared_parts.py):
+never change one in place. Copy first: a deep copy, or a shallow one whose changed parts are new.
 """
 
 from __future__ import annotations

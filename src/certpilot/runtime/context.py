@@ -22,7 +22,8 @@ EventType = Literal["Normal", "Warning"]
 
 class CacheReader(Protocol):
     """Reads from the informers' in-memory cache. Objects returned are shared with the cache:
-    copy (`obj.model_copy(deep=True)`) before changing one."""
+    never change one in place (cached objects share equal parts): copy first, deeply, or shallowly
+    with new objects for the parts that change."""
 
     def get(self, kind: type[T], name: str, namespace: str | None = None) -> T | None: ...
 
