@@ -1,4 +1,7 @@
-"""Free heap pages go back to the system through glibc's malloc_trim, where there is one."""
+"""Free heap pages go back to the system through glibc's malloc_trim, where there is one.
+
+The C library is a stand-in: what malloc_trim returns to the system cannot be asserted reliably in
+a test process, and no C library without it (musl, macOS) exists on this machine."""
 
 from __future__ import annotations
 
