@@ -228,6 +228,7 @@ def running_daemon(daemon: Daemon, profile: Path | None = None) -> Iterator[Daem
                     "--rate",
                     "200",
                     "--threads",
+                    *(["--gil"] if os.environ.get("BENCH_PYSPY_GIL") else []),
                     "--output",
                     str(profile),
                 ],
@@ -288,33 +289,54 @@ async def create_all(store: SQLiteStore, objects: Sequence[Certificate]) -> dict
 
 # --- watching Ready --------------------------------------------------------------------------
 
-_READY_SQL = """
-SELECT name FROM objects
-WHERE api_version = 'cert-manager.io/v1' AND kind = 'Certificate' AND namespace = ?
-  AND COALESCE(json_extract(body, '$.status.revision'), 0) >= 1
-  AND EXISTS (SELECT 1 FROM json_each(objects.body, '$.status.conditions') AS c
+_READY = """
+COALESCE(json_extract(body, '$.status.revision'), 0) >= 1
+  AND EXISTS (SELECT 1 FROM json_each(body, '$.status.conditions') AS c
               WHERE json_extract(c.value, '$.type') = 'Ready'
                 AND json_extract(c.value, '$.status') = 'True')
-  AND NOT EXISTS (SELECT 1 FROM json_each(objects.body, '$.status.conditions') AS c
+  AND NOT EXISTS (SELECT 1 FROM json_each(body, '$.status.conditions') AS c
               WHERE json_extract(c.value, '$.type') = 'Issuing'
                 AND json_extract(c.value, '$.status') = 'True')
+"""
+_CERTIFICATE = "api_version = 'cert-manager.io/v1' AND kind = 'Certificate'"
+_ALL_READY_SQL = f"SELECT name FROM objects WHERE {_CERTIFICATE} AND namespace = ? AND {_READY}"
+_NEWLY_READY_SQL = f"""
+SELECT json_extract(body, '$.metadata.name') FROM changes
+WHERE {_CERTIFICATE} AND rv > ? AND rv <= ? AND type != 'DELETED'
+  AND json_extract(body, '$.metadata.namespace') = ? AND {_READY}
 """
 
 
 class ReadyWatcher:
-    """Polls the store file read-only and records when each Certificate was first seen Ready."""
+    """Polls the store file read-only and records when each Certificate was first seen Ready.
+
+    Each poll reads only the Certificate changes made since the previous one (the store's change
+    log, by its index), so polling every 10 ms costs the same whether 10 or 10,000 Certificates
+    exist: a scan of every Certificate per poll took ~45 % of a core at n=1,000, taken from the
+    daemon on a 2-core machine. A full scan is made first, and again if compaction removed changes
+    the watcher had not read."""
 
     def __init__(self, store_path: Path, namespace: str = NAMESPACE, interval: float = 0.01) -> None:
         self._connection = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True, isolation_level=None)
         self._connection.execute("PRAGMA busy_timeout = 10000")
         self._namespace = namespace
         self._interval = interval
+        self._read_through: int | None = None
         self.ready_at: dict[str, float] = {}
 
     def poll(self) -> None:
         now = time.perf_counter()
-        for (name,) in self._connection.execute(_READY_SQL, (self._namespace,)):
+        latest, compacted_through = self._connection.execute(
+            "SELECT (SELECT COALESCE(MAX(rv), 0) FROM changes),"
+            " (SELECT value FROM meta WHERE key = 'compacted_through')"
+        ).fetchone()
+        if self._read_through is None or self._read_through < compacted_through:
+            rows = self._connection.execute(_ALL_READY_SQL, (self._namespace,))
+        else:
+            rows = self._connection.execute(_NEWLY_READY_SQL, (self._read_through, latest, self._namespace))
+        for (name,) in rows:
             self.ready_at.setdefault(name, now)
+        self._read_through = latest
 
     async def wait_for(self, names: Sequence[str], limit: float, alive: Any = None) -> None:
         """Poll until every name is Ready; TimeoutError after `limit` seconds."""
