@@ -5,6 +5,10 @@ replacing the `..data` symlink (the way Kubernetes' AtomicWriter updates volumes
 file is a fixed symlink `tls.crt -> ..data/tls.crt`. A reader that resolves the directory once
 (or opens files through a path it resolved) always sees one complete version: never a new
 certificate with an old key. docs/outputs.md explains the choice.
+
+Everything is done through directory descriptors with plain `os` calls, in as few system calls
+as the scheme allows: the daemon runs this in its thread pool, and each call gives the GIL away
+and takes it back, which the event loop feels (docs/performance.md, fix 40).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import contextlib
 import os
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,16 +57,12 @@ def _safe_component(text: str) -> str:
     return text
 
 
-def _fsync_directory(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _open_directory(path: Path | str, dir_fd: int | None = None) -> int:
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY, dir_fd=dir_fd)
 
 
-def _write_file(path: Path, content: bytes, mode: int) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+def _write_file(name: str, content: bytes, mode: int, dir_fd: int) -> None:
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode, dir_fd=dir_fd)
     try:
         os.fchmod(fd, mode)  # the umask must not widen or narrow what we ask for
         os.write(fd, content)
@@ -71,11 +71,41 @@ def _write_file(path: Path, content: bytes, mode: int) -> None:
         os.close(fd)
 
 
-def _replace_symlink(link: Path, target: str) -> None:
-    """Point link at target atomically (a new link renamed over the old one)."""
-    temporary = link.with_name(f"{link.name}.tmp-{secrets.token_hex(4)}")
-    os.symlink(target, temporary)
-    os.replace(temporary, link)
+def _read_file(name: str, dir_fd: int) -> tuple[bytes, int]:
+    """A regular file's content and permission bits, in one open, fstat and read."""
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    try:
+        status = os.fstat(fd)
+        content = os.read(fd, status.st_size + 1)
+        while len(content) != status.st_size:  # a short read, or the file changed: read to the end
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            content += chunk
+        return content, status.st_mode & 0o777
+    finally:
+        os.close(fd)
+
+
+def _published(directory: Path) -> dict[str, tuple[bytes, int]]:
+    """The published version's regular files: content and permission bits (empty when none is)."""
+    try:
+        data_fd = _open_directory(directory / DATA_LINK)
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    try:
+        with os.scandir(data_fd) as entries:
+            names = [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
+        return {name: _read_file(name, data_fd) for name in names}
+    finally:
+        os.close(data_fd)
+
+
+def _replace_symlink(name: str, target: str, dir_fd: int, unique: str) -> None:
+    """Point name at target atomically (a new link renamed over the old one)."""
+    temporary = f"{name}.tmp-{unique}"
+    os.symlink(target, temporary, dir_fd=dir_fd)
+    os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
 
 
 class FileMirror:
@@ -89,30 +119,34 @@ class FileMirror:
 
     def read(self, namespace: str, name: str) -> dict[str, bytes]:
         """The files of the published version (empty when none is)."""
-        data = self.directory_for(namespace, name) / DATA_LINK
-        if not data.is_dir():
-            return {}
-        return {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()}
+        return {n: content for n, (content, _) in _published(self.directory_for(namespace, name)).items()}
 
     def write(self, namespace: str, name: str, files: Mapping[str, bytes]) -> bool:
         """Publish files as the new version; False (nothing touched) when they are already current."""
         directory = self.directory_for(namespace, name)
-        if self.read(namespace, name) == dict(files) and self._modes_ok(directory, files):
+        wanted = {_safe_component(n): (content, file_mode(n)) for n, content in files.items()}
+        published = _published(directory)
+        if published == wanted:
             return False
-        directory.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        version = directory / f"{_VERSION_PREFIX}{stamp}-{secrets.token_hex(4)}"
-        version.mkdir(mode=0o755)
-        for file_name, content in files.items():
-            _write_file(version / _safe_component(file_name), content, file_mode(file_name))
-        _fsync_directory(version)
-        _replace_symlink(directory / DATA_LINK, version.name)
-        for file_name in files:
-            link = directory / file_name
-            if not (link.is_symlink() and os.readlink(link) == f"{DATA_LINK}/{file_name}"):
-                _replace_symlink(link, f"{DATA_LINK}/{file_name}")
-        self._remove_stale(directory, keep=version.name, files=files)
-        _fsync_directory(directory)
+        if not published:
+            directory.mkdir(parents=True, exist_ok=True)
+        unique = secrets.token_hex(4)
+        version = f"{_VERSION_PREFIX}{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{unique}"
+        directory_fd = _open_directory(directory)
+        try:
+            os.mkdir(version, mode=0o755, dir_fd=directory_fd)
+            version_fd = _open_directory(version, directory_fd)
+            try:
+                for file_name, (content, mode) in wanted.items():
+                    _write_file(file_name, content, mode, version_fd)
+                os.fsync(version_fd)
+            finally:
+                os.close(version_fd)
+            _replace_symlink(DATA_LINK, version, directory_fd, unique)
+            self._tidy(directory, directory_fd, version, wanted.keys(), unique)
+            os.fsync(directory_fd)
+        finally:
+            os.close(directory_fd)
         return True
 
     def remove(self, namespace: str, name: str) -> bool:
@@ -124,15 +158,18 @@ class FileMirror:
             directory.parent.rmdir()  # only succeeds when the namespace directory is now empty
         return True
 
-    def _modes_ok(self, directory: Path, files: Mapping[str, bytes]) -> bool:
-        data = directory / DATA_LINK
-        return all((data / n).stat().st_mode & 0o777 == file_mode(n) for n in files)
-
-    def _remove_stale(self, directory: Path, keep: str, files: Mapping[str, bytes]) -> None:
-        for entry in directory.iterdir():
-            if entry.name.startswith(_VERSION_PREFIX) and entry.name != keep:
-                shutil.rmtree(entry, ignore_errors=True)
-            elif (entry.is_symlink() and entry.name != DATA_LINK and entry.name not in files) or (
-                ".tmp-" in entry.name and entry.is_symlink()
-            ):
-                entry.unlink()
+    @staticmethod
+    def _tidy(directory: Path, directory_fd: int, keep: str, files: Iterable[str], unique: str) -> None:
+        """Point each visible name into ..data, and remove what the new version made stale: older
+        version directories, links to files it no longer has, and links a crash left half-made."""
+        with os.scandir(directory_fd) as scanned:
+            entries = {entry.name: entry.is_symlink() for entry in scanned}
+        for file_name in files:
+            target = f"{DATA_LINK}/{file_name}"
+            if not (entries.get(file_name) and os.readlink(file_name, dir_fd=directory_fd) == target):
+                _replace_symlink(file_name, target, directory_fd, unique)
+        for entry_name, is_link in entries.items():
+            if entry_name.startswith(_VERSION_PREFIX) and entry_name != keep:
+                shutil.rmtree(directory / entry_name, ignore_errors=True)
+            elif is_link and ((entry_name != DATA_LINK and entry_name not in files) or ".tmp-" in entry_name):
+                os.unlink(entry_name, dir_fd=directory_fd)

@@ -90,3 +90,54 @@ def test_mirrored_files_takes_only_known_keys() -> None:
     secret = secret_tls("web", cert_pem=b"C", key_pem=b"K")
     secret.set_data("unrelated", b"x")
     assert mirrored_files(secret) == {"tls.crt": b"C", "tls.key": b"K"}
+
+
+def test_drift_on_disk_is_repaired(tmp_path: Path) -> None:
+    """Whatever changed the published files (content edited in place, a mode widened, a file
+    added or removed), the next write puts the wanted version back."""
+    mirror = FileMirror(tmp_path)
+    files = {"tls.crt": b"C", "tls.key": b"K"}
+    mirror.write("ns", "web", files)
+    data = tmp_path / "ns" / "web" / DATA_LINK
+    drifts = [
+        lambda: (data / "tls.crt").write_bytes(b"edited"),
+        lambda: os.chmod(data / "tls.key", 0o644),
+        lambda: (data / "extra").write_bytes(b"x"),
+        lambda: (data / "tls.crt").unlink(),
+    ]
+    for drift in drifts:
+        drift()
+        assert mirror.write("ns", "web", files) is True
+        assert mirror.read("ns", "web") == files
+        assert stat.S_IMODE(os.stat(data / "tls.key").st_mode) == 0o600
+        assert mirror.write("ns", "web", files) is False
+
+
+def test_leftovers_of_an_interrupted_write_are_removed(tmp_path: Path) -> None:
+    """A crash between steps can leave an unpublished version directory and half-made links;
+    the next write removes them and leaves exactly one version and the visible links."""
+    mirror = FileMirror(tmp_path)
+    mirror.write("ns", "web", {"tls.crt": b"C1", "tls.key": b"K1"})
+    directory = tmp_path / "ns" / "web"
+    (directory / "..v19700101T000000000000-dead").mkdir()
+    os.symlink("..v19700101T000000000000-dead", directory / "..data.tmp-dead")
+    os.symlink("..data/tls.crt", directory / "tls.crt.tmp-dead")
+    mirror.write("ns", "web", {"tls.crt": b"C2", "tls.key": b"K2"})
+    assert sorted(p.name for p in directory.iterdir() if not p.name.startswith("..v")) == [
+        DATA_LINK,
+        "tls.crt",
+        "tls.key",
+    ]
+    assert len([p for p in directory.iterdir() if p.name.startswith("..v")]) == 1
+    assert (directory / "tls.crt").read_bytes() == b"C2"
+
+
+def test_a_visible_name_pointing_elsewhere_is_put_back(tmp_path: Path) -> None:
+    mirror = FileMirror(tmp_path)
+    mirror.write("ns", "web", {"tls.crt": b"C1", "tls.key": b"K1"})
+    link = tmp_path / "ns" / "web" / "tls.key"
+    link.unlink()
+    link.write_bytes(b"not a link")
+    mirror.write("ns", "web", {"tls.crt": b"C2", "tls.key": b"K2"})
+    assert os.readlink(link) == f"{DATA_LINK}/tls.key"
+    assert link.read_bytes() == b"K2"
