@@ -5,10 +5,14 @@ empty exactly when everything matches. Descriptions name the field and both valu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
+
 from cryptography import x509
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from certpilot.api.certificate import CertificateSpec, X509Subject
+from certpilot.pki.extension_lookup import extension_value
 from certpilot.pki.keys import (
     PrivateKey,
     PublicKey,
@@ -19,35 +23,23 @@ from certpilot.pki.keys import (
 )
 from certpilot.pki.nameconstraints import name_constraints_for, name_constraints_in
 from certpilot.pki.sans import SubjectAltNames, sans_for, sans_in
-from certpilot.pki.subject import common_name_of, parse_literal_subject, subject_values
+from certpilot.pki.subject import parse_literal_subject, subject_values_by_oid
 from certpilot.pki.usages import Usages, usages_for, usages_in
 
-_SUBJECT_FIELDS: list[tuple[str, ObjectIdentifier]] = [
-    ("organizations", NameOID.ORGANIZATION_NAME),
-    ("countries", NameOID.COUNTRY_NAME),
-    ("organizationalUnits", NameOID.ORGANIZATIONAL_UNIT_NAME),
-    ("localities", NameOID.LOCALITY_NAME),
-    ("provinces", NameOID.STATE_OR_PROVINCE_NAME),
-    ("streetAddresses", NameOID.STREET_ADDRESS),
-    ("postalCodes", NameOID.POSTAL_CODE),
+# Each subject field: its name in the spec, its attribute type, and how to read it from the spec.
+_SUBJECT_FIELDS: list[tuple[str, ObjectIdentifier, Callable[[X509Subject], list[str] | None]]] = [
+    ("organizations", NameOID.ORGANIZATION_NAME, attrgetter("organizations")),
+    ("countries", NameOID.COUNTRY_NAME, attrgetter("countries")),
+    ("organizationalUnits", NameOID.ORGANIZATIONAL_UNIT_NAME, attrgetter("organizational_units")),
+    ("localities", NameOID.LOCALITY_NAME, attrgetter("localities")),
+    ("provinces", NameOID.STATE_OR_PROVINCE_NAME, attrgetter("provinces")),
+    ("streetAddresses", NameOID.STREET_ADDRESS, attrgetter("street_addresses")),
+    ("postalCodes", NameOID.POSTAL_CODE, attrgetter("postal_codes")),
 ]
 
 
 # The subject of a spec without one (never modified: only read).
 _NO_SUBJECT = X509Subject()
-
-
-def _spec_subject_values(subject: X509Subject, field: str) -> list[str]:
-    attribute = {
-        "organizations": subject.organizations,
-        "countries": subject.countries,
-        "organizationalUnits": subject.organizational_units,
-        "localities": subject.localities,
-        "provinces": subject.provinces,
-        "streetAddresses": subject.street_addresses,
-        "postalCodes": subject.postal_codes,
-    }[field]
-    return attribute or []
 
 
 def subject_mismatches(name: x509.Name, spec: CertificateSpec) -> list[str]:
@@ -57,16 +49,20 @@ def subject_mismatches(name: x509.Name, spec: CertificateSpec) -> list[str]:
         wanted = parse_literal_subject(spec.literal_subject).rfc4514_string()
         actual = name.rfc4514_string()
         return [] if wanted == actual else [f"literalSubject: has '{actual}', spec wants '{wanted}'"]
+    values = subject_values_by_oid(name)
     mismatches: list[str] = []
-    if common_name_of(name) != (spec.common_name or ""):
-        mismatches.append(f"commonName: has {common_name_of(name)!r}, spec wants {spec.common_name or ''!r}")
+    # Go's pkix.Name keeps the last commonName.
+    common_names = values.get(NameOID.COMMON_NAME)
+    common_name = common_names[-1] if common_names else ""
+    if common_name != (spec.common_name or ""):
+        mismatches.append(f"commonName: has {common_name!r}, spec wants {spec.common_name or ''!r}")
     subject = spec.subject or _NO_SUBJECT
-    for field, oid in _SUBJECT_FIELDS:
-        actual_values = sorted(subject_values(name, oid))
-        wanted_values = sorted(_spec_subject_values(subject, field))
+    for field, oid, spec_values in _SUBJECT_FIELDS:
+        actual_values = sorted(values.get(oid, []))
+        wanted_values = sorted(spec_values(subject) or [])
         if actual_values != wanted_values:
             mismatches.append(f"subject.{field}: has {actual_values}, spec wants {wanted_values}")
-    serials = subject_values(name, NameOID.SERIAL_NUMBER)
+    serials = values.get(NameOID.SERIAL_NUMBER, [])
     if (serials[-1] if serials else "") != (subject.serial_number or ""):
         mismatches.append(f"subject.serialNumber: has {serials}, spec wants {subject.serial_number!r}")
     return mismatches
@@ -87,10 +83,8 @@ def san_mismatches(actual: SubjectAltNames, wanted: SubjectAltNames) -> list[str
 
 
 def is_ca_in(extensions: x509.Extensions) -> bool:
-    try:
-        return extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        return False
+    basic_constraints = extension_value(extensions, x509.BasicConstraints)
+    return basic_constraints is not None and basic_constraints.ca
 
 
 def is_ca_mismatch(extensions: x509.Extensions, spec: CertificateSpec) -> str | None:

@@ -4,14 +4,33 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import cast
 
 from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier
 
 from certpilot.api.certificate import CertificateSpec
 from certpilot.pki.errors import InvalidSANError
+from certpilot.pki.extension_lookup import extension_value
 
 _UTF8_STRING_TAG = 0x0C
+
+# The kinds of SAN sans_in reads.
+_SAN_KINDS: tuple[type[x509.GeneralName], ...] = (
+    x509.DNSName,
+    x509.IPAddress,
+    x509.UniformResourceIdentifier,
+    x509.RFC822Name,
+    x509.OtherName,
+)
+# The concrete GeneralName classes cryptography defines. None derives from another (tested), so
+# an entry of one of these exact types is an instance of one of them only when its type is that
+# class.
+CRYPTOGRAPHY_GENERAL_NAME_TYPES: frozenset[type[x509.GeneralName]] = frozenset(
+    name_class
+    for name_class in x509.GeneralName.__subclasses__()
+    if name_class.__module__ == x509.GeneralName.__module__
+)
 
 
 def encode_utf8_string(value: str) -> bytes:
@@ -102,18 +121,38 @@ def general_names_for(spec: CertificateSpec) -> list[x509.GeneralName]:
 
 def sans_in(extensions: x509.Extensions) -> SubjectAltNames:
     """The SANs encoded in a certificate's or CSR's extensions (empty when there are none)."""
-    try:
-        san = extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
+    san = extension_value(extensions, x509.SubjectAlternativeName)
+    if san is None:
         return SubjectAltNames()
+    names = general_names_by_type(san)
     other_names: set[tuple[str, str]] = set()
-    for other in san.get_values_for_type(x509.OtherName):
+    for other in cast(list[x509.OtherName], names[x509.OtherName]):
         text = decode_utf8_string(other.value)
         other_names.add((other.type_id.dotted_string, text if text is not None else other.value.hex()))
     return SubjectAltNames(
-        dns_names=tuple(sorted(set(san.get_values_for_type(x509.DNSName)))),
-        ip_addresses=tuple(sorted({str(ip) for ip in san.get_values_for_type(x509.IPAddress)})),
-        uris=tuple(sorted(set(san.get_values_for_type(x509.UniformResourceIdentifier)))),
-        email_addresses=tuple(sorted(set(san.get_values_for_type(x509.RFC822Name)))),
+        dns_names=tuple(sorted({name.value for name in names[x509.DNSName]})),
+        ip_addresses=tuple(sorted({str(name.value) for name in names[x509.IPAddress]})),
+        uris=tuple(sorted({name.value for name in names[x509.UniformResourceIdentifier]})),
+        email_addresses=tuple(sorted({name.value for name in names[x509.RFC822Name]})),
         other_names=tuple(sorted(other_names)),
     )
+
+
+def general_names_by_type(
+    san: x509.SubjectAlternativeName,
+) -> dict[type[x509.GeneralName], list[x509.GeneralName]]:
+    """The entries that are instances of each kind sans_in reads, in the order listed: what
+    san.get_values_for_type finds for each kind, in one pass and without its isinstance tests
+    against the GeneralName ABC for cryptography's own classes."""
+    names: dict[type[x509.GeneralName], list[x509.GeneralName]] = {kind: [] for kind in _SAN_KINDS}
+    for general_name in san:
+        name_type = type(general_name)
+        if name_type in CRYPTOGRAPHY_GENERAL_NAME_TYPES:
+            same_type = names.get(name_type)
+            if same_type is not None:
+                same_type.append(general_name)
+            continue
+        for kind, instances in names.items():
+            if isinstance(general_name, kind):
+                instances.append(general_name)
+    return names

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from cryptography import x509
-from cryptography.x509.oid import NameOID, ObjectIdentifier
+from cryptography.x509.oid import NameOID
 
 from certpilot.api import annotations as annotation_keys
+from certpilot.pki.extension_lookup import extension_value
+from certpilot.pki.sans import general_names_by_type
+from certpilot.pki.subject import subject_values_by_oid
 
 
 def join_with_csv_escaping(values: list[str]) -> str:
@@ -35,38 +38,31 @@ _SAN_TYPES = (x509.RFC822Name, x509.DNSName, x509.IPAddress, x509.UniformResourc
 def certificate_secret_annotations(cert: x509.Certificate) -> dict[str, str]:
     """Annotations derived from the certificate. Subject and email annotations are left out when
     empty; common-name, alt-names, ip-sans and uri-sans are always present (maybe empty).
-    The subject and the SANs are each read once (this runs on every issuance)."""
-    subject = _subject_values_by_oid(cert.subject)
+    The subject and the SANs are each read once (this runs on every issuance and Secret check)."""
+    subject = subject_values_by_oid(cert.subject)
     sans = _san_values_by_type(cert)
-    optional = {key: join_with_csv_escaping(subject.get(oid, [])) for key, oid in _SUBJECT_ANNOTATIONS}
-    optional[annotation_keys.SUBJECT_SERIAL_NUMBER] = subject.get(NameOID.SERIAL_NUMBER, [""])[0]
-    optional[annotation_keys.EMAIL_SANS] = ",".join(sans[x509.RFC822Name])
-    result = {key: value for key, value in optional.items() if value}
+    result: dict[str, str] = {}
+    # Only the attributes present are joined: most subjects have none of these.
+    for key, oid in _SUBJECT_ANNOTATIONS:
+        values = subject.get(oid)
+        if values and (listed := join_with_csv_escaping(values)):
+            result[key] = listed
+    serial_number = subject.get(NameOID.SERIAL_NUMBER, ("",))[0]
+    if serial_number:
+        result[annotation_keys.SUBJECT_SERIAL_NUMBER] = serial_number
+    emails = ",".join(sans[x509.RFC822Name])
+    if emails:
+        result[annotation_keys.EMAIL_SANS] = emails
     # Go's pkix.Name keeps the last commonName.
-    result[annotation_keys.COMMON_NAME] = subject.get(NameOID.COMMON_NAME, [""])[-1]
+    result[annotation_keys.COMMON_NAME] = subject.get(NameOID.COMMON_NAME, ("",))[-1]
     result[annotation_keys.ALT_NAMES] = ",".join(sans[x509.DNSName])
     result[annotation_keys.IP_SANS] = ",".join(sans[x509.IPAddress])
     result[annotation_keys.URI_SANS] = ",".join(sans[x509.UniformResourceIdentifier])
     return result
 
 
-def _subject_values_by_oid(name: x509.Name) -> dict[ObjectIdentifier, list[str]]:
-    """Every string value of each attribute type, in encoded order (as subject_values)."""
-    values: dict[ObjectIdentifier, list[str]] = {}
-    for attribute in name:
-        values.setdefault(attribute.oid, []).append(str(attribute.value))
-    return values
-
-
 def _san_values_by_type(cert: x509.Certificate) -> dict[type[x509.GeneralName], list[str]]:
     """SAN values of each type in the order the certificate lists them (Go keeps that order)."""
-    values: dict[type[x509.GeneralName], list[str]] = {san_type: [] for san_type in _SAN_TYPES}
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return values
-    for general_name in san:
-        for san_type in _SAN_TYPES:
-            if isinstance(general_name, san_type):
-                values[san_type].append(str(general_name.value))
-    return values
+    san = extension_value(cert.extensions, x509.SubjectAlternativeName)
+    names = general_names_by_type(san) if san is not None else {}
+    return {san_type: [str(name.value) for name in names.get(san_type, [])] for san_type in _SAN_TYPES}

@@ -84,12 +84,10 @@ def subject_for(spec: CertificateSpec) -> x509.Name:
     return x509.Name(subject_attributes(spec.common_name, spec.subject))
 
 
-def subject_values(name: x509.Name, oid: ObjectIdentifier) -> list[str]:
-    """Every string value of one attribute type in a Name, in encoded order."""
-    return [str(attribute.value) for attribute in name.get_attributes_for_oid(oid)]
-
-
-def common_name_of(name: x509.Name) -> str:
-    """The (last) commonName of a Name, or "" — Go's pkix.Name behaviour."""
-    values = subject_values(name, NameOID.COMMON_NAME)
-    return values[-1] if values else ""
+def subject_values_by_oid(name: x509.Name) -> dict[ObjectIdentifier, list[str]]:
+    """Every string value of each attribute type in a Name, in encoded order, from one pass over
+    it (Name.get_attributes_for_oid scans the whole Name for each type)."""
+    values: dict[ObjectIdentifier, list[str]] = {}
+    for attribute in name:
+        values.setdefault(attribute.oid, []).append(str(attribute.value))
+    return values

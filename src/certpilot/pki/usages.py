@@ -11,6 +11,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
 from certpilot.api import defaults
 from certpilot.api.enums import KeyUsage
 from certpilot.pki.errors import InvalidUsageError
+from certpilot.pki.extension_lookup import is_extension
 
 # keyUsage bits by the name of their x509.KeyUsage constructor argument.
 KEY_USAGE_BITS: dict[KeyUsage, str] = {
@@ -109,9 +110,9 @@ def usages_in(extensions: x509.Extensions) -> Usages:
     oids: set[ObjectIdentifier] = set()
     for extension in extensions:
         value = extension.value
-        if isinstance(value, x509.KeyUsage):
+        if is_extension(value, x509.KeyUsage):
             bits = {bit for bit in _NO_BITS if _bit_is_set(value, bit)}
-        elif isinstance(value, x509.ExtendedKeyUsage):
+        elif is_extension(value, x509.ExtendedKeyUsage):
             oids = set(value)
     return Usages(frozenset(bits), frozenset(oids))
 
