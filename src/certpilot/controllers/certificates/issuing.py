@@ -196,16 +196,19 @@ class IssuingController:
         Secret the trigger is content with: rewriting another (a foreign or mismatched one) would
         stamp our annotations on it and hide why it must be issued again."""
         existing = lookups.certificate_secret(self.ctx.cache, cert)
+        if existing is None:
+            return
+        # Either way nothing is written: a Secret found in sync needs no look at the policies.
+        in_sync_key = self._in_sync_key(cert, existing)
+        if in_sync_key in self._in_sync:
+            return
         i = PolicyInput(
             certificate=cert,
             secret=existing,
             current_request=lookups.current_request(self.ctx.cache, cert),
             now=self.ctx.clock.now(),
         )
-        if existing is None or i.parsed_key.key is None or needs_issuance(i) is not None:
-            return
-        in_sync_key = self._in_sync_key(cert, existing)
-        if in_sync_key in self._in_sync:
+        if i.parsed_key.key is None or needs_issuance(i) is not None:
             return
         pair = KeyPair(i.parsed_key.key, i.cert_pem or b"", existing.get_data(CA_CERT_KEY) or b"")
         desired = desired_secret(

@@ -3,6 +3,8 @@ cert-manager's certificate metrics."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import Secret
@@ -55,14 +57,17 @@ def issuer_labels(cert: Certificate) -> tuple[str, str, str]:
 def record_metrics(cert: Certificate, status: CertificateStatus, ready: str) -> None:
     name, namespace, issuer = cert.name, cert.namespace or "", issuer_labels(cert)
     metrics.set_certificate_ready_status(name, namespace, issuer, ready)
-    times = (
-        (metrics.CERTIFICATE_EXPIRATION_TIMESTAMP, status.not_after),
-        (metrics.CERTIFICATE_NOT_AFTER_TIMESTAMP, status.not_after),
-        (metrics.CERTIFICATE_NOT_BEFORE_TIMESTAMP, status.not_before),
-        (metrics.CERTIFICATE_RENEWAL_TIMESTAMP, status.renewal_time),
-    )
-    for gauge, when in times:
-        gauge.labels(name, namespace, *issuer).set(when.timestamp() if when else 0.0)
+    # The time gauges share one label tuple: each series is set by it, without a labels() handle.
+    labels = (name, namespace, *issuer)
+    not_after = _timestamp(status.not_after)
+    metrics.CERTIFICATE_EXPIRATION_TIMESTAMP.set(labels, not_after)
+    metrics.CERTIFICATE_NOT_AFTER_TIMESTAMP.set(labels, not_after)
+    metrics.CERTIFICATE_NOT_BEFORE_TIMESTAMP.set(labels, _timestamp(status.not_before))
+    metrics.CERTIFICATE_RENEWAL_TIMESTAMP.set(labels, _timestamp(status.renewal_time))
+
+
+def _timestamp(when: datetime | None) -> float:
+    return when.timestamp() if when else 0.0
 
 
 class ReadinessController:
@@ -108,10 +113,11 @@ class ReadinessController:
                 i, lookups.next_request(self.ctx.cache, cert), self.options
             ):
                 await self.ctx.store.update_status(with_status(cert, status))
+        issuer = issuer_labels(cert)
         previous = self._issuers.get(key)
-        if previous is not None and previous != issuer_labels(cert):
+        if previous is not None and previous != issuer:
             metrics.forget_certificate(key.name, key.namespace or "", previous)
-        self._issuers[key] = issuer_labels(cert)
+        self._issuers[key] = issuer
         record_metrics(cert, status, ready[0])
         # Look again when the certificate expires, so Ready turns False on time.
         if status.not_after is not None and status.not_after > now:

@@ -15,13 +15,14 @@ from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.reasons import Reason
 
 READY_MESSAGE = "Certificate is up to date and has not expired"
+_READY = ("True", Reason(reasons.READY, READY_MESSAGE))
 
 
 def ready_condition(i: PolicyInput) -> tuple[str, Reason]:
     """("True" | "False", reason) for the Ready condition."""
     reason = not_ready_reason(i)
     if reason is None:
-        return "True", Reason(reasons.READY, READY_MESSAGE)
+        return _READY
     return "False", reason
 
 

@@ -5,6 +5,7 @@ Pure: given the Certificate, the key pair, and the keystore passwords, what the 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ KEYSTORE_KEYS = (PKCS12_KEYSTORE_KEY, PKCS12_TRUSTSTORE_KEY, JKS_KEYSTORE_KEY, J
 ADDITIONAL_OUTPUT_KEYS = (DER_KEY_KEY, COMBINED_PEM_KEY)
 # Keys this controller owns in the Secret; others (added by users) are left alone.
 MANAGED_DATA_KEYS = (TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, CA_CERT_KEY, *KEYSTORE_KEYS, *ADDITIONAL_OUTPUT_KEYS)
+_MANAGED_DATA_KEY_SET = frozenset(MANAGED_DATA_KEYS)
 
 
 @dataclass(frozen=True)
@@ -172,14 +174,12 @@ def desired_secret(
             old = existing.get_data(key)
             if key in data and old is not None:
                 data[key] = old
-    secret = Secret(metadata=meta, type=TLS_SECRET_TYPE)
     kept = {
-        k: v for k, v in ((existing.data or {}) if existing else {}).items() if k not in MANAGED_DATA_KEYS
+        k: v for k, v in ((existing.data or {}) if existing else {}).items() if k not in _MANAGED_DATA_KEY_SET
     }
-    secret.data = dict(kept)
-    for key, value in data.items():
-        secret.set_data(key, value)
-    return secret
+    # Encoded as Secret.set_data does, into one dict (set_data copies the dict for every key).
+    encoded = {key: base64.b64encode(value).decode("ascii") for key, value in data.items()}
+    return Secret(metadata=meta, type=TLS_SECRET_TYPE, data={**kept, **encoded})
 
 
 def _without_cert_manager_keys(annotations: Mapping[str, str]) -> dict[str, str]:

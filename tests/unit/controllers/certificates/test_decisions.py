@@ -176,3 +176,25 @@ def test_post_issuance_detects_template_drift_and_not_a_synced_secret() -> None:
     found = secret_needs_sync(existing, desired)
     assert found is not None and found.reason == reasons.SECRET_TEMPLATE_MISMATCH
     assert secret_needs_sync(desired, desired) is None
+
+
+def test_desired_secret_data_keeps_foreign_keys_first_then_ours_in_order() -> None:
+    # The stored JSON keeps this order; stale managed keys (an output no longer asked for) go.
+    cert = certificate(
+        "web",
+        private_key=EC,
+        additional_output_formats=[CertificateAdditionalOutputFormat(type=AdditionalOutputFormatType.DER)],
+    )
+    existing = GOOD.model_copy(
+        update={"data": {"z-user": "bWluZQ==", **(GOOD.data or {}), "tls-combined.pem": "AA=="}}
+    )
+    with_ca = KeyPair(pair().key, pair().chain_pem, b"ca")
+    secret = desired_secret(
+        cert, existing, with_ca, KeystorePasswords(), owner_ref=False, reuse_keystores=True
+    )
+    assert list(secret.data or {}) == ["z-user", "tls.crt", "tls.key", "ca.crt", "key.der"]
+    assert (secret.data or {})["z-user"] == "bWluZQ=="
+    assert secret.get_data("tls.crt") == with_ca.chain_pem
+    assert secret.get_data("tls.key") == encode_private_key(with_ca.key)
+    assert secret.get_data("ca.crt") == b"ca"
+    assert "data" in secret.model_fields_set
