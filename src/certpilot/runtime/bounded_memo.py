@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
+D = TypeVar("D")
 
 
 class BoundedMemo(Generic[V]):
@@ -44,6 +45,16 @@ class BoundedMemo(Generic[V]):
             self._entries.move_to_end(key)
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
+
+    def get(self, key: Hashable | None, default: D) -> V | D:
+        """The remembered result for key, or default (nothing is computed)."""
+        if key is None:
+            return default
+        with self._lock:
+            if key not in self._entries:
+                return default
+            self._entries.move_to_end(key)
+            return self._entries[key]
 
     def get_or_compute(self, key: Hashable | None, compute: Callable[[], V]) -> V:
         """The remembered result for key, or compute()'s (remembered; an exception is not)."""

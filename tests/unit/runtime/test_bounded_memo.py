@@ -56,3 +56,16 @@ def test_a_none_key_always_computes_and_is_never_kept() -> None:
     memo.put(None, 3)
     assert None not in memo
     assert len(memo) == 0
+
+
+def test_get_answers_only_what_is_remembered_and_computes_nothing() -> None:
+    memo: BoundedMemo[int | None] = BoundedMemo(2)
+    missing = object()
+    assert memo.get("a", missing) is missing
+    memo.put("a", None)
+    assert memo.get("a", missing) is None  # a remembered None is an answer
+    assert memo.get(None, missing) is missing
+    memo.put("b", 2)
+    assert memo.get("a", missing) is None  # a is now the most recently used
+    memo.put("c", 3)
+    assert memo.get("b", missing) is missing

@@ -7,6 +7,7 @@ trigger and readiness policy chains do.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from enum import Enum, auto
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate
@@ -215,9 +216,16 @@ READINESS_VERSIONED_POLICIES: tuple[Policy, ...] = (
 )
 READINESS_TIMED_POLICIES: tuple[Policy, ...] = (certificate_has_expired,)
 
+# A chain's verdict on the versioned checks: the first check that found a reason, and the reason;
+# None when none did.
+Verdict = tuple[Policy, Reason] | None
 # Trigger, readiness and issuing (which asks the trigger's question) each run a chain on every
 # reconcile of the same versions: its verdict is remembered by chain and versions.
-_versioned_verdicts: BoundedMemo[Reason | None] = BoundedMemo(MEMO_CAPACITY)
+_versioned_verdicts: BoundedMemo[Verdict] = BoundedMemo(MEMO_CAPACITY)
+
+
+class _NotRemembered(Enum):
+    NOT_REMEMBERED = auto()
 
 
 def policy_versions(i: PolicyInput) -> VersionKey | None:
@@ -228,33 +236,66 @@ def policy_versions(i: PolicyInput) -> VersionKey | None:
     return joined(secret_and_spec_versions(i), request)
 
 
-def first_reason(policies: Sequence[Policy], i: PolicyInput) -> Reason | None:
+def _chain_key(chain: str, versions: VersionKey | None) -> tuple[object, ...] | None:
+    return None if versions is None else (chain, *versions)
+
+
+def first_verdict(policies: Sequence[Policy], i: PolicyInput) -> Verdict:
     for policy in policies:
         reason = policy(i)
         if reason is not None:
-            return reason
+            return policy, reason
     return None
 
 
-def first_reason_of_chain(
-    name: str, versioned: Sequence[Policy], timed: Sequence[Policy], i: PolicyInput
-) -> Reason | None:
-    """first_reason(versioned + timed), with the versioned part's verdict remembered."""
-    versions = policy_versions(i)
-    key = None if versions is None else (name, *versions)
-    return _versioned_verdicts.get_or_compute(key, lambda: first_reason(versioned, i)) or first_reason(
-        timed, i
-    )
+def first_reason(policies: Sequence[Policy], i: PolicyInput) -> Reason | None:
+    verdict = first_verdict(policies, i)
+    return None if verdict is None else verdict[1]
+
+
+def verdict_of_subchain(
+    subchain: Sequence[Policy], chain: Sequence[Policy], chain_verdict: Verdict, i: PolicyInput
+) -> Verdict:
+    """The verdict of subchain (chain without some of its checks, in the same order) over the
+    versions chain_verdict was found for: every check before the one that fired passed, so that
+    one decides, unless subchain lacks it; then subchain's checks after it are run."""
+    if chain_verdict is None:
+        return None
+    fired = chain_verdict[0]
+    if fired in subchain:
+        return chain_verdict
+    after = chain[chain.index(fired) + 1 :]
+    return first_verdict([policy for policy in after if policy in subchain], i)
 
 
 def needs_issuance(i: PolicyInput) -> Reason | None:
     """Why the Certificate must be (re)issued now, or None when its Secret is good."""
-    return first_reason_of_chain("trigger", TRIGGER_VERSIONED_POLICIES, TRIGGER_TIMED_POLICIES, i)
+    versions = policy_versions(i)
+    verdict = _versioned_verdicts.get_or_compute(
+        _chain_key("trigger", versions),
+        lambda: first_verdict(TRIGGER_VERSIONED_POLICIES, i),
+    )
+    return verdict[1] if verdict is not None else first_reason(TRIGGER_TIMED_POLICIES, i)
 
 
 def not_ready_reason(i: PolicyInput) -> Reason | None:
-    """Why the Certificate is not Ready, or None when it is."""
-    return first_reason_of_chain("readiness", READINESS_VERSIONED_POLICIES, READINESS_TIMED_POLICIES, i)
+    """Why the Certificate is not Ready, or None when it is. Readiness's versioned checks are
+    the trigger's without one: the trigger's verdict for the same versions (it has usually just
+    checked them) answers for readiness too."""
+    versions = policy_versions(i)
+
+    def readiness_verdict() -> Verdict:
+        trigger_verdict = _versioned_verdicts.get(
+            _chain_key("trigger", versions), _NotRemembered.NOT_REMEMBERED
+        )
+        if trigger_verdict is _NotRemembered.NOT_REMEMBERED:
+            return first_verdict(READINESS_VERSIONED_POLICIES, i)
+        return verdict_of_subchain(
+            READINESS_VERSIONED_POLICIES, TRIGGER_VERSIONED_POLICIES, trigger_verdict, i
+        )
+
+    verdict = _versioned_verdicts.get_or_compute(_chain_key("readiness", versions), readiness_verdict)
+    return verdict[1] if verdict is not None else first_reason(READINESS_TIMED_POLICIES, i)
 
 
 def forget_all() -> None:

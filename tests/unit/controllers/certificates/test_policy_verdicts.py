@@ -10,6 +10,7 @@ from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.controllers.certificates import policies, reasons
 from certpilot.controllers.certificates.policies import needs_issuance, not_ready_reason
 from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY, PolicyInput
+from certpilot.controllers.certificates.reasons import Reason
 from certpilot.testing.builders import certificate, ec_key, issued_secret
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
@@ -68,3 +69,33 @@ def test_the_trigger_s_and_readiness_s_verdicts_are_kept_apart() -> None:
     policies.forget_all()
     assert reason_of(needs_issuance(i)) == reasons.INCORRECT_CERTIFICATE
     assert not_ready_reason(i) is None
+
+
+def test_readiness_s_checks_are_the_trigger_s_without_some_in_the_same_order() -> None:
+    """What lets readiness answer from the trigger's verdict (verdict_of_subchain)."""
+    trigger = list(policies.TRIGGER_VERSIONED_POLICIES)
+    positions = [trigger.index(check) for check in policies.READINESS_VERSIONED_POLICIES]
+    assert positions == sorted(positions)
+
+
+def test_a_subchain_s_verdict_runs_only_the_checks_the_chain_s_verdict_leaves_open() -> None:
+    ran: list[str] = []
+
+    def check(name: str, fires: bool) -> policies.Policy:
+        def run(_: PolicyInput) -> Reason | None:
+            ran.append(name)
+            return Reason(name, f"{name} fired") if fires else None
+
+        return run
+
+    a, b, c, d = check("a", False), check("b", True), check("c", False), check("d", True)
+    chain, subchain = (a, b, c, d), (a, c, d)
+    i = PolicyInput(stored_cert(CERT, 1), stored_secret(GOOD, "1"), None, NOW)
+    assert policies.verdict_of_subchain(subchain, chain, None, i) is None
+    assert policies.verdict_of_subchain(subchain, chain, (a, Reason("a", "m")), i) == (a, Reason("a", "m"))
+    assert ran == []
+    assert policies.verdict_of_subchain(subchain, chain, (b, Reason("b", "b fired")), i) == (
+        d,
+        Reason("d", "d fired"),
+    )
+    assert ran == ["c", "d"]
