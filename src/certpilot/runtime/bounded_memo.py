@@ -11,10 +11,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from enum import Enum, auto
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
 D = TypeVar("D")
+
+
+class Missing(Enum):
+    """What get answers for a key with nothing remembered, when asked to (None may be a result)."""
+
+    MISSING = auto()
 
 
 class BoundedMemo(Generic[V]):
@@ -29,13 +36,7 @@ class BoundedMemo(Generic[V]):
         return len(self._entries)
 
     def __contains__(self, key: Hashable | None) -> bool:
-        if key is None:
-            return False
-        with self._lock:
-            if key not in self._entries:
-                return False
-            self._entries.move_to_end(key)
-            return True
+        return self.get(key, Missing.MISSING) is not Missing.MISSING
 
     def put(self, key: Hashable | None, value: V) -> None:
         if key is None:
@@ -58,11 +59,9 @@ class BoundedMemo(Generic[V]):
 
     def get_or_compute(self, key: Hashable | None, compute: Callable[[], V]) -> V:
         """The remembered result for key, or compute()'s (remembered; an exception is not)."""
-        if key is not None:
-            with self._lock:
-                if key in self._entries:
-                    self._entries.move_to_end(key)
-                    return self._entries[key]
+        found = self.get(key, Missing.MISSING)
+        if found is not Missing.MISSING:
+            return found
         value = compute()
         self.put(key, value)
         return value

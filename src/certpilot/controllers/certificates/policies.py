@@ -7,7 +7,6 @@ trigger and readiness policy chains do.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from enum import Enum, auto
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate
@@ -20,7 +19,7 @@ from certpilot.controllers.certificates.request_match import request_mismatches
 from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.keys import key_matches_spec, public_key_matches
 from certpilot.pki.match import certificate_mismatches
-from certpilot.runtime.bounded_memo import BoundedMemo
+from certpilot.runtime.bounded_memo import BoundedMemo, Missing
 from certpilot.runtime.object_versions import VersionKey, joined, spec_version, stored_version
 
 Policy = Callable[[PolicyInput], Reason | None]
@@ -224,10 +223,6 @@ Verdict = tuple[Policy, Reason] | None
 _versioned_verdicts: BoundedMemo[Verdict] = BoundedMemo(MEMO_CAPACITY)
 
 
-class _NotRemembered(Enum):
-    NOT_REMEMBERED = auto()
-
-
 def policy_versions(i: PolicyInput) -> VersionKey | None:
     """The versions the versioned checks read: the Secret's, the spec's (the Certificate's uid,
     which fixes its name, and generation) and the current request's; None when any was never
@@ -285,10 +280,8 @@ def not_ready_reason(i: PolicyInput) -> Reason | None:
     versions = policy_versions(i)
 
     def readiness_verdict() -> Verdict:
-        trigger_verdict = _versioned_verdicts.get(
-            _chain_key("trigger", versions), _NotRemembered.NOT_REMEMBERED
-        )
-        if trigger_verdict is _NotRemembered.NOT_REMEMBERED:
+        trigger_verdict = _versioned_verdicts.get(_chain_key("trigger", versions), Missing.MISSING)
+        if trigger_verdict is Missing.MISSING:
             return first_verdict(READINESS_VERSIONED_POLICIES, i)
         return verdict_of_subchain(
             READINESS_VERSIONED_POLICIES, TRIGGER_VERSIONED_POLICIES, trigger_verdict, i
