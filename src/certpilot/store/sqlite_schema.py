@@ -9,6 +9,7 @@ meta       the global resourceVersion counter and how far the change log was tri
 from __future__ import annotations
 
 import sqlite3
+import time
 
 # Long enough to outlast another process's group commit; short enough that a wedged file surfaces.
 BUSY_TIMEOUT_MS = 10_000
@@ -53,7 +54,7 @@ def open_connection(path: str) -> sqlite3.Connection:
     """
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    connection.execute("PRAGMA journal_mode = WAL")
+    _switch_to_wal(connection)
     connection.execute("PRAGMA synchronous = FULL")
     connection.execute("BEGIN IMMEDIATE")
     try:
@@ -65,3 +66,21 @@ def open_connection(path: str) -> sqlite3.Connection:
         connection.execute("ROLLBACK")
         raise
     return connection
+
+
+def _switch_to_wal(connection: sqlite3.Connection) -> None:
+    """PRAGMA journal_mode = WAL needs the file to itself for a moment and, unlike other
+    statements, fails at once with "database is locked" instead of waiting out busy_timeout when
+    another connection is opening the same new file (a daemon and a CLI command starting
+    together). A store whose opening failed would stay unusable, so wait as busy_timeout would."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.001
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
