@@ -21,6 +21,7 @@ PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519Public
 RSA_MIN_SIZE = 2048
 RSA_MAX_SIZE = 8192
 ECDSA_CURVES: dict[int, ec.EllipticCurve] = {256: ec.SECP256R1(), 384: ec.SECP384R1(), 521: ec.SECP521R1()}
+_ECDSA_CURVE_NAMES = frozenset(curve.name for curve in ECDSA_CURVES.values())
 # Go's RSA public exponent, which every other tool expects too.
 RSA_PUBLIC_EXPONENT = 65537
 
@@ -109,7 +110,8 @@ def parse_private_key(pem: bytes) -> PrivateKey:
         raise UnsupportedKeyError(
             f"{type(key).__name__} keys are not supported: use an RSA, ECDSA or Ed25519 key"
         )
-    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size not in ECDSA_CURVES:
+    # By name: secp256k1 has P-256's size but is not a curve cert-manager (Go's crypto) accepts.
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name not in _ECDSA_CURVE_NAMES:
         raise UnsupportedKeyError(f"ECDSA curve {key.curve.name} is not supported: use P-256, P-384 or P-521")
     if isinstance(key, rsa.RSAPrivateKey):
         CHECKED_RSA_PEMS.remember(pem)

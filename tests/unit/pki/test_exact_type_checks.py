@@ -218,6 +218,9 @@ def test_parsing_checks_the_curve_and_remembers_only_rsa_pems() -> None:
 
     with pytest.raises(UnsupportedKeyError, match=r"^ECDSA curve secp224r1 is not supported"):
         parse_private_key(pem_of(ec.generate_private_key(ec.SECP224R1())))
+    # The size of P-256, but not a curve cert-manager accepts: refused by name.
+    with pytest.raises(UnsupportedKeyError, match=r"^ECDSA curve secp256k1 is not supported"):
+        parse_private_key(pem_of(ec.generate_private_key(ec.SECP256K1())))
     ecdsa_pem, rsa_pem = (
         pem_of(ec.generate_private_key(ec.SECP384R1())),
         pem_of(rsa.generate_private_key(65537, 2048)),
