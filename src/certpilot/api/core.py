@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import datetime
 
 from certpilot.api.common import ObjectReference
@@ -42,7 +43,13 @@ class Secret(Resource):
         return None
 
     def set_data(self, key: str, value: bytes) -> None:
-        self.data = {**(self.data or {}), key: base64.b64encode(value).decode("ascii")}
+        self.update_data({key: value})
+
+    def update_data(self, values: Mapping[str, bytes]) -> None:
+        """Set several keys, encoded, in one new dict (cached Secrets share their parts: a dict is
+        replaced, never changed in place)."""
+        encoded = {key: base64.b64encode(value).decode("ascii") for key, value in values.items()}
+        self.data = {**(self.data or {}), **encoded}
 
     def __repr_args__(self) -> list[tuple[str | None, object]]:
         hidden = {"data", "string_data"}

@@ -8,20 +8,22 @@ type; anything else (a subclass, a registered class) still gets the isinstance t
 
 from __future__ import annotations
 
-from typing import TypeGuard, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from cryptography import x509
 
 ExtensionValue = TypeVar("ExtensionValue", bound=x509.ExtensionType)
 
-# The concrete extension classes cryptography defines. None derives from another (tested), so a
-# value of one of these exact types is an instance of another of them only when its type is that
-# class.
-CRYPTOGRAPHY_EXTENSION_TYPES: frozenset[type[x509.ExtensionType]] = frozenset(
-    extension_class
-    for extension_class in x509.ExtensionType.__subclasses__()
-    if extension_class.__module__ == x509.ExtensionType.__module__
-)
+
+def cryptography_classes(base: type[Any]) -> frozenset[type[Any]]:
+    """The concrete classes cryptography defines for one of its ABCs (the direct subclasses in the
+    ABC's own module). None of them derives from another (tested), so a value of one of these
+    exact types is an instance of another of them only when its type is that class."""
+    subclasses: list[type[Any]] = base.__subclasses__()
+    return frozenset(cls for cls in subclasses if cls.__module__ == base.__module__)
+
+
+CRYPTOGRAPHY_EXTENSION_TYPES: frozenset[type[x509.ExtensionType]] = cryptography_classes(x509.ExtensionType)
 
 
 def is_extension(

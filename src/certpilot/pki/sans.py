@@ -11,7 +11,7 @@ from cryptography.x509.oid import ObjectIdentifier
 
 from certpilot.api.certificate import CertificateSpec
 from certpilot.pki.errors import InvalidSANError
-from certpilot.pki.extension_lookup import extension_value
+from certpilot.pki.extension_lookup import cryptography_classes, extension_value
 
 _UTF8_STRING_TAG = 0x0C
 
@@ -23,14 +23,7 @@ _SAN_KINDS: tuple[type[x509.GeneralName], ...] = (
     x509.RFC822Name,
     x509.OtherName,
 )
-# The concrete GeneralName classes cryptography defines. None derives from another (tested), so
-# an entry of one of these exact types is an instance of one of them only when its type is that
-# class.
-CRYPTOGRAPHY_GENERAL_NAME_TYPES: frozenset[type[x509.GeneralName]] = frozenset(
-    name_class
-    for name_class in x509.GeneralName.__subclasses__()
-    if name_class.__module__ == x509.GeneralName.__module__
-)
+CRYPTOGRAPHY_GENERAL_NAME_TYPES: frozenset[type[x509.GeneralName]] = cryptography_classes(x509.GeneralName)
 
 
 def encode_utf8_string(value: str) -> bytes:

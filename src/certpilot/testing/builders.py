@@ -9,7 +9,7 @@ from typing import Any
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from certpilot.api import annotations as ann
-from certpilot.api.certificate import Certificate, CertificateSpec
+from certpilot.api.certificate import Certificate, CertificateSpec, X509Subject
 from certpilot.api.common import IssuerReference
 from certpilot.api.core import Secret
 from certpilot.api.enums import KeyUsage, PrivateKeyAlgorithm
@@ -40,6 +40,20 @@ def certificate(
         **spec_fields,
     )
     return Certificate(metadata=ObjectMeta(name=name, namespace=namespace), spec=spec)
+
+
+def full_subject() -> X509Subject:
+    """A subject with every field set, one value each (for tests that cover every attribute)."""
+    return X509Subject(
+        organizations=["Example Ltd"],
+        countries=["GB"],
+        organizational_units=["Platform"],
+        localities=["London"],
+        provinces=["England"],
+        street_addresses=["1 High Street"],
+        postal_codes=["EC1A 1AA"],
+        serial_number="42",
+    )
 
 
 def issuer_selfsigned(name: str = "selfsigned", namespace: str = "default") -> Issuer:

@@ -15,22 +15,14 @@ from certpilot.pki.csr import build_csr, csr_from_pem, csr_matches_spec, csr_to_
 from certpilot.pki.errors import InvalidCSRError, InvalidSANError, InvalidSubjectError, UnsupportedKeyError
 from certpilot.pki.keys import KeySpec, generate_private_key
 from certpilot.pki.sans import decode_utf8_string, encode_utf8_string
+from certpilot.testing.builders import full_subject
 
 EC = KeySpec(PrivateKeyAlgorithm.ECDSA, 256)
 EC_KEY = key_of(PrivateKeyAlgorithm.ECDSA, 256)
 
 FULL_SPEC = make_spec(
     common_name="app.example.com",
-    subject=X509Subject(
-        organizations=["Example Ltd"],
-        countries=["GB"],
-        organizational_units=["Platform"],
-        localities=["London"],
-        provinces=["England"],
-        street_addresses=["1 High Street"],
-        postal_codes=["EC1A 1AA"],
-        serial_number="42",
-    ),
+    subject=full_subject(),
     dns_names=["app.example.com", "www.example.com"],
     ip_addresses=["192.0.2.7", "2001:db8::1"],
     uris=["spiffe://cluster.local/ns/default/sa/app"],

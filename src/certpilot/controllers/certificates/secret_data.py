@@ -5,7 +5,6 @@ Pure: given the Certificate, the key pair, and the keystore passwords, what the 
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -177,9 +176,9 @@ def desired_secret(
     kept = {
         k: v for k, v in ((existing.data or {}) if existing else {}).items() if k not in _MANAGED_DATA_KEY_SET
     }
-    # Encoded as Secret.set_data does, into one dict (set_data copies the dict for every key).
-    encoded = {key: base64.b64encode(value).decode("ascii") for key, value in data.items()}
-    return Secret(metadata=meta, type=TLS_SECRET_TYPE, data={**kept, **encoded})
+    secret = Secret(metadata=meta, type=TLS_SECRET_TYPE, data=kept)
+    secret.update_data(data)
+    return secret
 
 
 def _without_cert_manager_keys(annotations: Mapping[str, str]) -> dict[str, str]:

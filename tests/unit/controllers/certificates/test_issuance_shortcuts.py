@@ -18,7 +18,6 @@ from certpilot.api.certificate import (
     CertificateStatus,
     NameConstraintItem,
     NameConstraints,
-    X509Subject,
 )
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestStatus
 from certpilot.api.conditions import set_condition
@@ -53,7 +52,7 @@ from certpilot.controllers.certificates.requestmanager import build_request, req
 from certpilot.controllers.certificates.secret_data import KeyPair, KeystorePasswords, desired_secret
 from certpilot.pki.keys import generate_private_key, key_spec_for, parse_private_key, public_keys_equal
 from certpilot.pki.parse import parse_certificates
-from certpilot.testing.builders import certificate, ec_key, self_signed_for
+from certpilot.testing.builders import certificate, ec_key, full_subject, self_signed_for
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 KEY = ec_key()
@@ -66,16 +65,7 @@ SPECS = [
     certificate(
         "full",
         common_name="app.example.com",
-        subject=X509Subject(
-            organizations=["Example Ltd"],
-            countries=["GB"],
-            organizational_units=["Platform"],
-            localities=["London"],
-            provinces=["England"],
-            street_addresses=["1 High Street"],
-            postal_codes=["EC1A 1AA"],
-            serial_number="42",
-        ),
+        subject=full_subject(),
         dns_names=["app.example.com", "www.example.com"],
         ip_addresses=["192.0.2.7", "2001:db8::1"],
         uris=["spiffe://cluster.local/ns/default/sa/app"],
