@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import TypeVar
 
 import pytest
+from store_harness import ServerTimeCheck, eventually
 from store_objects import certificate, cluster_issuer, secret
 
 from certpilot.api.certificate import Certificate, CertificateStatus
@@ -33,13 +34,28 @@ async def next_events(stream: AsyncIterator[WatchEvent[T]], count: int) -> list[
     return events
 
 
-async def test_create_sets_server_fields_and_get_returns_it(store: Store, clock: FakeClock) -> None:
+async def secret_names(store: Store) -> list[str]:
+    return [s.name for s in (await store.list(Secret))[0]]
+
+
+async def owner_names(store: Store, name: str) -> list[str]:
+    held = await store.get(Secret, name, "default")
+    return [ref.name for ref in held.metadata.owner_references or []]
+
+
+async def being_deleted(store: Store, name: str) -> bool:
+    return (await store.get(Secret, name, "default")).metadata.deletion_timestamp is not None
+
+
+async def test_create_sets_server_fields_and_get_returns_it(
+    store: Store, server_time: ServerTimeCheck
+) -> None:
     created = await store.create(certificate("web"))
 
     assert created.metadata.uid
     assert created.metadata.generation == 1
     assert created.metadata.resource_version
-    assert created.metadata.creation_timestamp == clock.now()
+    server_time(created.metadata.creation_timestamp)
     fetched = await store.get(Certificate, "web", "default")
     assert fetched == created
 
@@ -284,13 +300,13 @@ async def test_watch_without_resource_version_starts_with_what_exists(store: Sto
     await stream.aclose()  # type: ignore[attr-defined]
 
 
-async def test_finalizers_hold_a_deletion(store: Store, clock: FakeClock) -> None:
+async def test_finalizers_hold_a_deletion(store: Store, server_time: ServerTimeCheck) -> None:
     created = await store.create(certificate("web", finalizers=["example.com/cleanup"]))
     _, listed_at = await store.list(Certificate)
 
     await store.delete(Certificate, "web", "default")
     held = await store.get(Certificate, "web", "default")
-    assert held.metadata.deletion_timestamp == clock.now()
+    server_time(held.metadata.deletion_timestamp)
     assert int(held.metadata.resource_version or "0") > int(created.metadata.resource_version or "0")
 
     await store.delete(Certificate, "web", "default")
@@ -325,8 +341,7 @@ async def test_deleting_an_owner_deletes_its_dependents_at_every_level(store: St
 
     await store.delete(Certificate, "owner", "default")
 
-    remaining, _ = await store.list(Secret)
-    assert [s.name for s in remaining] == ["unrelated"]
+    await eventually(lambda: secret_names(store), ["unrelated"])
 
 
 async def test_cascade_honours_finalizers_of_dependents(store: Store) -> None:
@@ -335,14 +350,13 @@ async def test_cascade_honours_finalizers_of_dependents(store: Store) -> None:
     await store.create(secret("below-guarded", owners=[guarded]))
 
     await store.delete(Certificate, "owner", "default")
+    await eventually(lambda: being_deleted(store, "guarded"), True)
     held = await store.get(Secret, "guarded", "default")
-    assert held.metadata.deletion_timestamp is not None
     await store.get(Secret, "below-guarded", "default")
 
     held.metadata.finalizers = None
     await store.update(held)
-    remaining, _ = await store.list(Secret)
-    assert remaining == []
+    await eventually(lambda: secret_names(store), [])
 
 
 async def test_a_dependent_with_another_live_owner_survives(store: Store) -> None:
@@ -352,11 +366,9 @@ async def test_a_dependent_with_another_live_owner_survives(store: Store) -> Non
 
     await store.delete(Certificate, "first", "default")
 
-    shared = await store.get(Secret, "shared", "default")
-    assert [ref.name for ref in shared.metadata.owner_references or []] == ["second"]
+    await eventually(lambda: owner_names(store, "shared"), ["second"])
     await store.delete(Certificate, "second", "default")
-    with pytest.raises(NotFound):
-        await store.get(Secret, "shared", "default")
+    await eventually(lambda: secret_names(store), [])
 
 
 async def test_an_object_created_after_its_owner_was_deleted_is_collected(store: Store) -> None:
@@ -365,13 +377,7 @@ async def test_an_object_created_after_its_owner_was_deleted_is_collected(store:
     owner = await store.create(certificate("owner"))
     await store.delete(Certificate, "owner", "default")
     await store.create(secret("late", owners=[owner]))
-    for _ in range(50):
-        try:
-            await store.get(Secret, "late", "default")
-        except NotFound:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("an object whose owner is gone was kept")
+    await eventually(lambda: secret_names(store), [])
 
 
 async def test_concurrent_writes_all_land_and_a_conflict_fails_alone(store: Store) -> None:

@@ -27,3 +27,7 @@ class Gone(StoreError):
 
 class Unavailable(StoreError):
     """The store cannot serve the request now (closed, or its database is locked or failing)."""
+
+
+class Forbidden(StoreError):
+    """The store refused the caller: not authenticated, or not allowed this verb on this resource."""

@@ -127,7 +127,10 @@ class StoreEventRecorder:
             except NotFound:
                 continue
             existing.count = (existing.count or 1) + 1
-            existing.last_timestamp = fresh.last_timestamp
+            # Repeats are written concurrently: the latest moment wins, whichever lands last.
+            existing.last_timestamp = max(
+                filter(None, (existing.last_timestamp, fresh.last_timestamp)), default=None
+            )
             try:
                 await self._store.update(existing)
             except (Conflict, NotFound):
