@@ -85,6 +85,15 @@ async def store(request: pytest.FixtureRequest, db_path: Path, clock: FakeClock)
 
 
 @pytest.fixture
+async def kube_store(contract_kubeconfig: Path) -> AsyncIterator[KubernetesStore]:
+    """The Kubernetes backend alone, for what only it does (restarts, compaction, one namespace)."""
+    backend = KubernetesStore(load_connection(contract_kubeconfig))
+    await empty_cluster(backend)
+    yield backend
+    await backend.close()
+
+
+@pytest.fixture
 def server_time(request: pytest.FixtureRequest, clock: FakeClock) -> ServerTimeCheck:
     """Checks a timestamp the store set: the injected clock's now on SQLite, the API server's (real
     time, whole seconds) on Kubernetes."""

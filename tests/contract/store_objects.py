@@ -38,6 +38,7 @@ def secret(
     name: str,
     *,
     namespace: str = "default",
+    labels: dict[str, str] | None = None,
     finalizers: list[str] | None = None,
     owners: list[Resource] | None = None,
 ) -> Secret:
@@ -45,6 +46,7 @@ def secret(
         metadata=ObjectMeta(
             name=name,
             namespace=namespace,
+            labels=labels,
             finalizers=finalizers,
             owner_references=_owner_references(owners),
         ),

@@ -300,6 +300,29 @@ async def test_watch_without_resource_version_starts_with_what_exists(store: Sto
     await stream.aclose()  # type: ignore[attr-defined]
 
 
+async def test_a_label_selected_watch_sees_only_matching_objects(store: Store) -> None:
+    """What a filtered informer (certpilot's managed Secrets) relies on: an object that stops
+    matching arrives as DELETED; one that never matched is never seen."""
+    await store.create(certificate("first-write"))  # so the list's resourceVersion is not "0"
+    _, listed_at = await store.list(Secret)
+    managed = {"controller.cert-manager.io/fao": "true"}
+    await store.create(secret("keep", labels=managed))
+    dropped = await store.create(secret("dropped", labels=managed))
+    await store.create(secret("plain"))
+    dropped.metadata.labels = None
+    await store.update(dropped)
+    await store.create(secret("late", labels=managed))
+
+    stream = aiter(store.watch(Secret, listed_at, label_selector="controller.cert-manager.io/fao=true"))
+    assert await next_events(stream, 4) == [
+        ("ADDED", "keep"),
+        ("ADDED", "dropped"),
+        ("DELETED", "dropped"),
+        ("ADDED", "late"),
+    ]
+    await stream.aclose()  # type: ignore[attr-defined]
+
+
 async def test_finalizers_hold_a_deletion(store: Store, server_time: ServerTimeCheck) -> None:
     created = await store.create(certificate("web", finalizers=["example.com/cleanup"]))
     _, listed_at = await store.list(Certificate)

@@ -30,16 +30,22 @@ class KindNotCached(LookupError):
 
 
 class InformerCache:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, label_selectors: Mapping[type[Resource], str] | None = None
+    ) -> None:
         self._store = store
         self._clock = clock
         self._informers: dict[type[Resource], Informer[Any]] = {}
+        # Kinds cached only in part: objects without these labels are read from the store.
+        self._label_selectors = dict(label_selectors or {})
 
     def informer(self, kind: type[T]) -> Informer[T]:
         """The shared informer of a kind, created on first request (started by the Manager)."""
         existing = self._informers.get(kind)
         if existing is None:
-            existing = Informer(self._store, kind, self._clock)
+            existing = Informer(
+                self._store, kind, self._clock, label_selector=self._label_selectors.get(kind)
+            )
             self._informers[kind] = existing
         return cast(Informer[T], existing)
 

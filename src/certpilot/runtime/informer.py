@@ -132,8 +132,11 @@ class Informer(Generic[T]):
         *,
         retry_base_delay: float = 0.5,
         retry_max_delay: float = 30.0,
+        label_selector: str | None = None,
     ) -> None:
         self.kind = kind
+        # Only objects with these labels are cached (cert-manager's filtered Secret cache).
+        self.label_selector = label_selector
         self._store = store
         self._clock = clock
         self._retry_base = retry_base_delay
@@ -168,7 +171,9 @@ class Informer(Generic[T]):
                 if need_list:
                     await self._list()
                     need_list = False
-                async for event in self._store.watch(self.kind, self._resource_version):
+                async for event in self._store.watch(
+                    self.kind, self._resource_version, label_selector=self.label_selector
+                ):
                     self._apply(event)
                     failures = 0
             except Gone:
@@ -190,7 +195,7 @@ class Informer(Generic[T]):
             await self._clock.sleep(self._retry_base)
 
     async def _list(self) -> None:
-        objects, resource_version = await self._store.list(self.kind)
+        objects, resource_version = await self._store.list(self.kind, label_selector=self.label_selector)
         listed = {cache_key(o): o for o in objects}
         for key in [k for k in self.cache.objects if k not in listed]:
             gone = self.cache.remove(key)
@@ -210,7 +215,8 @@ class Informer(Generic[T]):
         obj = event.object
         old = None
         if event.type == "DELETED":
-            self.cache.remove(cache_key(obj))
+            if self.cache.remove(cache_key(obj)) is None:
+                return  # a filtered watch's object that never matched: nothing was cached
         else:
             self._shared_parts.share(obj)
             old = self.cache.put(obj)

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -60,6 +60,7 @@ class Manager:
         shutdown_grace_seconds: float = 30.0,
         leader_elector: LeaderElector | None = None,
         close_store: bool = True,
+        cache_label_selectors: Mapping[type[Resource], str] | None = None,
     ) -> None:
         self.store = store
         self.clock: Clock = clock or SystemClock()
@@ -74,7 +75,7 @@ class Manager:
         self._own_events: StoreEventRecorder | None = None
         if events is None:
             self._own_events = events = StoreEventRecorder(store, self.clock, COMPONENT)
-        self.cache = InformerCache(store, self.clock)
+        self.cache = InformerCache(store, self.clock, cache_label_selectors)
         for kind in default_cache_kinds() if cache_kinds is None else cache_kinds:
             self.cache.informer(kind)
         self.context = ControllerContext(

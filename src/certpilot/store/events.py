@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from functools import partial
 from typing import Protocol, runtime_checkable
 
 from certpilot.api.common import ObjectReference
@@ -56,6 +57,8 @@ class StoreEventRecorder:
         self._component = component
         self._max_queued = max_queued
         self._queued: set[asyncio.Future[None]] = set()
+        # The last queued write of each event name (stores without QueuesEvents).
+        self._latest: dict[str, asyncio.Future[None]] = {}
 
     async def event(self, obj: Resource, type_: str, reason: str, message: str) -> None:
         if len(self._queued) >= self._max_queued:
@@ -72,7 +75,11 @@ class StoreEventRecorder:
         if self._queues_events is not None:
             queued = self._queues_events.record_event(event)
         else:
-            queued = asyncio.ensure_future(self._create_or_count(event))
+            # Repeats of one event are written in the order they happened, so the first one's
+            # moment is firstTimestamp; different events are written concurrently.
+            queued = asyncio.ensure_future(self._create_or_count(event, self._latest.get(event.name)))
+            self._latest[event.name] = queued
+            queued.add_done_callback(partial(self._forget_latest, event.name))
         self._queued.add(queued)
         queued.add_done_callback(self._written)
 
@@ -111,9 +118,15 @@ class StoreEventRecorder:
             reporting_component=self._component,
         )
 
-    async def _create_or_count(self, fresh: Event) -> None:
+    def _forget_latest(self, name: str, written: asyncio.Future[None]) -> None:
+        if self._latest.get(name) is written:
+            del self._latest[name]
+
+    async def _create_or_count(self, fresh: Event, after: asyncio.Future[None] | None) -> None:
         """For stores without `QueuesEvents`: create first (most events are new); a repeat finds
         AlreadyExists and raises the count instead."""
+        if after is not None:
+            await asyncio.gather(after, return_exceptions=True)
         name, namespace = fresh.name, fresh.namespace
         for _ in range(_ATTEMPTS):
             try:
@@ -127,10 +140,7 @@ class StoreEventRecorder:
             except NotFound:
                 continue
             existing.count = (existing.count or 1) + 1
-            # Repeats are written concurrently: the latest moment wins, whichever lands last.
-            existing.last_timestamp = max(
-                filter(None, (existing.last_timestamp, fresh.last_timestamp)), default=None
-            )
+            existing.last_timestamp = fresh.last_timestamp
             try:
                 await self._store.update(existing)
             except (Conflict, NotFound):

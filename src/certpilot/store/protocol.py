@@ -40,8 +40,15 @@ class Store(Protocol):
         """
         ...
 
-    def watch(self, kind: type[T], resource_version: str | None = None) -> AsyncIterator[WatchEvent[T]]:
-        """Changes after resource_version (all namespaces), in order, forever. Gone if too old."""
+    def watch(
+        self, kind: type[T], resource_version: str | None = None, label_selector: str | None = None
+    ) -> AsyncIterator[WatchEvent[T]]:
+        """Changes after resource_version (all namespaces), in order, forever. Gone if too old.
+
+        With label_selector, only changes of matching objects; an object changed so that it does
+        not match arrives as DELETED (possibly one the watcher never saw: it did not match before
+        either), as a Kubernetes watch with a labelSelector does.
+        """
         ...
 
     async def create(self, obj: T) -> T:

@@ -72,9 +72,12 @@ class SQLiteStore:
         items = [item for item in validated if labels_match(selector, item.metadata.labels)]
         return items, str(resource_version)
 
-    async def watch(self, kind: type[T], resource_version: str | None = None) -> AsyncIterator[WatchEvent[T]]:
+    async def watch(
+        self, kind: type[T], resource_version: str | None = None, label_selector: str | None = None
+    ) -> AsyncIterator[WatchEvent[T]]:
         """Changes after resource_version, in order. Without one (or "0"), the current objects come
         first as ADDED, as a Kubernetes watch without resourceVersion does. Ends when the store closes."""
+        selector = parse_label_selector(label_selector)
         loop = asyncio.get_running_loop()
         woken = asyncio.Event()
         wake = woken.set
@@ -85,7 +88,7 @@ class SQLiteStore:
         self._thread.add_listener(watched, wake)
         try:
             if resource_version in (None, "", "0"):
-                items, listed_at = await self.list(kind)
+                items, listed_at = await self.list(kind, label_selector=label_selector)
                 for item in items:
                     yield WatchEvent("ADDED", item)
                 last = int(listed_at)
@@ -96,8 +99,14 @@ class SQLiteStore:
                 changes = await reads.changes_after(ChangeQuery(kind.API_VERSION, kind.KIND, last))
                 for change in changes:
                     event_type: WatchEventType = change.type  # type: ignore[assignment]
-                    yield WatchEvent(event_type, kind.model_validate_json(change.text))
+                    changed = kind.model_validate_json(change.text)
                     last = change.resource_version
+                    if not labels_match(selector, changed.metadata.labels):
+                        # Only a modification can end a match; other events of it were never seen.
+                        if event_type != "MODIFIED":
+                            continue
+                        event_type = "DELETED"
+                    yield WatchEvent(event_type, changed)
                 if len(changes) < _WATCH_PAGE and not self._closed:
                     await woken.wait()
         finally:

@@ -106,12 +106,12 @@ class GoneOnceStore:
         self.lists = 0
         self.watches = 0
 
-    async def list(self, kind: type[Secret]) -> tuple[list[Secret], str]:
+    async def list(self, kind: type[Secret], label_selector: str | None = None) -> tuple[list[Secret], str]:
         self.lists += 1
-        return await self.inner.list(kind)
+        return await self.inner.list(kind, label_selector=label_selector)
 
     async def watch(
-        self, kind: type[Secret], resource_version: str | None = None
+        self, kind: type[Secret], resource_version: str | None = None, label_selector: str | None = None
     ) -> AsyncIterator[WatchEvent[Secret]]:
         self.watches += 1
         if self.watches == 1:
@@ -139,7 +139,7 @@ class FailingOnceStore(GoneOnceStore):
     clock) and resume from where it was, without a new list."""
 
     async def watch(
-        self, kind: type[Secret], resource_version: str | None = None
+        self, kind: type[Secret], resource_version: str | None = None, label_selector: str | None = None
     ) -> AsyncIterator[WatchEvent[Secret]]:
         self.watches += 1
         if self.watches == 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
+from certpilot.api.annotations import PART_OF_LABEL
 from certpilot.api.certificate import Certificate
 from certpilot.api.core import Secret
 from certpilot.api.defaults import rotation_policy
@@ -73,7 +74,7 @@ def next_key_secret(cert: Certificate, key_pem: bytes) -> Secret:
         metadata=ObjectMeta(
             name=next_key_secret_name(cert),
             namespace=cert.namespace,
-            labels={NEXT_PRIVATE_KEY_LABEL: "true"},
+            labels={NEXT_PRIVATE_KEY_LABEL: "true", PART_OF_LABEL: "true"},
             owner_references=[owner_reference(cert)],
         ),
         type="Opaque",
