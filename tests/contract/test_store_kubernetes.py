@@ -68,5 +68,5 @@ async def test_a_store_for_one_namespace_lists_and_watches_only_it(kube_store: K
 
 async def test_the_api_servers_refusal_names_the_field(kube_store: KubernetesStore) -> None:
     bad = secret("Not_A_Valid_Name")
-    with pytest.raises(Invalid, match="metadata.name"):
+    with pytest.raises(Invalid, match=r"metadata\.name"):
         await kube_store.create(bad)
