@@ -13,9 +13,11 @@ from certpilot.api.duration import InvalidDuration, parse_duration
 from certpilot.cli.context import resolve_store_path
 from certpilot.cli.errors import CLIError
 from certpilot.cli.options import StoreOption
+from certpilot.controllers.kubernetes_options import KubernetesOptions
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.lock import InstanceLocked
 from certpilot.runtime.logging import setup_logging
+from certpilot.store.kube_connection import KubeConfigError
 
 Many = list[str] | None
 
@@ -70,6 +72,34 @@ def run_command(
         Path | None,
         typer.Option(envvar="CERTPILOT_MANIFESTS", help="Keep the store in step with this folder."),
     ] = None,
+    kubeconfig: Annotated[
+        Path | None,
+        typer.Option(help="Run on this Kubernetes cluster (kubeconfig file) instead of the embedded store."),
+    ] = None,
+    kubernetes: Annotated[
+        bool,
+        typer.Option(
+            "--kubernetes",
+            help="Run on Kubernetes configured by $KUBECONFIG, ~/.kube/config or the Pod's service account.",
+        ),
+    ] = False,
+    context: Annotated[str | None, typer.Option(help="Kubernetes: the kubeconfig context to use.")] = None,
+    namespace: Annotated[
+        str | None, typer.Option(help="Kubernetes: watch and reconcile this namespace only.")
+    ] = None,
+    leader_elect: Annotated[bool, typer.Option(help="Kubernetes: elect one active replica.")] = True,
+    leader_election_namespace: Annotated[
+        str, typer.Option(help="Kubernetes: namespace of the leader election Lease.")
+    ] = "kube-system",
+    leader_election_lease_duration: Annotated[
+        str, typer.Option(help="Kubernetes: how long a candidate waits before taking over.")
+    ] = "60s",
+    leader_election_renew_deadline: Annotated[
+        str, typer.Option(help="Kubernetes: how long the leader tries to renew before giving up.")
+    ] = "40s",
+    leader_election_retry_period: Annotated[
+        str, typer.Option(help="Kubernetes: between attempts to acquire or renew the Lease.")
+    ] = "15s",
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
@@ -95,6 +125,25 @@ def run_command(
         http01_listen=_split(http01_listen) or (":80",),
         tlsalpn01_listen=_split(tlsalpn01_listen),
     )
+    if kubeconfig is not None or kubernetes:
+        kube = KubernetesOptions(
+            kubeconfig=kubeconfig,
+            context=context,
+            namespace=namespace,
+            leader_elect=leader_elect,
+            leader_election_namespace=leader_election_namespace,
+            leader_election_lease_duration=_seconds(
+                "--leader-election-lease-duration", leader_election_lease_duration
+            ),
+            leader_election_renew_deadline=_seconds(
+                "--leader-election-renew-deadline", leader_election_renew_deadline
+            ),
+            leader_election_retry_period=_seconds(
+                "--leader-election-retry-period", leader_election_retry_period
+            ),
+        )
+        _run_on_kubernetes(options, kube, metrics_listen or None, workers, thread_pool_size)
+        return
     # Imported here so the other commands start without loading every controller.
     from certpilot.controllers.setup import run_daemon
 
@@ -112,4 +161,27 @@ def run_command(
             )
         )
     except InstanceLocked as e:
+        raise CLIError(str(e)) from None
+
+
+def _seconds(flag: str, value: str) -> float:
+    return _duration(flag, value).total_seconds()
+
+
+def _run_on_kubernetes(
+    options: ControllerOptions,
+    kube: KubernetesOptions,
+    metrics_listen: str | None,
+    workers: int,
+    threads: int,
+) -> None:
+    from certpilot.controllers.kubernetes_daemon import run_daemon_on_kubernetes
+
+    try:
+        asyncio.run(
+            run_daemon_on_kubernetes(
+                options, kube, metrics_listen=metrics_listen, workers=workers, thread_pool_size=threads
+            )
+        )
+    except (KubeConfigError, ValueError) as e:
         raise CLIError(str(e)) from None

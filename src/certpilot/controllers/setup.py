@@ -70,19 +70,27 @@ async def run_daemon(
             listen=metrics_listen,
             close_store=False,
         )
-        listeners = SolverListeners.from_options(options)
-        for factory in build_all(options, listeners):
-            manager.add(factory)
-        log.info("daemon starting", extra={"store": str(store_path), "controllers": len(manager.runners)})
+        log.info("daemon starting", extra={"store": str(store_path)})
         folder = asyncio.create_task(ManifestsFolder(store, manifests).run()) if manifests else None
         try:
-            await manager.run_until_signal()
+            await run_controllers(manager, options)
         finally:
             if folder is not None:
                 folder.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await folder
-            await listeners.stop()
             await store.close()
     finally:
         lock.release()
+
+
+async def run_controllers(manager: Manager, options: ControllerOptions) -> None:
+    """Add every controller to the manager and run it until a signal (or lost leadership)."""
+    listeners = SolverListeners.from_options(options)
+    try:
+        for factory in build_all(options, listeners):
+            manager.add(factory)
+        log.info("controllers ready to start", extra={"controllers": len(manager.runners)})
+        await manager.run_until_signal()
+    finally:
+        await listeners.stop()

@@ -8,6 +8,7 @@ client-go, a leader that cannot renew within renew_deadline gives up (and the pr
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_NAME = "certpilot-controller"
 DEFAULT_LEASE_NAMESPACE = "kube-system"
+# On the Lease, so candidates watch only it (not every Lease in the cluster: nodes renew theirs).
+ELECTION_LABEL = "certpilot.io/leader-election"
 
 
 def lease_is_free(spec: LeaseSpec | None, identity: str, now: datetime) -> bool:
@@ -84,6 +87,7 @@ class LeaderElector:
             self.is_leader = False
             return False
         lease.spec = claimed_lease_spec(lease.spec, self.identity, self.lease_duration, now)
+        lease.metadata.labels = {**(lease.metadata.labels or {}), ELECTION_LABEL: self.name}
         try:
             await self._store.update(lease)
         except Conflict:
@@ -98,7 +102,7 @@ class LeaderElector:
 
     async def _create(self, now: datetime) -> bool:
         lease = Lease(
-            metadata=ObjectMeta(name=self.name, namespace=self.namespace),
+            metadata=ObjectMeta(name=self.name, namespace=self.namespace, labels={ELECTION_LABEL: self.name}),
             spec=claimed_lease_spec(None, self.identity, self.lease_duration, now),
         )
         try:
@@ -110,9 +114,34 @@ class LeaderElector:
         return True
 
     async def acquire(self) -> None:
-        """Campaign until this candidate is the leader."""
-        while not await self._round():
-            await self._clock.sleep(self.retry_period)
+        """Campaign until this candidate is the leader: every retry period, and at once when the
+        Lease changes (a leader that stops releases it, so a rolling update hands over in
+        moments rather than a retry period)."""
+        changed = asyncio.Event()
+        watching = asyncio.create_task(self._watch_lease(changed), name="leader-lease-watch")
+        try:
+            while not await self._round():
+                changed.clear()
+                sleeping = asyncio.ensure_future(self._clock.sleep(self.retry_period))
+                woken = asyncio.ensure_future(changed.wait())
+                await asyncio.wait([sleeping, woken], return_when=asyncio.FIRST_COMPLETED)
+                for waiter in (sleeping, woken):
+                    waiter.cancel()
+        finally:
+            watching.cancel()
+            await asyncio.gather(watching, return_exceptions=True)
+
+    async def _watch_lease(self, changed: asyncio.Event) -> None:
+        """Set `changed` whenever this election's Lease changes; polling alone remains if the
+        watch fails (the campaign never depends on it)."""
+        try:
+            async for event in self._store.watch(Lease, label_selector=f"{ELECTION_LABEL}={self.name}"):
+                if event.object.name == self.name and event.object.namespace == self.namespace:
+                    changed.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("cannot watch the leader lease; polling it", extra={"error": str(error)})
 
     async def hold(self) -> None:
         """Renew every retry period; return once renewal has failed for renew_deadline seconds."""

@@ -96,3 +96,20 @@ async def test_release_hands_over_without_waiting(store: SQLiteStore) -> None:
     await a.acquire()
     await a.release()
     assert await b.try_acquire_or_renew() is True
+
+
+async def test_a_released_lease_is_taken_at_once_without_waiting_a_retry_period(store: SQLiteStore) -> None:
+    """A rolling update: the old leader releases on SIGTERM; the candidate, campaigning, sees the
+    Lease change and takes it while the fake clock stands still (no retry period passes)."""
+    clock = FakeClock()
+    a, b = electors(store, clock)
+    await a.acquire()
+    campaign = asyncio.create_task(b.acquire())
+    await asyncio.wait_for(clock.wait_for_sleepers(), 10)
+    assert not campaign.done()
+
+    await a.release()
+    await asyncio.wait_for(campaign, 10)
+    assert b.is_leader
+    lease = await store.get(Lease, "certpilot-controller", "kube-system")
+    assert lease.spec is not None and lease.spec.holder_identity == "replica-b"

@@ -87,7 +87,10 @@ def test_next_key_secret_shape_and_adoption() -> None:
     cert.metadata.uid = "uid-1"
     secret = next_key_secret(cert, encode_private_key(KEY))
     assert secret.name.startswith("web-") and len(secret.name) == len("web-") + 5
-    assert secret.metadata.labels == {"cert-manager.io/next-private-key": "true"}
+    assert secret.metadata.labels == {
+        "cert-manager.io/next-private-key": "true",
+        "controller.cert-manager.io/fao": "true",
+    }
     assert secret.metadata.owner_references and secret.metadata.owner_references[0].uid == "uid-1"
     assert adoptable_next_key(cert, [secret]) is secret
     wrong = certificate("web", private_key=CertificatePrivateKey(algorithm=PrivateKeyAlgorithm.RSA))

@@ -1,0 +1,88 @@
+"""The daemon on a Kubernetes cluster: the same controllers, with the API server as the store.
+
+Differences from standalone, each as cert-manager does it: replicas elect a leader on a
+coordination.k8s.io Lease and only the leader reconciles (every replica keeps its caches warm, so
+a new leader starts at once); only the Secrets certpilot manages are cached (labelled
+controller.cert-manager.io/fao), other Secrets are read when needed; Leases and Events are never
+cached.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+
+from certpilot.api.annotations import PART_OF_LABEL
+from certpilot.api.core import Event, Lease, Secret
+from certpilot.api.registry import all_kinds
+from certpilot.controllers.kubernetes_options import KubernetesOptions
+from certpilot.controllers.options import ControllerOptions
+from certpilot.controllers.setup import run_controllers
+from certpilot.runtime.clock import Clock, SystemClock
+from certpilot.runtime.leader import DEFAULT_LEASE_NAME, LeaderElector
+from certpilot.runtime.manager import Manager
+from certpilot.store.kube_connection import load_connection
+from certpilot.store.kubernetes import KubernetesStore
+
+log = logging.getLogger(__name__)
+
+MANAGED_SECRETS_SELECTOR = f"{PART_OF_LABEL}=true"
+
+
+def leader_identity() -> str:
+    """client-go's: the host (the Pod's name in a cluster) and a unique suffix per process."""
+    return f"{socket.gethostname()}_{uuid.uuid4()}"
+
+
+async def run_daemon_on_kubernetes(
+    options: ControllerOptions,
+    kube: KubernetesOptions,
+    *,
+    metrics_listen: str | None,
+    workers: int,
+    thread_pool_size: int,
+    clock: Clock | None = None,
+) -> None:
+    """Run every controller against the cluster until SIGTERM or SIGINT (or lost leadership)."""
+    connection = load_connection(kube.kubeconfig, kube.context)
+    store = KubernetesStore(connection, namespace=kube.namespace)
+    clock = clock or SystemClock()
+    elector = None
+    if kube.leader_elect:
+        elector = LeaderElector(
+            store,
+            clock,
+            leader_identity(),
+            name=DEFAULT_LEASE_NAME,
+            namespace=kube.leader_election_namespace,
+            lease_duration=int(kube.leader_election_lease_duration),
+            renew_deadline=kube.leader_election_renew_deadline,
+            retry_period=kube.leader_election_retry_period,
+        )
+    manager = Manager(
+        store,
+        clock,
+        workers_per_controller=workers,
+        thread_pool_size=thread_pool_size,
+        listen=metrics_listen,
+        close_store=False,
+        leader_elector=elector,
+        cache_kinds=[kind for kind in all_kinds() if kind not in (Event, Lease)],
+        cache_label_selectors={Secret: MANAGED_SECRETS_SELECTOR},
+    )
+    log.info(
+        "daemon starting on Kubernetes",
+        extra={
+            "server": connection.server,
+            "config": connection.source,
+            "namespace": kube.namespace or "(all)",
+            "leader_election": kube.leader_elect,
+            "pid": os.getpid(),
+        },
+    )
+    try:
+        await run_controllers(manager, options)
+    finally:
+        await store.close()

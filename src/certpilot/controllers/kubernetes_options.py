@@ -1,0 +1,22 @@
+"""Settings of the Kubernetes runtime (flags of `certpilot run --kubeconfig | --kubernetes`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class KubernetesOptions:
+    """`certpilot run` flags of the Kubernetes runtime, with cert-manager's defaults."""
+
+    # None: $KUBECONFIG, ~/.kube/config, then the in-cluster service account.
+    kubeconfig: Path | None = None
+    context: str | None = None
+    # Watch and reconcile one namespace only (None: all).
+    namespace: str | None = None
+    leader_elect: bool = True
+    leader_election_namespace: str = "kube-system"
+    leader_election_lease_duration: float = 60.0
+    leader_election_renew_deadline: float = 40.0
+    leader_election_retry_period: float = 15.0
