@@ -11,6 +11,7 @@ from typing import Literal, ParamSpec, Protocol, TypeVar
 from certpilot.api.meta import Resource
 from certpilot.runtime.clock import Clock
 from certpilot.runtime.field_index import FieldIndex
+from certpilot.store.errors import NotFound
 from certpilot.store.protocol import Store
 
 T = TypeVar("T", bound=Resource)
@@ -67,3 +68,14 @@ class ControllerContext:
     clock: Clock
     events: EventRecorder
     run_blocking: BlockingRunner
+
+    async def cached_or_stored(self, kind: type[T], name: str, namespace: str | None) -> T | None:
+        """The object from the cache, else from the store (a kind cached only in part, such as
+        Secrets on Kubernetes, or one not yet seen by the informer); None when it does not exist."""
+        cached = self.cache.get(kind, name, namespace)
+        if cached is not None:
+            return cached
+        try:
+            return await self.store.get(kind, name, namespace)
+        except NotFound:
+            return None

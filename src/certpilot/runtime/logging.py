@@ -137,3 +137,6 @@ def setup_logging(level: str | int = "INFO", fmt: LogFormat = "text", stream: Te
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
+    # One line per HTTP request (every Kubernetes API call) is noise at INFO: keep its warnings.
+    for chatty in ("httpx", "httpx2", "httpcore"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

@@ -128,7 +128,11 @@ class IssuingController:
 
     async def _complete(self, cert: Certificate, request: CertificateRequest) -> None:
         key_secret_name = cert.status.next_private_key_secret_name if cert.status else None
-        key_secret = await self._get_secret(key_secret_name, cert.namespace) if key_secret_name else None
+        key_secret = (
+            await self.ctx.cached_or_stored(Secret, key_secret_name, cert.namespace)
+            if key_secret_name
+            else None
+        )
         private_key = parsed_key_of(key_secret, TLS_PRIVATE_KEY_KEY).key if key_secret else None
         if private_key is None:
             return
@@ -145,7 +149,7 @@ class IssuingController:
             cert,
             existing,
             pair,
-            self._passwords(cert),
+            await self._passwords(cert),
             owner_ref=self.options.enable_certificate_owner_ref,
             reuse_keystores=False,
             leaf=leaf,
@@ -215,7 +219,7 @@ class IssuingController:
             cert,
             existing,
             pair,
-            self._passwords(cert),
+            await self._passwords(cert),
             owner_ref=self.options.enable_certificate_owner_ref,
             reuse_keystores=True,
             leaf=i.parsed_certificate.certificate,
@@ -235,21 +239,21 @@ class IssuingController:
         versions = versions_of(secret, cert)
         return None if versions is None else (*versions, self.options.enable_certificate_owner_ref)
 
-    def _passwords(self, cert: Certificate) -> KeystorePasswords:
+    async def _passwords(self, cert: Certificate) -> KeystorePasswords:
         ks = cert.spec.keystores
         pkcs12 = (
-            self._password(cert, ks.pkcs12.password_secret_ref, ks.pkcs12.password, "pkcs12")
+            await self._password(cert, ks.pkcs12.password_secret_ref, ks.pkcs12.password, "pkcs12")
             if (ks and ks.pkcs12 and wants_pkcs12(cert))
             else None
         )
         jks = (
-            self._password(cert, ks.jks.password_secret_ref, ks.jks.password, "jks")
+            await self._password(cert, ks.jks.password_secret_ref, ks.jks.password, "jks")
             if (ks and ks.jks and wants_jks(cert))
             else None
         )
         return KeystorePasswords(pkcs12=pkcs12, jks=jks)
 
-    def _password(
+    async def _password(
         self, cert: Certificate, ref: SecretKeySelector | None, literal: str | None, kind: str
     ) -> bytes:
         if literal is not None:
@@ -258,7 +262,8 @@ class IssuingController:
             raise KeystorePasswordMissing(
                 f"Certificate {cert.key}: spec.keystores.{kind} needs passwordSecretRef or password"
             )
-        secret = self.ctx.cache.get(Secret, ref.name, cert.namespace)
+        # A user's Secret: not in the cache on Kubernetes, where only certpilot's Secrets are.
+        secret = await self.ctx.cached_or_stored(Secret, ref.name, cert.namespace)
         value = secret.get_data(ref.key or "") if secret else None
         if value is None:
             raise KeystorePasswordMissing(
@@ -266,15 +271,6 @@ class IssuingController:
                 f"Secret {ref.name!r}, which does not exist: create it"
             )
         return value
-
-    async def _get_secret(self, name: str, namespace: str | None) -> Secret | None:
-        cached = self.ctx.cache.get(Secret, name, namespace)
-        if cached is not None:
-            return cached
-        try:
-            return await self.ctx.store.get(Secret, name, namespace)
-        except NotFound:
-            return None
 
     async def _write_secret(self, existing: Secret | None, secret: Secret) -> Secret:
         if existing is None:

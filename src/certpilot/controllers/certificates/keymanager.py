@@ -84,13 +84,8 @@ class KeyManagerController:
         name = cert.status.next_private_key_secret_name if cert.status else None
         if name is None:
             return None
-        secret = self.ctx.cache.get(Secret, name, cert.namespace)
-        if secret is None:
-            try:
-                secret = await self.ctx.store.get(Secret, name, cert.namespace)
-            except NotFound:
-                return None
-        return secret if secret_holds_key_for_spec(secret, cert) else None
+        secret = await self.ctx.cached_or_stored(Secret, name, cert.namespace)
+        return secret if secret is not None and secret_holds_key_for_spec(secret, cert) else None
 
     async def _next_key(self, cert: Certificate) -> tuple[PrivateKey | None, bytes]:
         """The next key's PEM, with the key when generated here (a reused one stays a PEM)."""

@@ -101,7 +101,7 @@ class RequestManagerController:
         key_secret_name = cert.status.next_private_key_secret_name if cert.status else None
         if key_secret_name is None:
             return Result()
-        key_secret = await self._next_key_secret(cert, key_secret_name)
+        key_secret = await self.ctx.cached_or_stored(Secret, key_secret_name, cert.namespace)
         private_key = parsed_key_of(key_secret, TLS_PRIVATE_KEY_KEY).key if key_secret else None
         if key_secret is None or private_key is None:
             return Result()
@@ -129,15 +129,6 @@ class RequestManagerController:
             cert, "Normal", "Requested", f"Created new CertificateRequest resource {request.name!r}"
         )
         return Result()
-
-    async def _next_key_secret(self, cert: Certificate, name: str) -> Secret | None:
-        secret = self.ctx.cache.get(Secret, name, cert.namespace)
-        if secret is not None:
-            return secret
-        try:
-            return await self.ctx.store.get(Secret, name, cert.namespace)
-        except NotFound:
-            return None
 
     async def _delete(self, cert: Certificate, request: CertificateRequest, why: str) -> None:
         try:
