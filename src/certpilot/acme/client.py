@@ -25,9 +25,9 @@ from certpilot.acme.client_chains import select_preferred_chain
 from certpilot.acme.client_challenges import TLSALPN01
 from certpilot.acme.client_errors import AcmeAccountNotFound, AcmeError, problem_message
 from certpilot.acme.client_network import InstrumentedClientNetwork
+from certpilot.acme.http_timeout import DEFAULT_ACME_HTTP_TIMEOUT_SECONDS
 
 DEFAULT_USER_AGENT = f"certpilot/{__version__}"
-DEFAULT_TIMEOUT_SECONDS = 30
 DEFAULT_BAD_NONCE_RETRIES = 10
 DEFAULT_MAX_INLINE_WAIT_SECONDS = 3.0
 PEM_CHAIN_CONTENT_TYPE = "application/pem-certificate-chain"
@@ -146,7 +146,7 @@ class AcmeClient:
         *,
         verify: bool | str = True,
         user_agent: str = DEFAULT_USER_AGENT,
-        timeout: int = DEFAULT_TIMEOUT_SECONDS,
+        timeout: int = DEFAULT_ACME_HTTP_TIMEOUT_SECONDS,
         account_uri: str | None = None,
         bad_nonce_retries: int = DEFAULT_BAD_NONCE_RETRIES,
         max_inline_wait: float = DEFAULT_MAX_INLINE_WAIT_SECONDS,

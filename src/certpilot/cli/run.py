@@ -1,4 +1,9 @@
-"""`certpilot run`: the daemon on the embedded store."""
+"""`certpilot run`: the daemon on the embedded store.
+
+Every field of ControllerOptions and DaemonOptions has a flag here (a test checks it), and each flag's
+default is read from those classes, so a default lives in one place only. Adding an option: a field
+there, a flag parameter named like the field here, and its line where run_command builds the two
+option objects from the flags."""
 
 from __future__ import annotations
 
@@ -9,21 +14,28 @@ from typing import Annotated, Literal
 
 import typer
 
-from certpilot.api.duration import InvalidDuration, parse_duration
+from certpilot.api.duration import InvalidDuration, format_duration, parse_duration
 from certpilot.cli.context import resolve_store_path
 from certpilot.cli.errors import CLIError
 from certpilot.cli.options import StoreOption
 from certpilot.controllers.kubernetes_options import KubernetesOptions
-from certpilot.controllers.options import ControllerOptions
+from certpilot.controllers.options import ControllerOptions, DaemonOptions
 from certpilot.runtime.lock import InstanceLocked
 from certpilot.runtime.logging import setup_logging
 from certpilot.store.kube_connection import KubeConfigError
 
+CONTROLLER = ControllerOptions()
+DAEMON = DaemonOptions()
+KUBE = KubernetesOptions()
+
 Many = list[str] | None
 
 
-def _split(values: Many) -> tuple[str, ...]:
-    return tuple(v.strip() for item in values or [] for v in item.split(",") if v.strip())
+def _split(values: Many, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Repeated and comma-separated values; `default` when the flag is not given."""
+    if values is None:
+        return default
+    return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
 
 
 def _duration(flag: str, value: str) -> timedelta:
@@ -33,45 +45,95 @@ def _duration(flag: str, value: str) -> timedelta:
         raise CLIError(f"{flag}: {e}") from None
 
 
+def _webhook_urls(values: Many) -> dict[str, str]:
+    """`GROUP=URL` pairs (repeatable or comma-separated) -> {groupName: base URL}."""
+    urls: dict[str, str] = {}
+    for pair in _split(values):
+        group, sep, url = pair.partition("=")
+        if not sep or not group.strip() or not url.strip().startswith(("https://", "http://")):
+            raise CLIError(
+                f"--dns01-webhook-url: {pair!r} is not GROUP=URL, e.g. acme.example.com=https://127.0.0.1:8443"
+            )
+        urls[group.strip()] = url.strip()
+    return urls
+
+
+def _log_format(value: str) -> Literal["text", "json"]:
+    if value not in ("text", "json"):
+        raise CLIError(f"--log-format: {value!r} is not allowed; use text or json")
+    return "json" if value == "json" else "text"
+
+
 def run_command(
     store: StoreOption = None,
     output_dir: Annotated[
         Path | None,
         typer.Option(envvar="CERTPILOT_OUTPUT_DIR", help="Mirror Secrets to files here."),
-    ] = None,
-    hook: Annotated[
-        str | None, typer.Option(envvar="CERTPILOT_HOOK", help="Command run after mirrored files change.")
-    ] = None,
-    hook_timeout: Annotated[float, typer.Option(help="Seconds a hook may run.")] = 30.0,
+    ] = CONTROLLER.output_dir,
+    output_hook: Annotated[
+        str | None,
+        typer.Option("--hook", envvar="CERTPILOT_HOOK", help="Command run after mirrored files change."),
+    ] = CONTROLLER.output_hook,
+    output_hook_timeout: Annotated[
+        float, typer.Option("--hook-timeout", help="Seconds a hook may run.")
+    ] = CONTROLLER.output_hook_timeout,
     metrics_listen: Annotated[
         str, typer.Option(help="host:port of /metrics, /healthz, /readyz ('' turns it off).")
-    ] = "127.0.0.1:9402",
-    workers: Annotated[int, typer.Option(help="Workers per controller.")] = 4,
-    thread_pool_size: Annotated[int, typer.Option(help="Threads for blocking work (key generation...).")] = 8,
+    ] = DAEMON.metrics_listen or "",
+    workers: Annotated[int, typer.Option(help="Workers per controller.")] = DAEMON.workers,
+    thread_pool_size: Annotated[
+        int, typer.Option(help="Threads for blocking work (key generation...).")
+    ] = DAEMON.thread_pool_size,
     cluster_resource_namespace: Annotated[
         str, typer.Option(help="Namespace of ClusterIssuers' Secrets.")
-    ] = "cert-manager",
-    auto_approve: Annotated[bool, typer.Option(help="Approve requests for certpilot's own issuers.")] = True,
+    ] = CONTROLLER.cluster_resource_namespace,
+    auto_approve: Annotated[
+        bool, typer.Option(help="Approve requests for certpilot's own issuers.")
+    ] = CONTROLLER.auto_approve,
     approve_signers: Annotated[Many, typer.Option(help="Also approve these (group/kind).")] = None,
-    issuance_backoff_initial: Annotated[str, typer.Option(help="First wait after a failed issuance.")] = "1h",
-    issuance_backoff_max: Annotated[str, typer.Option(help="Longest wait after failed issuances.")] = "32h",
+    issuance_backoff_initial: Annotated[
+        str, typer.Option(help="First wait after a failed issuance.")
+    ] = format_duration(CONTROLLER.issuance_backoff_initial),
+    issuance_backoff_max: Annotated[
+        str, typer.Option(help="Longest wait after failed issuances.")
+    ] = format_duration(CONTROLLER.issuance_backoff_max),
     enable_certificate_owner_ref: Annotated[
         bool, typer.Option(help="Make Certificates own their Secrets (deleted with them).")
-    ] = False,
-    max_concurrent_challenges: Annotated[int, typer.Option(help="ACME challenges in progress at once.")] = 60,
+    ] = CONTROLLER.enable_certificate_owner_ref,
+    max_concurrent_challenges: Annotated[
+        int, typer.Option(help="ACME challenges in progress at once.")
+    ] = CONTROLLER.max_concurrent_challenges,
+    acme_http_timeout: Annotated[
+        int, typer.Option(help="Seconds one HTTP call to an ACME server may take.")
+    ] = CONTROLLER.acme_http_timeout,
     dns01_recursive_nameservers: Annotated[
         Many, typer.Option(help="host:port used to find a zone's authoritative servers.")
     ] = None,
     dns01_recursive_nameservers_only: Annotated[
         bool, typer.Option(help="Query only the recursive nameservers in the DNS-01 self-check.")
-    ] = False,
-    dns01_check_retry_period: Annotated[float, typer.Option(help="Seconds between DNS-01 checks.")] = 10.0,
-    http01_listen: Annotated[Many, typer.Option(help="HTTP-01 listener, e.g. :80.")] = None,
+    ] = CONTROLLER.dns01_recursive_nameservers_only,
+    dns01_check_retry_period: Annotated[
+        float, typer.Option(help="Seconds between DNS-01 checks.")
+    ] = CONTROLLER.dns01_check_retry_period.total_seconds(),
+    dns01_webhook_urls: Annotated[
+        Many,
+        typer.Option(
+            "--dns01-webhook-url",
+            help="GROUP=URL: where the DNS-01 webhook solver of that groupName listens (repeatable).",
+        ),
+    ] = None,
+    http01_listen: Annotated[
+        Many,
+        typer.Option(
+            help="HTTP-01 listener, e.g. :80 ('' turns it off).",
+            show_default=",".join(CONTROLLER.http01_listen),
+        ),
+    ] = None,
     tlsalpn01_listen: Annotated[Many, typer.Option(help="TLS-ALPN-01 listener, e.g. :443.")] = None,
     manifests: Annotated[
         Path | None,
         typer.Option(envvar="CERTPILOT_MANIFESTS", help="Keep the store in step with this folder."),
-    ] = None,
+    ] = DAEMON.manifests,
     kubeconfig: Annotated[
         Path | None,
         typer.Option(help="Run on this Kubernetes cluster (kubeconfig file) instead of the embedded store."),
@@ -87,43 +149,52 @@ def run_command(
     namespace: Annotated[
         str | None, typer.Option(help="Kubernetes: watch and reconcile this namespace only.")
     ] = None,
-    leader_elect: Annotated[bool, typer.Option(help="Kubernetes: elect one active replica.")] = True,
+    leader_elect: Annotated[
+        bool, typer.Option(help="Kubernetes: elect one active replica.")
+    ] = KUBE.leader_elect,
     leader_election_namespace: Annotated[
         str, typer.Option(help="Kubernetes: namespace of the leader election Lease.")
-    ] = "kube-system",
+    ] = KUBE.leader_election_namespace,
     leader_election_lease_duration: Annotated[
         str, typer.Option(help="Kubernetes: how long a candidate waits before taking over.")
-    ] = "60s",
+    ] = f"{KUBE.leader_election_lease_duration:g}s",
     leader_election_renew_deadline: Annotated[
         str, typer.Option(help="Kubernetes: how long the leader tries to renew before giving up.")
-    ] = "40s",
+    ] = f"{KUBE.leader_election_renew_deadline:g}s",
     leader_election_retry_period: Annotated[
         str, typer.Option(help="Kubernetes: between attempts to acquire or renew the Lease.")
-    ] = "15s",
+    ] = f"{KUBE.leader_election_retry_period:g}s",
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
     """Run the controllers until SIGTERM/SIGINT."""
-    if log_format not in ("text", "json"):
-        raise CLIError(f"--log-format: {log_format!r} is not allowed; use text or json")
-    fmt: Literal["text", "json"] = "json" if log_format == "json" else "text"
-    setup_logging(log_level, fmt)
+    setup_logging(log_level, _log_format(log_format))
     options = ControllerOptions(
         cluster_resource_namespace=cluster_resource_namespace,
         auto_approve=auto_approve,
-        approve_signers=_split(approve_signers),
+        approve_signers=_split(approve_signers, CONTROLLER.approve_signers),
         issuance_backoff_initial=_duration("--issuance-backoff-initial", issuance_backoff_initial),
         issuance_backoff_max=_duration("--issuance-backoff-max", issuance_backoff_max),
         output_dir=output_dir,
-        output_hook=hook,
-        output_hook_timeout=hook_timeout,
+        output_hook=output_hook,
+        output_hook_timeout=output_hook_timeout,
         enable_certificate_owner_ref=enable_certificate_owner_ref,
         max_concurrent_challenges=max_concurrent_challenges,
-        dns01_recursive_nameservers=_split(dns01_recursive_nameservers),
+        dns01_recursive_nameservers=_split(
+            dns01_recursive_nameservers, CONTROLLER.dns01_recursive_nameservers
+        ),
         dns01_recursive_nameservers_only=dns01_recursive_nameservers_only,
         dns01_check_retry_period=timedelta(seconds=dns01_check_retry_period),
-        http01_listen=_split(http01_listen) or (":80",),
-        tlsalpn01_listen=_split(tlsalpn01_listen),
+        http01_listen=_split(http01_listen, CONTROLLER.http01_listen),
+        tlsalpn01_listen=_split(tlsalpn01_listen, CONTROLLER.tlsalpn01_listen),
+        acme_http_timeout=acme_http_timeout,
+        dns01_webhook_urls=_webhook_urls(dns01_webhook_urls) or dict(CONTROLLER.dns01_webhook_urls),
+    )
+    daemon = DaemonOptions(
+        metrics_listen=metrics_listen or None,
+        workers=workers,
+        thread_pool_size=thread_pool_size,
+        manifests=manifests,
     )
     if kubeconfig is not None or kubernetes:
         kube = KubernetesOptions(
@@ -142,24 +213,19 @@ def run_command(
                 "--leader-election-retry-period", leader_election_retry_period
             ),
         )
-        _run_on_kubernetes(options, kube, metrics_listen or None, workers, thread_pool_size)
+        serve_on_kubernetes(options, daemon, kube)
         return
+    serve(resolve_store_path(store), options, daemon)
+
+
+def serve(store_path: Path, options: ControllerOptions, daemon: DaemonOptions) -> None:
+    """Run the daemon in the foreground until it is signalled to stop."""
     # Imported here so the other commands start without loading every controller.
     from certpilot.controllers.setup import run_daemon
 
-    path = resolve_store_path(store)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    store_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        asyncio.run(
-            run_daemon(
-                path,
-                options,
-                metrics_listen=metrics_listen or None,
-                workers=workers,
-                thread_pool_size=thread_pool_size,
-                manifests=manifests,
-            )
-        )
+        asyncio.run(run_daemon(store_path, options, daemon))
     except InstanceLocked as e:
         raise CLIError(str(e)) from None
 
@@ -168,20 +234,11 @@ def _seconds(flag: str, value: str) -> float:
     return _duration(flag, value).total_seconds()
 
 
-def _run_on_kubernetes(
-    options: ControllerOptions,
-    kube: KubernetesOptions,
-    metrics_listen: str | None,
-    workers: int,
-    threads: int,
-) -> None:
+def serve_on_kubernetes(options: ControllerOptions, daemon: DaemonOptions, kube: KubernetesOptions) -> None:
+    """Run the daemon against a cluster in the foreground until it is signalled to stop."""
     from certpilot.controllers.kubernetes_daemon import run_daemon_on_kubernetes
 
     try:
-        asyncio.run(
-            run_daemon_on_kubernetes(
-                options, kube, metrics_listen=metrics_listen, workers=workers, thread_pool_size=threads
-            )
-        )
+        asyncio.run(run_daemon_on_kubernetes(options, daemon, kube))
     except (KubeConfigError, ValueError) as e:
         raise CLIError(str(e)) from None

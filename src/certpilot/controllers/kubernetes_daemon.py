@@ -18,7 +18,7 @@ from certpilot.api.annotations import PART_OF_LABEL
 from certpilot.api.core import Event, Lease, Secret
 from certpilot.api.registry import all_kinds
 from certpilot.controllers.kubernetes_options import KubernetesOptions
-from certpilot.controllers.options import ControllerOptions
+from certpilot.controllers.options import ControllerOptions, DaemonOptions
 from certpilot.controllers.setup import run_controllers
 from certpilot.runtime.clock import Clock, SystemClock
 from certpilot.runtime.leader import DEFAULT_LEASE_NAME, LeaderElector
@@ -37,13 +37,7 @@ def leader_identity() -> str:
 
 
 async def run_daemon_on_kubernetes(
-    options: ControllerOptions,
-    kube: KubernetesOptions,
-    *,
-    metrics_listen: str | None,
-    workers: int,
-    thread_pool_size: int,
-    clock: Clock | None = None,
+    options: ControllerOptions, daemon: DaemonOptions, kube: KubernetesOptions, clock: Clock | None = None
 ) -> None:
     """Run every controller against the cluster until SIGTERM or SIGINT (or lost leadership)."""
     connection = load_connection(kube.kubeconfig, kube.context)
@@ -64,9 +58,9 @@ async def run_daemon_on_kubernetes(
     manager = Manager(
         store,
         clock,
-        workers_per_controller=workers,
-        thread_pool_size=thread_pool_size,
-        listen=metrics_listen,
+        workers_per_controller=daemon.workers,
+        thread_pool_size=daemon.thread_pool_size,
+        listen=daemon.metrics_listen,
         close_store=False,
         leader_elector=elector,
         cache_kinds=[kind for kind in all_kinds() if kind not in (Event, Lease)],

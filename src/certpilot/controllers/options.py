@@ -1,10 +1,13 @@
-"""Daemon-wide settings the controllers read (flags of `certpilot run`)."""
+"""Daemon-wide settings (flags of `certpilot run`): what the controllers read, and how the daemon runs
+them. The defaults here are the only ones: the command line reads them from these classes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+
+from certpilot.acme.http_timeout import DEFAULT_ACME_HTTP_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,19 @@ class ControllerOptions:
     dns01_check_retry_period: timedelta = timedelta(seconds=10)
     http01_listen: tuple[str, ...] = (":80",)
     tlsalpn01_listen: tuple[str, ...] = ()
-    acme_http_timeout: float = 30.0
+    # Seconds one HTTP call to an ACME server may take.
+    acme_http_timeout: int = DEFAULT_ACME_HTTP_TIMEOUT_SECONDS
     # groupName -> base URL for DNS-01 webhook solvers in standalone.
     dns01_webhook_urls: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DaemonOptions:
+    # host:port of /metrics, /healthz and /readyz (None = off).
+    metrics_listen: str | None = "127.0.0.1:9402"
+    # Workers per controller.
+    workers: int = 4
+    # Threads for blocking work (key generation, the ACME and Vault clients).
+    thread_pool_size: int = 8
+    # Keep the store in step with this folder of manifests (None = off).
+    manifests: Path | None = None

@@ -14,7 +14,7 @@ from certpilot.controllers.certificaterequests import setup as certificatereques
 from certpilot.controllers.certificates import setup as certificates_setup
 from certpilot.controllers.issuers import setup as issuers_setup
 from certpilot.controllers.manifests_folder import ManifestsFolder
-from certpilot.controllers.options import ControllerOptions
+from certpilot.controllers.options import ControllerOptions, DaemonOptions
 from certpilot.controllers.secrets_mirror import SecretsMirrorController
 from certpilot.issuers.registry import builtin_backends
 from certpilot.runtime.clock import Clock
@@ -32,7 +32,7 @@ Factory = Callable[[ControllerContext], Reconciler]
 def build_all(options: ControllerOptions, listeners: SolverListeners | None = None) -> list[Factory]:
     """Every controller the daemon runs with these options (`listeners`: the ACME HTTP-01 /
     TLS-ALPN-01 listeners, which the caller stops)."""
-    backends = builtin_backends()
+    backends = builtin_backends(options.acme_http_timeout)
     factories: list[Factory] = [
         *issuers_setup.build(options, backends),
         *certificaterequests_setup.build(options, backends),
@@ -45,17 +45,10 @@ def build_all(options: ControllerOptions, listeners: SolverListeners | None = No
 
 
 async def run_daemon(
-    store_path: Path,
-    options: ControllerOptions,
-    *,
-    metrics_listen: str | None,
-    workers: int = 2,
-    thread_pool_size: int = 8,
-    clock: Clock | None = None,
-    manifests: Path | None = None,
+    store_path: Path, options: ControllerOptions, daemon: DaemonOptions, clock: Clock | None = None
 ) -> None:
     """Run every controller on the SQLite store at store_path until SIGTERM or SIGINT; with
-    `manifests`, also keep the store in step with that folder of manifests.
+    `daemon.manifests`, also keep the store in step with that folder of manifests.
 
     Raises runtime.lock.InstanceLocked when another daemon already runs on this store."""
     lock = InstanceLock.for_store(store_path)
@@ -65,12 +58,13 @@ async def run_daemon(
         manager = Manager(
             store,
             clock,
-            workers_per_controller=workers,
-            thread_pool_size=thread_pool_size,
-            listen=metrics_listen,
+            workers_per_controller=daemon.workers,
+            thread_pool_size=daemon.thread_pool_size,
+            listen=daemon.metrics_listen,
             close_store=False,
         )
         log.info("daemon starting", extra={"store": str(store_path)})
+        manifests = daemon.manifests
         folder = asyncio.create_task(ManifestsFolder(store, manifests).run()) if manifests else None
         try:
             await run_controllers(manager, options)

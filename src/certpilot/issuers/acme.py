@@ -202,6 +202,10 @@ def signed_from_order(order: Order, now: datetime) -> SignedCertificate:
 
 
 class ACMEIssuerBackend:
+    def __init__(self, http_timeout: int) -> None:
+        # Seconds one HTTP call to the ACME server may take (certpilot run --acme-http-timeout).
+        self.http_timeout = http_timeout
+
     async def check(self, ctx: IssuerContext) -> IssuerReady:
         config = acme_config_of(ctx.issuer)
         if not config.server.startswith(("https://", "http://")):
@@ -228,7 +232,7 @@ class ACMEIssuerBackend:
         """Find or create the account with a fresh client (never the shared one: looking an account
         up signs differently), then share that client."""
         eab = await external_account_binding(ctx.store, ctx.resource_namespace, config)
-        client = new_client(config, account_key)
+        client = new_client(config, account_key, self.http_timeout)
         try:
             uri = await asyncio.to_thread(registered_account, client, config.email, eab)
         except AcmeError as e:

@@ -225,7 +225,7 @@ def client_key(issuer: Any, config: ACMEIssuer, account_key: AccountKey) -> Clie
 
 
 def new_client(
-    config: ACMEIssuer, account_key: AccountKey, account_uri: str | None = None, timeout: int = 30
+    config: ACMEIssuer, account_key: AccountKey, timeout: int, account_uri: str | None = None
 ) -> AcmeClient:
     return AcmeClient(
         config.server,
@@ -245,7 +245,7 @@ def registered_account_uri(issuer: Any, account_key: AccountKey) -> str | None:
     return uri or None
 
 
-async def client_for(issuer: Any, resource_namespace: str, store: Store) -> AcmeClient:
+async def client_for(issuer: Any, resource_namespace: str, store: Store, http_timeout: int) -> AcmeClient:
     """The client of the issuer's registered account, for orders and challenges. IssuerNotReady
     until the issuer readiness check has registered the account."""
     config = acme_config_of(issuer)
@@ -259,6 +259,6 @@ async def client_for(issuer: Any, resource_namespace: str, store: Store) -> Acme
         raise IssuerNotReady(
             f"the ACME account of issuer {issuer.name!r} is not registered yet", REASON_NOT_REGISTERED
         )
-    client = new_client(config, account_key, account_uri=uri)
+    client = new_client(config, account_key, http_timeout, account_uri=uri)
     ACCOUNT_CLIENTS.put(key, client)
     return client

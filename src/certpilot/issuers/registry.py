@@ -14,6 +14,7 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
+from certpilot.acme.http_timeout import DEFAULT_ACME_HTTP_TIMEOUT_SECONDS
 from certpilot.api.meta import Resource
 from certpilot.issuers.base import IssuerBackend
 from certpilot.issuers.ca import CAIssuerBackend
@@ -116,10 +117,10 @@ class IssuerBackends:
         return backend
 
 
-def acme_backend() -> IssuerBackend:
+def acme_backend(http_timeout: int) -> IssuerBackend:
     from certpilot.issuers.acme import ACMEIssuerBackend
 
-    return ACMEIssuerBackend()
+    return ACMEIssuerBackend(http_timeout)
 
 
 def vault_backend() -> IssuerBackend:
@@ -134,7 +135,7 @@ def venafi_backend() -> IssuerBackend:
     return VenafiIssuerBackend()
 
 
-def builtin_backends() -> IssuerBackends:
+def builtin_backends(acme_http_timeout: int = DEFAULT_ACME_HTTP_TIMEOUT_SECONDS) -> IssuerBackends:
     """Every built-in issuer type plus installed plugins. SelfSigned and CA share the daemon's own
     crypto stack, so they are built at once; the others are loaded on first use."""
     backends = IssuerBackends()
@@ -142,7 +143,7 @@ def builtin_backends() -> IssuerBackends:
     backends.register("ca", CAIssuerBackend())
     backends.register_loader("vault", vault_backend)
     backends.register_loader("venafi", venafi_backend)
-    backends.register_loader("acme", acme_backend)
+    backends.register_loader("acme", lambda: acme_backend(acme_http_timeout))
     backends.load_entry_points()
     return backends
 

@@ -47,4 +47,5 @@ async def account_of(
     where = resource_namespace(issuer, options)
     config = issuer.spec.acme
     assert config is not None, "issuer_or_wait returns ACME issuers only"
-    return Account(issuer, config, where, await client_for(issuer, where, ctx.store))
+    client = await client_for(issuer, where, ctx.store, options.acme_http_timeout)
+    return Account(issuer, config, where, client)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
+from certpilot.api import defaults
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import Secret
-from certpilot.api.duration import parse_duration
 from certpilot.controllers.certificates.parsed_secrets import (
     ParsedCertificate,
     ParsedKey,
@@ -65,6 +65,6 @@ class PolicyInput:
         return renewal_time(
             cert.not_valid_before_utc,
             cert.not_valid_after_utc,
-            parse_duration(spec.renew_before) if spec.renew_before else None,
+            defaults.renew_before(spec),
             spec.renew_before_percentage,
         )

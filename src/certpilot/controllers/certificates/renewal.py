@@ -12,13 +12,14 @@ def renew_before(
     renew_before_percentage: int | None,
 ) -> timedelta:
     """How long before notAfter renewal starts: spec.renewBefore when it fits inside the actual
-    lifetime, else spec.renewBeforePercentage of the lifetime, else a third of it (cert-manager's
-    default of renewing at 2/3 of the lifetime)."""
+    lifetime, else spec.renewBeforePercentage of the lifetime (the share that still remains when
+    renewal starts, as cert-manager reads it), else a third of it (cert-manager's default of
+    renewing at 2/3 of the lifetime)."""
     lifetime = not_after - not_before
     if renew_before_override is not None and renew_before_override < lifetime:
         return renew_before_override
     if renew_before_percentage is not None:
-        return lifetime * (100 - renew_before_percentage) / 100
+        return lifetime * renew_before_percentage / 100
     return lifetime / 3
 
 

@@ -17,7 +17,7 @@ from certpilot.runtime.controller import Reconciler
 def build(
     options: ControllerOptions, backends: IssuerBackends | None = None
 ) -> list[Callable[[ControllerContext], Reconciler]]:
-    chosen = backends or builtin_backends()
+    chosen = backends or builtin_backends(options.acme_http_timeout)
     return [
         lambda ctx: IssuerReadinessController(ctx, options, chosen, Issuer),
         lambda ctx: IssuerReadinessController(ctx, options, chosen, ClusterIssuer),

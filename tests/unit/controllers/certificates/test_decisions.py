@@ -22,6 +22,7 @@ from certpilot.controllers.certificates.next_key import (
 )
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.post_issuance import secret_needs_sync
+from certpilot.controllers.certificates.ready_status import readiness_status
 from certpilot.controllers.certificates.requestmanager import build_request, request_is_stale
 from certpilot.controllers.certificates.revisionmanager import requests_to_prune
 from certpilot.controllers.certificates.secret_data import KeyPair, KeystorePasswords, desired_secret
@@ -48,6 +49,15 @@ def test_trigger_requeues_at_the_renewal_time() -> None:
     decision = trigger_decision(PolicyInput(CERT, GOOD, None, NOW), None, OPTIONS)
     assert decision.issue is None
     assert decision.requeue_after == timedelta(days=59)
+
+
+def test_trigger_and_readiness_renew_a_percentage_certificate_when_that_share_of_it_remains() -> None:
+    # A 1h certificate with renewBeforePercentage 25 renews 45 minutes after notBefore (cert-manager).
+    cert = certificate("web", private_key=EC, duration="1h", renew_before_percentage=25)
+    secret = issued_secret(cert, KEY, not_before=NOW, lifetime=timedelta(hours=1))
+    i = PolicyInput(cert, secret, None, NOW)
+    assert trigger_decision(i, None, OPTIONS).requeue_after == timedelta(minutes=45)
+    assert readiness_status(i).renewal_time == NOW + timedelta(minutes=45)
 
 
 def test_trigger_issues_with_the_reason() -> None:

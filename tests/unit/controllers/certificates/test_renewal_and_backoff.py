@@ -25,8 +25,10 @@ def test_renew_before_longer_than_the_lifetime_falls_back_to_two_thirds() -> Non
     assert renewal_time(T0, T0 + 3 * HOUR, timedelta(days=30)) == T0 + 2 * HOUR
 
 
-def test_renew_before_percentage() -> None:
-    assert renewal_time(T0, T0 + 100 * HOUR, None, 25) == T0 + 25 * HOUR
+def test_renew_before_percentage_is_the_share_of_the_lifetime_left_at_renewal() -> None:
+    # cert-manager: renewBefore = lifetime x pct / 100, so a 1h certificate with 25 renews at 45m.
+    assert renewal_time(T0, T0 + HOUR, None, 25) == T0 + timedelta(minutes=45)
+    assert renew_before(T0, T0 + 100 * HOUR, None, 25) == 25 * HOUR
 
 
 def test_renewal_time_is_truncated_to_seconds() -> None:

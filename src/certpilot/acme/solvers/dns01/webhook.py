@@ -3,9 +3,9 @@
 A ChallengePayload (apiVersion webhook.acme.cert-manager.io/v1alpha1) is POSTed to
 `<base URL>/apis/<groupName>/v1alpha1/<solverName>`; the solver answers with the same kind whose
 `response.success` says whether it worked and `response.status.message` why not. In Kubernetes the base
-URL is the API server (the solver is an aggregated API); standalone, certpilot's configuration maps each
-groupName to the base URL of the solver's HTTP server (`ControllerOptions.dns01_webhook_urls`, e.g.
-`{"acme.example.com": "https://127.0.0.1:8443"}`).
+URL is the API server (the solver is an aggregated API); standalone, `certpilot run
+--dns01-webhook-url GROUP=URL` maps each groupName to the base URL of the solver's HTTP server
+(`ControllerOptions.dns01_webhook_urls`, e.g. `{"acme.example.com": "https://127.0.0.1:8443"}`).
 """
 
 from __future__ import annotations

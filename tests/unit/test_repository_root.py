@@ -1,0 +1,14 @@
+"""The repository root holds no stray empty files: four (acme_harness, cli_harness, issuance_harness,
+store_harness) were once committed by accident beside the test helper modules of those names. Any
+tool or test writing to a path relative to the working directory would leave such a file here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_repository_root_has_no_empty_files() -> None:
+    empty = sorted(p.name for p in ROOT.iterdir() if p.is_file() and p.stat().st_size == 0)
+    assert empty == [], f"stray empty files at the repository root: {empty}"
