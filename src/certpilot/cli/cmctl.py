@@ -20,10 +20,10 @@ from certpilot.api.core import Secret
 from certpilot.api.issuer import ClusterIssuer, Issuer
 from certpilot.api.loader import ManifestError, load_path
 from certpilot.api.meta import ObjectMeta, Resource
-from certpilot.cli.context import get_or_fail, with_store
+from certpilot.cli.context import StoreTarget, get_or_fail, with_store
 from certpilot.cli.describe import events_for, render_events
 from certpilot.cli.errors import CLIError
-from certpilot.cli.options import NamespaceOption, StoreOption
+from certpilot.cli.options import ContextOption, KubeconfigOption, NamespaceOption, StoreOption
 from certpilot.controllers.certificaterequests import approver
 from certpilot.controllers.certificates.manual_renewal import AlreadyIssuing, request_renewal
 from certpilot.pki.parse import decode_certificate_details, parse_certificates
@@ -53,8 +53,8 @@ async def update_status_with_retry(
     raise CLIError(f"{kind.SINGULAR} {name!r} kept changing; try again")
 
 
-def _print_lines(work: Callable[[Store], Awaitable[list[str]]], store: Path | None) -> None:
-    for line in with_store(work, store):
+def _print_lines(work: Callable[[Store], Awaitable[list[str]]], target: StoreTarget) -> None:
+    for line in with_store(work, target):
         typer.echo(line)
 
 
@@ -68,6 +68,8 @@ def renew_command(
     namespace: NamespaceOption = "default",
     all_namespaces: Annotated[bool, typer.Option("--all-namespaces", "-A")] = False,
     store: StoreOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
 ) -> None:
     """Mark Certificates for manual renewal (sets Issuing=True, reason ManuallyTriggered)."""
     if not names and not all_ and not selector:
@@ -92,7 +94,7 @@ def renew_command(
                 lines.append(f"{e}, skipping")
         return lines
 
-    _print_lines(run, store)
+    _print_lines(run, StoreTarget(store, kubeconfig, context))
 
 
 # --- approve / deny --------------------------------------------------------------------------
@@ -107,6 +109,8 @@ def _decision_command(approve: bool) -> Callable[..., None]:
         message: Annotated[str, typer.Option(help="Condition message.")] = f"manually {done} by certpilot",
         namespace: NamespaceOption = "default",
         store: StoreOption = None,
+        kubeconfig: KubeconfigOption = None,
+        context: ContextOption = None,
     ) -> None:
         decide = partial(approver.approve if approve else approver.deny, reason=reason, message=message)
 
@@ -120,7 +124,7 @@ def _decision_command(approve: bool) -> Callable[..., None]:
                 raise CLIError(str(e)) from None
             return [f"{done.capitalize()} CertificateRequest '{namespace}/{name}'"]
 
-        _print_lines(run, store)
+        _print_lines(run, StoreTarget(store, kubeconfig, context))
 
     command.__doc__ = (
         f"{verb.capitalize()} a CertificateRequest (final: Approved and Denied exclude each other)."
@@ -167,6 +171,8 @@ def inspect_secret_command(
     name: Annotated[str, typer.Argument(help="Secret name.")],
     namespace: NamespaceOption = "default",
     store: StoreOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
 ) -> None:
     """Decode a certificate Secret: subject, SANs, validity, issuer, chain. Never prints the key."""
 
@@ -180,7 +186,7 @@ def inspect_secret_command(
         except ValueError as e:
             raise CLIError(f"Secret {namespace}/{name}: {e}") from None
 
-    _print_lines(run, store)
+    _print_lines(run, StoreTarget(store, kubeconfig, context))
 
 
 # --- status certificate ----------------------------------------------------------------------
@@ -199,6 +205,8 @@ def status_certificate_command(
     name: Annotated[str, typer.Argument(help="Certificate name.")],
     namespace: NamespaceOption = "default",
     store: StoreOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
 ) -> None:
     """Everything about one Certificate: conditions, Secret, request, issuer, events."""
 
@@ -259,7 +267,7 @@ def status_certificate_command(
             lines.append("No CertificateRequest found for this Certificate")
         return lines
 
-    _print_lines(run, store)
+    _print_lines(run, StoreTarget(store, kubeconfig, context))
 
 
 # --- create certificaterequest ---------------------------------------------------------------
@@ -283,6 +291,8 @@ def create_certificaterequest_command(
     timeout: Annotated[float, typer.Option(help="Seconds to wait with --fetch-certificate.")] = 300.0,
     namespace: NamespaceOption = "default",
     store: StoreOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
 ) -> None:
     """Create a CertificateRequest from a Certificate manifest, generating its private key locally."""
     from certpilot.pki.csr import build_csr, csr_to_pem
@@ -335,4 +345,4 @@ def create_certificaterequest_command(
                 await asyncio.sleep(0.5)
         return lines
 
-    _print_lines(run, store)
+    _print_lines(run, StoreTarget(store, kubeconfig, context))

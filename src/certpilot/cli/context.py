@@ -6,12 +6,15 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from certpilot.api.meta import Resource
 from certpilot.cli.errors import CLIError
 from certpilot.store.errors import NotFound
+from certpilot.store.kube_connection import KubeConfigError, load_connection
+from certpilot.store.kubernetes import KubernetesStore
 from certpilot.store.protocol import Store
 from certpilot.store.sqlite import SQLiteStore
 
@@ -33,21 +36,39 @@ def resolve_store_path(option: Path | None) -> Path:
     return option if option is not None else default_store_path()
 
 
+@dataclass(frozen=True)
+class StoreTarget:
+    """Which store a command works on: a Kubernetes cluster when a kubeconfig is given, else the
+    embedded store file."""
+
+    path: Path | None = None
+    kubeconfig: Path | None = None
+    context: str | None = None
+
+
 @asynccontextmanager
-async def open_store(path: Path) -> AsyncIterator[SQLiteStore]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    store = SQLiteStore(path)
+async def open_store(target: StoreTarget) -> AsyncIterator[Store]:
+    store: Store
+    if target.kubeconfig is not None:
+        try:
+            store = KubernetesStore(load_connection(target.kubeconfig, target.context))
+        except KubeConfigError as e:
+            raise CLIError(str(e)) from None
+    else:
+        path = resolve_store_path(target.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = SQLiteStore(path)
     try:
         yield store
     finally:
         await store.close()
 
 
-def with_store(work: Callable[[SQLiteStore], Awaitable[T]], store: Path | None) -> T:
+def with_store(work: Callable[[Store], Awaitable[T]], target: StoreTarget) -> T:
     """Run one command's store work to completion (every command is one short asyncio run)."""
 
     async def go() -> T:
-        async with open_store(resolve_store_path(store)) as s:
+        async with open_store(target) as s:
             return await work(s)
 
     return asyncio.run(go())

@@ -19,3 +19,14 @@ StoreOption = Annotated[
     ),
 ]
 NamespaceOption = Annotated[str, typer.Option("--namespace", "-n", help="Namespace.")]
+KubeconfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--kubeconfig",
+        help="Work on this Kubernetes cluster (kubeconfig file) instead of the embedded store.",
+        show_default=False,
+    ),
+]
+ContextOption = Annotated[
+    str | None, typer.Option("--context", help="Kubernetes: the kubeconfig context.", show_default=False)
+]

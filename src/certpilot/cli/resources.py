@@ -11,10 +11,10 @@ import typer
 from certpilot.api.loader import ManifestError, load_path
 from certpilot.api.meta import Resource
 from certpilot.api.registry import UnknownKind, kind_named
-from certpilot.cli.context import get_or_fail, namespace_for, qualified_name, with_store
+from certpilot.cli.context import StoreTarget, get_or_fail, namespace_for, qualified_name, with_store
 from certpilot.cli.describe import describe_object
 from certpilot.cli.errors import CLIError
-from certpilot.cli.options import NamespaceOption, StoreOption
+from certpilot.cli.options import ContextOption, KubeconfigOption, NamespaceOption, StoreOption
 from certpilot.cli.output import as_json, as_yaml, print_table
 from certpilot.runtime.clock import SystemClock
 from certpilot.store.apply import apply_objects
@@ -34,6 +34,8 @@ def resolve_kind(name: str) -> type[Resource]:
 def apply_command(
     filename: Annotated[list[str], typer.Option("--filename", "-f", help="File, directory, or - for stdin.")],
     store: StoreOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
 ) -> None:
     """Create or update resources from YAML/JSON manifests."""
 
@@ -46,7 +48,7 @@ def apply_command(
     except OSError as e:
         raise CLIError(f"cannot read {e.filename}: {e.strerror}") from None
 
-    for result in with_store(lambda s: apply_objects(s, objects), store):
+    for result in with_store(lambda s: apply_objects(s, objects), StoreTarget(store, kubeconfig, context)):
         typer.echo(str(result))
 
 
@@ -63,6 +65,8 @@ def get_command(
     selector: Annotated[str | None, typer.Option("--selector", "-l", help="Label selector.")] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="wide | yaml | json")] = None,
     store: StoreOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
 ) -> None:
     """List resources, or show one."""
 
@@ -77,7 +81,7 @@ def get_command(
         items, _ = await s.list(resource, namespace=ns, label_selector=selector)
         return sorted(items, key=lambda o: (o.metadata.namespace or "", o.name))
 
-    objects = with_store(fetch, store)
+    objects = with_store(fetch, StoreTarget(store, kubeconfig, context))
     as_list = name is None
     if output == "yaml":
         sys.stdout.write(as_yaml(objects, as_list))
@@ -104,6 +108,8 @@ def describe_command(
     name: Annotated[str, typer.Argument()],
     namespace: NamespaceOption = DEFAULT_NAMESPACE,
     store: StoreOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
 ) -> None:
     """Show one resource: spec, status, conditions and its events."""
 
@@ -112,7 +118,7 @@ def describe_command(
     async def describe(s: Store) -> str:
         return await describe_object(s, await get_or_fail(s, resource, name, namespace), SystemClock().now())
 
-    typer.echo(with_store(describe, store))
+    typer.echo(with_store(describe, StoreTarget(store, kubeconfig, context)))
 
 
 def delete_command(
@@ -120,6 +126,8 @@ def delete_command(
     names: Annotated[list[str], typer.Argument()],
     namespace: NamespaceOption = DEFAULT_NAMESPACE,
     store: StoreOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
 ) -> None:
     """Delete resources by name (dependents go too, through their ownerReferences)."""
 
@@ -133,4 +141,4 @@ def delete_command(
                 raise CLIError(f'{qualified_name(resource)} "{name}" not found') from None
             typer.echo(f'{qualified_name(resource, singular=True)} "{name}" deleted')
 
-    with_store(delete, store)
+    with_store(delete, StoreTarget(store, kubeconfig, context))
