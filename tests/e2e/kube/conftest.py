@@ -1,0 +1,48 @@
+"""Fixtures for end-to-end tests on the suite's real control plane (see tests/kube_fixtures.py):
+certpilot's CRDs installed once, a KubernetesStore to observe with, and daemons started per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kube_harness import KubeDaemon
+
+from certpilot.store.kube_connection import load_connection
+from certpilot.store.kubernetes import KubernetesStore
+
+REPO = Path(__file__).resolve().parents[3]
+
+DaemonFactory = Callable[..., KubeDaemon]
+
+
+@pytest.fixture(scope="session")
+def cluster(kube_control_plane: Any) -> Any:
+    """The control plane with certpilot's CRDs installed and Established."""
+    kube_control_plane.kubectl("apply", "--server-side", "-f", str(REPO / "deploy" / "crds"))
+    kube_control_plane.kubectl("wait", "--for=condition=Established", "crd", "--all")
+    return kube_control_plane
+
+
+@pytest.fixture
+async def kube_store(cluster: Any) -> AsyncIterator[KubernetesStore]:
+    store = KubernetesStore(load_connection(cluster.kubeconfig))
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def daemons(cluster: Any, tmp_path: Path) -> Iterator[DaemonFactory]:
+    """Starts `certpilot run --kubeconfig` replicas; every one still running is stopped after."""
+    started: list[KubeDaemon] = []
+
+    def start(*extra: str) -> KubeDaemon:
+        daemon = KubeDaemon(cluster.kubeconfig, tmp_path / f"replica-{len(started)}.log", list(extra))
+        started.append(daemon.start())
+        return daemon
+
+    yield start
+    for daemon in started:
+        daemon.stop()
