@@ -131,6 +131,10 @@ def run_command(
         Path | None,
         typer.Option(envvar="CERTPILOT_MANIFESTS", help="Keep the store in step with this folder."),
     ] = DAEMON.manifests,
+    ignore_unknown_kinds: Annotated[
+        bool,
+        typer.Option(help="In --manifests, skip documents of kinds certpilot does not serve (warned)."),
+    ] = DAEMON.ignore_unknown_kinds,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
@@ -162,6 +166,7 @@ def run_command(
         workers=workers,
         thread_pool_size=thread_pool_size,
         manifests=manifests,
+        ignore_unknown_kinds=ignore_unknown_kinds,
     )
     serve(resolve_store_path(store), options, daemon)
 

@@ -68,7 +68,13 @@ async def run_daemon(
             manager.add(factory)
         log.info("daemon starting", extra={"store": str(store_path), "controllers": len(manager.runners)})
         manifests = daemon.manifests
-        folder = asyncio.create_task(ManifestsFolder(store, manifests).run()) if manifests else None
+        folder = (
+            asyncio.create_task(
+                ManifestsFolder(store, manifests, ignore_unknown_kinds=daemon.ignore_unknown_kinds).run()
+            )
+            if manifests
+            else None
+        )
         try:
             await manager.run_until_signal()
         finally:
