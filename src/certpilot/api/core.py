@@ -1,4 +1,4 @@
-"""Kubernetes core kinds certpilot reads and writes: Secret, Event (core/v1) and Lease
+"""Kubernetes core kinds certpilot reads and writes: Secret, Event, Namespace (core/v1) and Lease
 (coordination.k8s.io/v1)."""
 
 from __future__ import annotations
@@ -94,6 +94,31 @@ class Event(Resource):
     related: ObjectReference | None = None
     reporting_component: str | None = None
     reporting_instance: str | None = None
+
+
+class NamespaceSpec(ApiModel):
+    finalizers: list[str] | None = None
+
+
+class NamespaceStatus(ApiModel):
+    phase: str | None = None
+
+
+@register
+class Namespace(Resource):
+    """Accepted so cert-manager's examples, which often start with one, apply as they are. In the
+    standalone store a namespace exists implicitly wherever an object names it; a Namespace object is
+    only kept, so `get namespaces` lists what was applied. Nothing is deleted with it."""
+
+    API_VERSION = "v1"
+    KIND = "Namespace"
+    PLURAL = "namespaces"
+    SINGULAR = "namespace"
+    SHORT_NAMES = ("ns",)
+    NAMESPACED = False
+
+    spec: NamespaceSpec | None = None
+    status: NamespaceStatus | None = None
 
 
 class LeaseSpec(ApiModel):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,30 @@ class ManifestError(ValueError):
         super().__init__(message)
 
 
+class UnknownKindInManifest(ManifestError):
+    """A document of a kind certpilot does not serve (a Gateway beside a Certificate, say)."""
+
+
+@dataclass(frozen=True)
+class SkippedDocument:
+    """A document of a kind certpilot does not serve, left out on request."""
+
+    source: str
+    document: int
+    subject: str
+    api_version: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.source}: document {self.document} ({self.subject}): skipped, "
+            f"certpilot does not serve {self.api_version} {self.subject.partition('/')[0]}"
+        )
+
+
+# Called for each skipped document; when none is given, an unknown kind is an error.
+OnUnknownKind = Callable[[SkippedDocument], None]
+
+
 def parse_yaml(text: str) -> Any:
     """One YAML document with Kubernetes' scalar rules (timestamps stay strings)."""
     return yaml.load(text, Loader=_KubernetesYamlLoader)  # noqa: S506 - a SafeLoader subclass
@@ -60,21 +85,28 @@ def dump_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
-def load_manifests(text: str, source: str) -> list[Resource]:
+def load_manifests(text: str, source: str, on_unknown_kind: OnUnknownKind | None = None) -> list[Resource]:
     """Every resource in `text` (YAML documents separated by `---`, or JSON); empty documents and
-    `kind: List` wrappers are looked through. Raises ManifestError on the first bad document."""
+    `kind: List` wrappers are looked through. Raises ManifestError on the first bad document;
+    documents of kinds certpilot does not serve are handed to `on_unknown_kind` when given
+    (UnknownKindInManifest otherwise)."""
     resources: list[Resource] = []
     for number, document in _documents(text, source):
         for item in _expand_lists(document):
-            resources.append(load_document(item, source, number))
+            try:
+                resources.append(load_document(item, source, number))
+            except UnknownKindInManifest as error:
+                if on_unknown_kind is None:
+                    raise
+                on_unknown_kind(SkippedDocument(source, number, error.subject, item["apiVersion"]))
     return resources
 
 
-def load_path(path: str | Path) -> list[Resource]:
+def load_path(path: str | Path, on_unknown_kind: OnUnknownKind | None = None) -> list[Resource]:
     """Resources from a file, from every *.yaml/*.yml/*.json in a directory (sorted, not recursive),
     or from standard input when `path` is "-"."""
     if str(path) == "-":
-        return load_manifests(sys.stdin.read(), "<stdin>")
+        return load_manifests(sys.stdin.read(), "<stdin>", on_unknown_kind)
     location = Path(path)
     if location.is_dir():
         files = sorted(p for p in location.iterdir() if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
@@ -86,7 +118,7 @@ def load_path(path: str | Path) -> list[Resource]:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise ManifestError(str(file), 1, "", [FieldError("", f"cannot read file: {error}")]) from error
-        resources.extend(load_manifests(text, str(file)))
+        resources.extend(load_manifests(text, str(file), on_unknown_kind))
     return resources
 
 
@@ -104,7 +136,7 @@ def load_document(document: Any, source: str, number: int) -> Resource:
     try:
         model = registry.model_for(api_version, kind)
     except registry.UnknownKind as error:
-        raise ManifestError(source, number, subject, [FieldError("kind", str(error))]) from None
+        raise UnknownKindInManifest(source, number, subject, [FieldError("kind", str(error))]) from None
     try:
         obj = model.model_validate(document)
     except ValidationError as error:

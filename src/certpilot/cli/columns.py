@@ -112,6 +112,10 @@ COLUMNS: dict[str, list[Column]] = {
     ],
 }
 COLUMNS["ClusterIssuer"] = COLUMNS["Issuer"]
+COLUMNS["Namespace"] = [
+    Column("STATUS", lambda o, _: _text(o.status.phase if o.status else None) or "Active"),
+    AGE,
+]
 
 
 def columns_for(kind: str, wide: bool) -> list[Column]:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from certpilot.api.loader import ManifestError, load_path
+from certpilot.api.loader import ManifestError, SkippedDocument, UnknownKindInManifest, load_path
 from certpilot.api.meta import Resource
 from certpilot.api.registry import UnknownKind, kind_named
 from certpilot.cli.context import StoreTarget, get_or_fail, namespace_for, qualified_name, with_store
@@ -22,6 +22,10 @@ from certpilot.store.errors import NotFound
 from certpilot.store.protocol import Store
 
 DEFAULT_NAMESPACE = "default"
+IGNORE_UNKNOWN_KINDS_HINT = (
+    "Nothing was applied. To apply the rest and skip documents of kinds certpilot does not serve, "
+    "use --ignore-unknown-kinds."
+)
 
 
 def resolve_kind(name: str) -> type[Resource]:
@@ -33,16 +37,26 @@ def resolve_kind(name: str) -> type[Resource]:
 
 def apply_command(
     filename: Annotated[list[str], typer.Option("--filename", "-f", help="File, directory, or - for stdin.")],
+    ignore_unknown_kinds: Annotated[
+        bool,
+        typer.Option(help="Skip documents of kinds certpilot does not serve (a Gateway...), with a notice."),
+    ] = False,
     store: StoreOption = None,
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
 ) -> None:
     """Create or update resources from YAML/JSON manifests."""
 
+    def notice(skipped: SkippedDocument) -> None:
+        typer.echo(f"notice: {skipped}", err=True)
+
     objects: list[Resource] = []
     try:
         for source in filename:
-            objects.extend(load_path(source if source == "-" else Path(source)))
+            path = source if source == "-" else Path(source)
+            objects.extend(load_path(path, notice if ignore_unknown_kinds else None))
+    except UnknownKindInManifest as e:
+        raise CLIError(f"{e}\n{IGNORE_UNKNOWN_KINDS_HINT}") from None
     except ManifestError as e:
         raise CLIError(str(e)) from None
     except OSError as e:

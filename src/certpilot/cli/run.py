@@ -134,6 +134,10 @@ def run_command(
         Path | None,
         typer.Option(envvar="CERTPILOT_MANIFESTS", help="Keep the store in step with this folder."),
     ] = DAEMON.manifests,
+    ignore_unknown_kinds: Annotated[
+        bool,
+        typer.Option(help="In --manifests, skip documents of kinds certpilot does not serve (warned)."),
+    ] = DAEMON.ignore_unknown_kinds,
     kubeconfig: Annotated[
         Path | None,
         typer.Option(help="Run on this Kubernetes cluster (kubeconfig file) instead of the embedded store."),
@@ -195,6 +199,7 @@ def run_command(
         workers=workers,
         thread_pool_size=thread_pool_size,
         manifests=manifests,
+        ignore_unknown_kinds=ignore_unknown_kinds,
     )
     if kubeconfig is not None or kubernetes:
         kube = KubernetesOptions(

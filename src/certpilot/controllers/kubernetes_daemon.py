@@ -15,14 +15,13 @@ import socket
 import uuid
 
 from certpilot.api.annotations import PART_OF_LABEL
-from certpilot.api.core import Event, Lease, Secret
-from certpilot.api.registry import all_kinds
+from certpilot.api.core import Lease, Secret
 from certpilot.controllers.kubernetes_options import KubernetesOptions
 from certpilot.controllers.options import ControllerOptions, DaemonOptions
 from certpilot.controllers.setup import run_controllers
 from certpilot.runtime.clock import Clock, SystemClock
 from certpilot.runtime.leader import DEFAULT_LEASE_NAME, LeaderElector
-from certpilot.runtime.manager import Manager
+from certpilot.runtime.manager import Manager, default_cache_kinds
 from certpilot.store.kube_connection import load_connection
 from certpilot.store.kubernetes import KubernetesStore
 
@@ -63,7 +62,7 @@ async def run_daemon_on_kubernetes(
         listen=daemon.metrics_listen,
         close_store=False,
         leader_elector=elector,
-        cache_kinds=[kind for kind in all_kinds() if kind not in (Event, Lease)],
+        cache_kinds=[kind for kind in default_cache_kinds() if kind is not Lease],
         cache_label_selectors={Secret: MANAGED_SECRETS_SELECTOR},
     )
     log.info(

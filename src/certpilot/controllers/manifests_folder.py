@@ -4,7 +4,9 @@ Every `*.yaml`, `*.yml` and `*.json` file under the folder is applied (created o
 changes; an object whose manifest disappears from the folder is deleted. Objects applied from the
 folder carry a label, so nothing applied by hand (`certpilot apply`) or written by a controller is
 ever pruned. A file that does not load is reported and skipped as a whole: what it applied before
-stays as it was until the file is fixed, so a typo never deletes a certificate.
+stays as it was until the file is fixed, so a typo never deletes a certificate. A document of a kind
+certpilot does not serve makes its file not load, unless the daemon runs with --ignore-unknown-kinds:
+then that document alone is skipped, with a warning.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from certpilot.api.core import Event
-from certpilot.api.loader import ManifestError, load_path
+from certpilot.api.loader import ManifestError, SkippedDocument, UnknownKindInManifest, load_path
 from certpilot.api.meta import Resource
 from certpilot.api.registry import all_kinds
 from certpilot.store.apply import apply_objects
@@ -65,11 +67,17 @@ def labelled_from_folder(obj: Resource, source: str) -> Resource:
     return marked
 
 
+def _warn_skipped(skipped: SkippedDocument) -> None:
+    log.warning("manifest document skipped", extra={"reason": str(skipped)})
+
+
 @dataclass
 class ManifestsFolder:
     store: Store
     folder: Path
     poll_seconds: float = 1.0
+    # Skip documents of kinds certpilot does not serve instead of refusing their file.
+    ignore_unknown_kinds: bool = False
     # Per file: the objects its last good load declared (kept when a later load fails).
     declared_by_file: dict[Path, set[ObjectId]] = field(default_factory=dict)
     _stamps: dict[Path, FileStamp] = field(default_factory=dict)
@@ -113,9 +121,17 @@ class ManifestsFolder:
 
     async def _apply_file(self, path: Path) -> None:
         source = str(path.relative_to(self.folder))
+        on_unknown_kind = _warn_skipped if self.ignore_unknown_kinds else None
         try:
-            objects = [labelled_from_folder(o, source) for o in await asyncio.to_thread(load_path, path)]
+            loaded = await asyncio.to_thread(load_path, path, on_unknown_kind)
+            objects = [labelled_from_folder(o, source) for o in loaded]
             results = await apply_objects(self.store, objects)
+        except UnknownKindInManifest as e:
+            log.error(
+                "manifest not applied",
+                extra={"file": str(path), "reason": f"{e}; run with --ignore-unknown-kinds to skip it"},
+            )
+            return
         except (ManifestError, StoreError) as e:
             log.error("manifest not applied", extra={"file": str(path), "reason": str(e)})
             return

@@ -52,3 +52,5 @@ class DaemonOptions:
     thread_pool_size: int = 8
     # Keep the store in step with this folder of manifests (None = off).
     manifests: Path | None = None
+    # In that folder, skip documents of kinds certpilot does not serve instead of refusing their file.
+    ignore_unknown_kinds: bool = False

@@ -65,7 +65,13 @@ async def run_daemon(
         )
         log.info("daemon starting", extra={"store": str(store_path)})
         manifests = daemon.manifests
-        folder = asyncio.create_task(ManifestsFolder(store, manifests).run()) if manifests else None
+        folder = (
+            asyncio.create_task(
+                ManifestsFolder(store, manifests, ignore_unknown_kinds=daemon.ignore_unknown_kinds).run()
+            )
+            if manifests
+            else None
+        )
         try:
             await run_controllers(manager, options)
         finally:

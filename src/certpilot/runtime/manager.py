@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from certpilot.api.core import Event
+from certpilot.api.core import Event, Namespace
 from certpilot.api.meta import Resource
 from certpilot.api.registry import all_kinds
 from certpilot.runtime.blocking import ThreadPoolRunner
@@ -42,8 +42,8 @@ class LeadershipLost(RuntimeError):
 
 
 def default_cache_kinds() -> list[type[Resource]]:
-    """Every known kind except Events (many, never read by controllers)."""
-    return [kind for kind in all_kinds() if kind is not Event]
+    """Every known kind except Events (many) and Namespaces: controllers read neither."""
+    return [kind for kind in all_kinds() if kind not in (Event, Namespace)]
 
 
 class Manager:

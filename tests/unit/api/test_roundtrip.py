@@ -10,7 +10,7 @@ from api_manifests import manifest_text
 from certpilot.api.acme import Challenge, Order
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.core import Event, Lease, Secret
+from certpilot.api.core import Event, Lease, Namespace, Secret
 from certpilot.api.issuer import ClusterIssuer, Issuer
 from certpilot.api.loader import dump_yaml, load_manifests, parse_yaml
 from certpilot.api.meta import Resource
@@ -80,6 +80,7 @@ def test_fixtures_cover_every_kind_and_issuer_type() -> None:
         Secret,
         Event,
         Lease,
+        Namespace,
     }
     assert issuer_types == {"acme", "ca", "selfSigned", "vault", "venafi", "venafi.tpp", "venafi.cloud"}
     assert vault_auths == {"tokenSecretRef", "appRole", "clientCertificate", "kubernetes"}

@@ -25,6 +25,7 @@ from certpilot.controllers.certificaterequests.conditions import (
     is_approved,
     is_denied,
 )
+from certpilot.controllers.issuers.failed_signing import ISSUER_FAILED_TO_SIGN
 from certpilot.controllers.issuers.resolve import issuer_kind_of
 from certpilot.issuers.base import IssuerNotReady, Pending, Permanent, SignedCertificate
 from certpilot.issuers.request import InvalidRequest, requested_csr, requested_verified_csr
@@ -122,14 +123,15 @@ def transition_after_signing(cr: CertificateRequest, signed: SignedCertificate) 
 
 
 def transition_after_error(error: Pending | Permanent | IssuerNotReady) -> Transition:
-    """IssuerNotReady is recorded as Pending; the caller re-raises it so the runtime backs off."""
+    """IssuerNotReady is recorded as Pending, its message marked so the issuer is re-checked
+    (controllers.issuers.failed_signing); the caller re-raises it so the runtime backs off."""
     if isinstance(error, Pending):
         return pending(str(error), REASON_PENDING, requeue_after=error.requeue_after)
     if isinstance(error, InvalidRequest):
         return failed(str(error), invalid_request=True)
     if isinstance(error, Permanent):
         return failed(str(error))
-    return pending(str(error), "IssuerNotReady")
+    return pending(f"{ISSUER_FAILED_TO_SIGN}{error}", "IssuerNotReady")
 
 
 def status_after(

@@ -10,9 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import get_condition, set_condition
 from certpilot.api.core import Secret
 from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer, IssuerStatus
+from certpilot.controllers.issuers.failed_signing import (
+    failure_message_changed,
+    ready_issuer_that_failed_to_sign,
+)
 from certpilot.controllers.issuers.resolve import issuer_context
 from certpilot.controllers.issuers.secret_refs import issuers_using_secret
 from certpilot.controllers.options import ControllerOptions
@@ -101,12 +106,19 @@ class IssuerReadinessController:
         self.spec = ControllerSpec(
             name=f"{kind.PLURAL}-readiness",
             primary=kind,
-            watches=[Watch(Secret, self._issuers_using)],
+            watches=[
+                Watch(Secret, self._issuers_using),
+                Watch(CertificateRequest, self._issuer_that_failed_to_sign, failure_message_changed),
+            ],
         )
 
     def _issuers_using(self, obj: Any) -> list[ObjectKey]:
         assert isinstance(obj, Secret)
         return issuers_using_secret(self.ctx.cache, self.kind, obj, self.options)
+
+    def _issuer_that_failed_to_sign(self, obj: Any) -> list[ObjectKey]:
+        assert isinstance(obj, CertificateRequest)
+        return ready_issuer_that_failed_to_sign(self.ctx.cache, self.kind, obj)
 
     async def reconcile(self, key: ObjectKey) -> Result:
         cached = self.ctx.cache.get(self.kind, key.name, key.namespace)

@@ -22,6 +22,7 @@ from certpilot.controllers.certificaterequests.lifecycle import (
     why_not_sign,
 )
 from certpilot.controllers.certificaterequests.signer import needs_signer
+from certpilot.controllers.issuers.failed_signing import ISSUER_FAILED_TO_SIGN
 from certpilot.issuers.base import IssuerNotReady, Pending, Permanent, SignedCertificate
 from certpilot.issuers.request import InvalidRequest, requested_csr
 from certpilot.pki.keys import PrivateKey
@@ -133,7 +134,8 @@ def test_transition_after_error(
 ) -> None:
     transition = transition_after_error(error)
     assert (transition.reason, transition.failed, transition.requeue_after) == (reason, failed, requeue_after)
-    assert transition.message == str(error)
+    expected = f"{ISSUER_FAILED_TO_SIGN}{error}" if isinstance(error, IssuerNotReady) else str(error)
+    assert transition.message == expected
 
 
 @pytest.mark.parametrize(

@@ -103,3 +103,26 @@ async def test_after_a_restart_files_removed_meanwhile_are_pruned(store: SQLiteS
     await restarted.adopt_existing()
     await sync(restarted)
     assert await names(store) == ["a"]
+
+
+GATEWAY = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec: {}\n"
+
+
+async def test_a_file_with_an_unknown_kind_is_refused_naming_the_flag_unless_it_is_set(
+    store: SQLiteStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    (folder / "app.yaml").write_text(GATEWAY + "---\n" + ISSUER + "---\n" + cert_yaml("a", "a.test"))
+    caplog.set_level(logging.INFO)
+    await sync(ManifestsFolder(store, folder))
+    assert await names(store) == []
+    refused = [r for r in caplog.records if r.getMessage() == "manifest not applied"]
+    assert "--ignore-unknown-kinds" in refused[0].reason  # type: ignore[attr-defined]
+
+    caplog.clear()
+    await sync(ManifestsFolder(store, folder, ignore_unknown_kinds=True))
+    assert await names(store) == ["a"]
+    skipped = [r for r in caplog.records if r.getMessage() == "manifest document skipped"]
+    assert len(skipped) == 1 and skipped[0].levelno == logging.WARNING
+    assert "Gateway/gw" in skipped[0].reason  # type: ignore[attr-defined]
