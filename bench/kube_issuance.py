@@ -55,6 +55,7 @@ from certpilot.api.conditions import get_condition
 from certpilot.api.core import Secret
 from certpilot.api.meta import ObjectMeta
 from certpilot.store.kube_connection import KubeConnection, load_connection
+from certpilot.store.kube_transport import KubeTransport
 from certpilot.store.kubernetes import KubernetesStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,10 +87,13 @@ def kubectl(binary: Path, kubeconfig: Path, *args: str) -> str:
 
 async def server_write_counts(connection: KubeConnection) -> Counter[tuple[str, str]]:
     """The API server's own count of write requests so far, by (verb, resource)."""
-    async with connection.client() as client:
-        response = await client.get("/metrics")
-        response.raise_for_status()
-        text = response.text
+    transport = KubeTransport(connection)
+    try:
+        answer = await transport.request("GET", "/metrics")
+    finally:
+        await transport.close()
+    assert answer.status == 200, f"GET /metrics: HTTP {answer.status}"
+    text = answer.body.decode()
     counts: Counter[tuple[str, str]] = Counter()
     for family in text_string_to_metric_families(text):
         if family.name != "apiserver_request":

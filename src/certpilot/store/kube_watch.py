@@ -16,11 +16,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx2 as httpx
+import aiohttp
 
 from certpilot.api.meta import Resource
 from certpilot.store.errors import Gone, StoreError
 from certpilot.store.kube_errors import store_error
+from certpilot.store.kube_transport import KubeTransport, TransportFailure
 from certpilot.store.protocol import WatchEvent
 
 T = TypeVar("T", bound=Resource)
@@ -44,7 +45,7 @@ class WatchRequest:
 
 
 async def watch_stream(
-    client: httpx.AsyncClient,
+    transport: KubeTransport,
     request: WatchRequest,
     kind: type[T],
     resource_version: str,
@@ -65,15 +66,11 @@ async def watch_stream(
         if request.label_selector:
             params["labelSelector"] = request.label_selector
         try:
-            async with client.stream(
-                "GET", request.path, params=params, timeout=httpx.Timeout(30.0, read=None)
-            ) as response:
-                if response.status_code >= 400:
-                    raise store_error(response.status_code, await response.aread(), _what(request))
+            async with transport.stream(request.path, params) as response:
+                if response.status >= 400:
+                    raise store_error(response.status, await response.read(), _what(request))
                 failures = 0
-                async for line in response.aiter_lines():
-                    if not line:
-                        continue
+                async for line in _lines(response.content):
                     event = json.loads(line)
                     event_type, body = event.get("type"), event.get("object") or {}
                     if event_type == "ERROR":
@@ -84,16 +81,29 @@ async def watch_stream(
                     decoded = decode(kind, body)
                     if decoded is not None:
                         yield WatchEvent(event_type, decoded)
-        except httpx.TransportError as error:
+        except TransportFailure as error:
             if closed():
                 return
             failures += 1
             delay = min(_RETRY_CAP_S, _RETRY_BASE_S * 2 ** (failures - 1))
             log.warning(
                 "watch interrupted, resuming",
-                extra={"kind": request.kind.KIND, "error": type(error).__name__, "retry_in": delay},
+                extra={"kind": request.kind.KIND, "error": str(error), "retry_in": delay},
             )
             await asyncio.sleep(delay)
+
+
+async def _lines(body: aiohttp.StreamReader) -> AsyncIterator[bytes]:
+    """The body's newline-separated JSON documents, however long (a Secret may be megabytes)."""
+    pending = b""
+    async for chunk in body.iter_any():
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        for line in complete:
+            if line.strip():
+                yield line
+    if pending.strip():
+        yield pending
 
 
 def _error_event(status: dict[str, Any], request: WatchRequest) -> StoreError:

@@ -4,9 +4,10 @@ The API server owns every rule the SQLite backend implements itself: resourceVer
 optimistic concurrency, generation, the status subresource, finalizers, and (through
 kube-controller-manager's garbage collector) cascading deletion by ownerReferences.
 
-Requests go out through lightkube's authenticated client (kube_connection.py) with paths built
-from certpilot's own models, and answers are read straight into those pydantic models: decoding
-through lightkube's generic resources first would parse every object twice.
+Requests go out over aiohttp with lightkube's view of the kubeconfig (kube_connection.py,
+kube_transport.py), with paths built from certpilot's own models, and answers are read straight
+into those pydantic models: decoding through lightkube's generic resources first would parse every
+object twice.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ import builtins
 import json
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, TypeVar
 
-import httpx2 as httpx
 from pydantic import ValidationError
 
 from certpilot.api.meta import Resource
@@ -27,6 +27,7 @@ from certpilot.store.errors import Conflict, Invalid, NotFound, Unavailable
 from certpilot.store.kube_connection import KubeConnection
 from certpilot.store.kube_errors import store_error
 from certpilot.store.kube_paths import collection_path, namespace_of, object_path
+from certpilot.store.kube_transport import KubeTransport, TransportFailure
 from certpilot.store.kube_watch import WatchRequest, watch_stream
 from certpilot.store.protocol import WatchEvent
 from certpilot.store.selectors import parse_label_selector
@@ -35,7 +36,6 @@ T = TypeVar("T", bound=Resource)
 
 log = logging.getLogger(__name__)
 
-_JSON = {"Content-Type": "application/json", "Accept": "application/json"}
 # 429 (API Priority and Fairness) answers are retried this often, after their Retry-After.
 _THROTTLED_ATTEMPTS = 5
 # update() of an object without a resourceVersion (an unconditional update) re-reads it this often.
@@ -55,7 +55,7 @@ class KubernetesStore:
     def __init__(self, connection: KubeConnection, *, namespace: str | None = None) -> None:
         self.connection = connection
         self.namespace = namespace
-        self._client = connection.client()
+        self._transport = KubeTransport(connection)
         self._closed = False
         # Requests sent, by (HTTP method, resource): for benchmarks and /metrics.
         self.requests: Counter[tuple[str, str]] = Counter()
@@ -91,7 +91,7 @@ class KubernetesStore:
         request = WatchRequest(kind, collection_path(kind, self._scope(kind, None)), label_selector)
         self.requests["WATCH", kind.PLURAL] += 1
         async for event in watch_stream(
-            self._client, request, kind, str(resource_version), decode_object, lambda: self._closed
+            self._transport, request, kind, str(resource_version), decode_object, lambda: self._closed
         ):
             yield event
 
@@ -124,7 +124,7 @@ class KubernetesStore:
 
     async def close(self) -> None:
         self._closed = True
-        await self._client.aclose()
+        await self._transport.close()
 
     async def _put(self, obj: T, *, subresource: str) -> T:
         """PUT the object; without a resourceVersion, an unconditional write (Kubernetes refuses
@@ -163,20 +163,17 @@ class KubernetesStore:
         for attempt in range(_THROTTLED_ATTEMPTS):
             self.requests[method, kind.PLURAL] += 1
             try:
-                response = await self._client.request(
-                    method, path, content=content, params=params, headers=_JSON
-                )
-            except httpx.TransportError as error:
+                answer = await self._transport.request(method, path, params=params, body=content)
+            except TransportFailure as error:
                 raise Unavailable(
-                    f"{method} {path}: cannot reach the Kubernetes API at {self.connection.server}: "
-                    f"{type(error).__name__}: {error}"
+                    f"{method} {path}: cannot reach the Kubernetes API at {self.connection.server}: {error}"
                 ) from None
-            if response.status_code == 429 and attempt + 1 < _THROTTLED_ATTEMPTS:
-                await asyncio.sleep(_retry_after(response))
+            if answer.status == 429 and attempt + 1 < _THROTTLED_ATTEMPTS:
+                await asyncio.sleep(_retry_after(answer.headers))
                 continue
-            if response.status_code >= 400:
-                raise store_error(response.status_code, response.content, f"{method} {path}")
-            return response.content
+            if answer.status >= 400:
+                raise store_error(answer.status, answer.body, f"{method} {path}")
+            return answer.body
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 
@@ -221,9 +218,9 @@ def _body_of(obj: Resource) -> dict[str, Any]:
     return body
 
 
-def _retry_after(response: httpx.Response) -> float:
+def _retry_after(headers: Mapping[str, str]) -> float:
     try:
-        return min(10.0, max(0.1, float(response.headers.get("Retry-After", "1"))))
+        return min(10.0, max(0.1, float(headers.get("Retry-After", "1"))))
     except ValueError:
         return 1.0
 
