@@ -12,7 +12,7 @@ from certpilot.api.common import IssuerReference
 from certpilot.api.enums import ACMEChallengeType, State
 from certpilot.api.meta import ApiModel, Resource
 from certpilot.api.registry import register
-from certpilot.api.scalars import Bool
+from certpilot.api.scalars import Base64, Bool
 
 ACME_GROUP_VERSION = "acme.cert-manager.io/v1"
 
@@ -36,20 +36,23 @@ class ACMEAuthorization(ApiModel):
 class OrderSpec(ApiModel):
     """`request` is the base64 of the PEM CSR, as Kubernetes encodes []byte in JSON."""
 
-    request: str
+    request: Base64
     issuer_ref: IssuerReference
     common_name: str | None = None
     dns_names: list[str] | None = None
     ip_addresses: list[str] | None = None
     duration: str | None = None
     profile: str | None = None
+    replaces: str | None = Field(
+        default=None, description="ACME Renewal Information: the ARI certificate ID this order replaces."
+    )
 
 
 class OrderStatus(ApiModel):
     url: str | None = None
     finalize_url: str | None = Field(default=None, alias="finalizeURL")
     authorizations: list[ACMEAuthorization] | None = None
-    certificate: str | None = None
+    certificate: Base64 | None = None
     state: State | None = None
     reason: str | None = None
     failure_time: datetime | None = None
@@ -85,6 +88,7 @@ class ChallengeStatus(ApiModel):
     presented: Bool | None = None
     reason: str | None = None
     state: State | None = None
+    presented_at: datetime | None = None
 
 
 @register

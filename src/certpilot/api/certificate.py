@@ -16,9 +16,9 @@ from certpilot.api.enums import (
     RotationPolicy,
     SignatureAlgorithm,
 )
-from certpilot.api.meta import ApiModel, Condition, Resource, SecretKeySelector
+from certpilot.api.meta import ApiModel, Conditions, Resource, SecretKeySelector
 from certpilot.api.registry import register
-from certpilot.api.scalars import Bool, Int
+from certpilot.api.scalars import Bool, Int, Int32
 
 
 class X509Subject(ApiModel):
@@ -100,7 +100,7 @@ class CertificateSpec(ApiModel):
     subject: X509Subject | None = None
     duration: str | None = None
     renew_before: str | None = None
-    renew_before_percentage: Int | None = None
+    renew_before_percentage: Int32 | None = None
     dns_names: list[str] | None = None
     ip_addresses: list[str] | None = None
     uris: list[str] | None = None
@@ -114,11 +114,33 @@ class CertificateSpec(ApiModel):
     keystores: CertificateKeystores | None = None
     additional_output_formats: list[CertificateAdditionalOutputFormat] | None = None
     name_constraints: NameConstraints | None = None
-    revision_history_limit: Int | None = None
+    revision_history_limit: Int32 | None = None
+
+
+class ACMERenewalWindow(ApiModel):
+    """The period in which the ACME server suggests renewing."""
+
+    start: datetime
+    end: datetime
+
+
+class ACMERenewalInfo(ApiModel):
+    """ACME Renewal Information (RFC 9773) last fetched for the current certificate."""
+
+    suggested_window: ACMERenewalWindow | None = None
+    explanation_url: str | None = Field(default=None, alias="explanationURL")
+    last_checked: datetime | None = None
+    next_check: datetime | None = None
+    last_error: str | None = None
+
+
+class CertificateACMEStatus(ApiModel):
+    ari: ACMERenewalInfo | None = None
 
 
 class CertificateStatus(ApiModel):
-    conditions: list[Condition] | None = None
+    acme: CertificateACMEStatus | None = None
+    conditions: Conditions | None = None
     last_failure_time: datetime | None = None
     not_before: datetime | None = None
     not_after: datetime | None = None

@@ -9,16 +9,16 @@ from pydantic import Field
 
 from certpilot.api.common import IssuerReference
 from certpilot.api.enums import KeyUsage
-from certpilot.api.meta import ApiModel, Condition, Resource
+from certpilot.api.meta import ApiModel, Conditions, Resource
 from certpilot.api.registry import register
-from certpilot.api.scalars import Bool
+from certpilot.api.scalars import Base64, Bool
 
 
 class CertificateRequestSpec(ApiModel):
     """`request` is the base64 of the PEM CSR, as Kubernetes encodes []byte in JSON."""
 
     issuer_ref: IssuerReference
-    request: str
+    request: Base64
     duration: str | None = None
     is_ca: Bool | None = Field(default=None, alias="isCA")
     usages: list[KeyUsage] | None = None
@@ -35,9 +35,9 @@ class CertificateRequestSpec(ApiModel):
 class CertificateRequestStatus(ApiModel):
     """`certificate` and `ca` are base64 of PEM, as in Kubernetes JSON."""
 
-    conditions: list[Condition] | None = None
-    certificate: str | None = None
-    ca: str | None = None
+    conditions: Conditions | None = None
+    certificate: Base64 | None = None
+    ca: Base64 | None = None
     failure_time: datetime | None = None
 
 

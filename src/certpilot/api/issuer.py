@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from certpilot.api.acme_issuer import ACMEIssuer
-from certpilot.api.meta import ApiModel, Condition, Resource
+from certpilot.api.meta import ApiModel, Conditions, Resource
 from certpilot.api.registry import register
 from certpilot.api.vault_issuer import VaultIssuer
 from certpilot.api.venafi_issuer import VenafiIssuer
@@ -47,7 +47,7 @@ class ACMEIssuerStatus(ApiModel):
 
 
 class IssuerStatus(ApiModel):
-    conditions: list[Condition] | None = None
+    conditions: Conditions | None = None
     acme: ACMEIssuerStatus | None = None
 
 
@@ -57,6 +57,7 @@ class Issuer(Resource):
     KIND = "Issuer"
     PLURAL = "issuers"
     SINGULAR = "issuer"
+    SHORT_NAMES = ("iss",)
 
     spec: IssuerSpec
     status: IssuerStatus | None = None
@@ -68,6 +69,7 @@ class ClusterIssuer(Resource):
     KIND = "ClusterIssuer"
     PLURAL = "clusterissuers"
     SINGULAR = "clusterissuer"
+    SHORT_NAMES = ("ciss",)
     NAMESPACED = False
 
     spec: IssuerSpec

@@ -7,10 +7,13 @@ manifest round-trips with exactly the names cert-manager uses. Unknown fields ar
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+from certpilot.api.enums import ConditionStatus
+from certpilot.api.scalars import Int64, OpenAPI
 
 
 class ApiModel(BaseModel):
@@ -110,11 +113,17 @@ class SecretKeySelector(ApiModel):
 
 
 class Condition(ApiModel):
-    """A status condition as cert-manager writes them."""
+    """A status condition as cert-manager writes them: one per type."""
 
     type: str
-    status: str  # "True" | "False" | "Unknown"
+    status: ConditionStatus
     reason: str | None = None
     message: str | None = None
     last_transition_time: datetime | None = None
-    observed_generation: int | None = None
+    observed_generation: Int64 | None = None
+
+
+# A list keyed on `type`, so server-side apply merges conditions one by one.
+Conditions = Annotated[
+    list[Condition], OpenAPI(**{"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]})
+]
