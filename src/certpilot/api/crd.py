@@ -39,17 +39,31 @@ _SERVER_SET = ("apiVersion", "kind", "metadata")
 _VALUE_KEYWORDS = ("enum", "format", "minimum", "maximum", "minLength", "maxLength", "pattern", "default")
 
 
+def _immutable_once_set(field: str) -> dict[str, str]:
+    return {
+        "rule": f"!has(oldSelf.{field}) || (has(self.{field}) && self.{field} == oldSelf.{field})",
+        "message": f"{field} is immutable once set",
+    }
+
+
+_IMMUTABLE = {"rule": "self == oldSelf", "message": "spec is immutable once created"}
 # CEL rules the apiserver enforces, by model (JSON schema definition) name. cert-manager's own CRDs
 # have the Venafi one; the others are checks its webhook makes, which a cluster running certpilot gets
-# from the apiserver instead. Models where exactly one of the object-valued fields (the blocks) is set:
+# from the apiserver instead.
+CEL_RULES: dict[str, list[dict[str, str]]] = {
+    "CertificateRequestSpec": [_IMMUTABLE],
+    "ChallengeSpec": [_IMMUTABLE],
+    "OrderSpec": [_immutable_once_set("request")],
+    "OrderStatus": [_immutable_once_set(field) for field in ("url", "finalizeURL", "certificate")],
+}
+# Models where exactly one of the object-valued fields (the blocks) is set.
 EXACTLY_ONE_BLOCK = ("VenafiIssuer", "IssuerSpec")
-IMMUTABLE = ("CertificateRequestSpec",)
 
 
 def cel_rules(definition: str, schema: dict[str, Any]) -> list[dict[str, str]]:
     """The x-kubernetes-validations for the (structural) `schema` of model `definition`."""
-    if definition in IMMUTABLE:
-        return [{"rule": "self == oldSelf", "message": "spec is immutable once created"}]
+    if definition in CEL_RULES:
+        return CEL_RULES[definition]
     if definition in EXACTLY_ONE_BLOCK:
         blocks = [name for name, node in schema["properties"].items() if node.get("type") == "object"]
         rule = " + ".join(f"(has(self.{name}) ? 1 : 0)" for name in blocks) + " == 1"

@@ -87,3 +87,40 @@ def test_wrong_types_and_enums_are_refused(kube_control_plane: Any, crds_namespa
     error = _refusal(kube_control_plane, bad, "create", "--dry-run=server")
     assert "spec.privateKey.algorithm" in error
     assert "spec.duration" in error
+
+
+def test_challenge_spec_is_immutable(kube_control_plane: Any, crds_namespace: str) -> None:
+    challenge = next(d for d in _examples(crds_namespace) if d["kind"] == "Challenge")
+    challenge = {key: value for key, value in challenge.items() if key != "status"}
+    kube_control_plane.kubectl("create", "-f", "-", input=json.dumps(challenge))
+    changed = {**challenge, "spec": {**challenge["spec"], "token": "another-token"}}
+    assert "spec is immutable" in _refusal(kube_control_plane, changed, "replace")
+
+
+def test_order_request_and_urls_are_immutable_once_set(kube_control_plane: Any, crds_namespace: str) -> None:
+    order = next(d for d in _examples(crds_namespace) if d["kind"] == "Order")
+    order = {key: value for key, value in order.items() if key != "status"}
+    name = order["metadata"]["name"]
+    kube_control_plane.kubectl("create", "-f", "-", input=json.dumps(order))
+
+    def patch_status(status: dict[str, Any], check: bool = True) -> Any:
+        return kube_control_plane.kubectl(
+            "patch",
+            "order",
+            name,
+            "-n",
+            crds_namespace,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            json.dumps({"status": status}),
+            check=check,
+        )
+
+    patch_status({"url": "https://acme.example.com/order/1", "state": "pending"})
+    patch_status({"finalizeURL": "https://acme.example.com/order/1/finalize", "state": "ready"})
+    moved = patch_status({"url": "https://acme.example.com/order/2"}, check=False)
+    assert moved.returncode != 0
+    assert "url is immutable once set" in str(moved.stderr)
+    other_csr = {**order, "spec": {**order["spec"], "request": "b3RoZXI="}}
+    assert "request is immutable once set" in _refusal(kube_control_plane, other_csr, "replace")
