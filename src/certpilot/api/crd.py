@@ -133,16 +133,15 @@ def structural_schema(model: type[Resource]) -> dict[str, Any]:
     raw = model.model_json_schema(by_alias=True)
     definitions: dict[str, Any] = raw.get("$defs", {})
     properties = raw["properties"]
-    schema: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "apiVersion": {"type": "string"},
-            "kind": {"type": "string"},
-            "metadata": {"type": "object"},
-        },
-    }
+    schema: dict[str, Any] = {}
     if model.__doc__ and model.__doc__ != Resource.__doc__:
         schema["description"] = " ".join(model.__doc__.split())
+    schema["type"] = "object"
+    schema["properties"] = {
+        "apiVersion": {"type": "string", "description": "The API group and version: " + model.API_VERSION},
+        "kind": {"type": "string", "description": "The kind: " + model.KIND},
+        "metadata": {"type": "object"},
+    }
     for name, node in properties.items():
         if name not in schema["properties"]:
             schema["properties"][name] = _structural(node, definitions)
@@ -155,6 +154,8 @@ def _structural(node: dict[str, Any], definitions: dict[str, Any], in_map: bool 
     if "$ref" in node:
         name = node["$ref"].rsplit("/", 1)[1]
         resolved = _structural(definitions[name], definitions)
+        if "description" in node:  # the field's own words win over its type's
+            resolved["description"] = " ".join(str(node["description"]).split())
         rules = cel_rules(name, resolved)
         if rules:
             resolved["x-kubernetes-validations"] = rules

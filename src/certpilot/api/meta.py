@@ -25,6 +25,8 @@ class ApiModel(BaseModel):
         extra="forbid",
         validate_assignment=False,
         ser_json_timedelta="iso8601",
+        # Field docstrings become the descriptions in the generated CRDs (`kubectl explain`).
+        use_attribute_docstrings=True,
     )
 
     def to_dict(self) -> dict[str, Any]:

@@ -53,7 +53,7 @@ def test_examples_valid_under_cert_manager_crds_are_valid_under_ours(
 
 
 def test_issuer_needs_exactly_one_type(kube_control_plane: Any, crds_namespace: str) -> None:
-    issuer = next(d for d in _examples(crds_namespace) if d["metadata"]["name"] == "venafi-tpp")
+    issuer = next(d for d in _examples(crds_namespace) if d["metadata"]["name"] == "cm-venafi-tpp")
     two_types = {**issuer, "spec": {**issuer["spec"], "selfSigned": {}}}
     assert "exactly one of acme, ca, vault, selfSigned, or venafi" in _refusal(
         kube_control_plane, two_types, "create", "--dry-run=server"
@@ -63,7 +63,7 @@ def test_issuer_needs_exactly_one_type(kube_control_plane: Any, crds_namespace: 
 
 
 def test_venafi_needs_exactly_one_of_tpp_and_cloud(kube_control_plane: Any, crds_namespace: str) -> None:
-    issuer = next(d for d in _examples(crds_namespace) if d["metadata"]["name"] == "venafi-tpp")
+    issuer = next(d for d in _examples(crds_namespace) if d["metadata"]["name"] == "cm-venafi-tpp")
     venafi = {**issuer["spec"]["venafi"], "cloud": {"apiTokenSecretRef": {"name": "token"}}}
     both = {**issuer, "spec": {"venafi": venafi}}
     assert "exactly one of tpp" in _refusal(kube_control_plane, both, "create", "--dry-run=server")
