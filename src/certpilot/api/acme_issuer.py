@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from certpilot.api.common import ServiceAccountRef
-from certpilot.api.enums import CNAMEStrategy, HMACKeyAlgorithm, RFC2136Protocol
+from certpilot.api.enums import (
+    AzureEnvironment,
+    AzureZoneType,
+    CNAMEStrategy,
+    HMACKeyAlgorithm,
+    RFC2136Protocol,
+)
 from certpilot.api.meta import ApiModel, SecretKeySelector
-from certpilot.api.scalars import Bool, Int
+from certpilot.api.scalars import Base64, Bool, Int32, OpenAPI
+from certpilot.api.solver_pod import SolverPodSpec
 
 
 class ACMEExternalAccountBinding(ApiModel):
@@ -27,22 +34,23 @@ class CertificateDNSNameSelector(ApiModel):
 
 
 class ObjectMetaTemplate(ApiModel):
+    """Labels and annotations added to a solver object (Pod, Ingress)."""
+
     labels: dict[str, str] | None = None
     annotations: dict[str, str] | None = None
 
 
 class ACMEChallengeSolverHTTP01IngressPodTemplate(ApiModel):
-    """Overrides for the solver Pod. Loosely typed: `metadata` and `spec` are free-form Kubernetes
-    objects, handed to the Kubernetes API as written (it validates them), not checked here."""
+    """Overrides for the solver Pod: extra metadata and a subset of the Pod spec."""
 
-    metadata: dict[str, Any] | None = None
-    spec: dict[str, Any] | None = None
+    metadata: ObjectMetaTemplate | None = None
+    spec: SolverPodSpec | None = None
 
 
 class ACMEChallengeSolverHTTP01IngressTemplate(ApiModel):
-    """Overrides for the solver Ingress. Loosely typed like the pod template: `metadata` is free-form."""
+    """Overrides for the solver Ingress: extra labels and annotations."""
 
-    metadata: dict[str, Any] | None = None
+    metadata: ObjectMetaTemplate | None = None
 
 
 class ACMEChallengeSolverHTTP01Ingress(ApiModel):
@@ -54,15 +62,25 @@ class ACMEChallengeSolverHTTP01Ingress(ApiModel):
     ingress_template: ACMEChallengeSolverHTTP01IngressTemplate | None = None
 
 
+_DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+_DNS_SUBDOMAIN_OR_EMPTY = r"^$|" + _DNS_SUBDOMAIN
+
+
 class ParentReference(ApiModel):
     """A Gateway API parentRef: the Gateway (or listener) the solver HTTPRoute attaches to."""
 
-    name: str
-    group: str | None = None
-    kind: str | None = None
-    namespace: str | None = None
-    section_name: str | None = None
-    port: Int | None = None
+    name: str = Field(min_length=1, max_length=253)
+    group: Annotated[str, OpenAPI(default="gateway.networking.k8s.io")] | None = Field(
+        default=None, max_length=253, pattern=_DNS_SUBDOMAIN_OR_EMPTY
+    )
+    kind: Annotated[str, OpenAPI(default="Gateway")] | None = Field(
+        default=None, min_length=1, max_length=63, pattern=r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"
+    )
+    namespace: str | None = Field(
+        default=None, min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+    )
+    section_name: str | None = Field(default=None, min_length=1, max_length=253, pattern=_DNS_SUBDOMAIN)
+    port: Int32 | None = Field(default=None, ge=1, le=65535)
 
 
 class ACMEChallengeSolverHTTP01GatewayHTTPRoute(ApiModel):
@@ -104,8 +122,9 @@ class ACMEIssuerDNS01ProviderAzureDNS(ApiModel):
     client_secret_secret_ref: SecretKeySelector | None = None
     tenant_id: str | None = Field(default=None, alias="tenantID")
     hosted_zone_name: str | None = None
-    environment: str | None = None
+    environment: AzureEnvironment | None = None
     managed_identity: AzureManagedIdentity | None = None
+    zone_type: AzureZoneType | None = None
 
 
 class ACMEIssuerDNS01ProviderCloudDNS(ApiModel):
@@ -193,8 +212,8 @@ class ACMEIssuer(ApiModel):
     email: str | None = None
     external_account_binding: ACMEExternalAccountBinding | None = None
     skip_tls_verify: Bool | None = Field(default=None, alias="skipTLSVerify")
-    ca_bundle: str | None = None
-    preferred_chain: str | None = None
+    ca_bundle: Base64 | None = None
+    preferred_chain: str | None = Field(default=None, max_length=64)
     enable_duration_feature: Bool | None = None
     profile: str | None = None
     disable_account_key_generation: Bool | None = None

@@ -49,7 +49,7 @@ def set_condition(
     )
     updated = Condition(
         type=type,
-        status=status_text,
+        status=ConditionStatus(status_text),
         reason=reason,
         message=message,
         last_transition_time=transition,

@@ -16,13 +16,60 @@ from certpilot.api.loader import dump_yaml
 from certpilot.api.meta import Resource
 
 CERT_MANAGER_GROUPS = ("cert-manager.io", "acme.cert-manager.io")
+# Who installed the CRDs (cert-manager's Helm chart sets the same keys with its own values), so
+# `kubectl get crd -l app.kubernetes.io/name=certpilot` finds them.
+CRD_LABELS = {
+    "app.kubernetes.io/name": "certpilot",
+    "app.kubernetes.io/instance": "certpilot",
+    "app.kubernetes.io/component": "crds",
+    "app.kubernetes.io/part-of": "certpilot",
+}
 _READY = '.status.conditions[?(@.type == "Ready")]'
 _AGE = {
     "name": "Age",
     "type": "date",
     "jsonPath": ".metadata.creationTimestamp",
-    "description": "When the object was created.",
+    "description": "When the object was created (metadata.creationTimestamp), shown as an age.",
 }
+
+
+_SERVER_SET = ("apiVersion", "kind", "metadata")
+# Validation keywords copied from the models' JSON schemas. `default` only ever comes from an explicit
+# OpenAPI(default=...) annotation: optional model fields default to None, which is left out.
+_VALUE_KEYWORDS = ("enum", "format", "minimum", "maximum", "minLength", "maxLength", "pattern", "default")
+
+
+def _immutable_once_set(field: str) -> dict[str, str]:
+    return {
+        "rule": f"!has(oldSelf.{field}) || (has(self.{field}) && self.{field} == oldSelf.{field})",
+        "message": f"{field} is immutable once set",
+    }
+
+
+_IMMUTABLE = {"rule": "self == oldSelf", "message": "spec is immutable once created"}
+# CEL rules the apiserver enforces, by model (JSON schema definition) name. cert-manager's own CRDs
+# have the Venafi one; the others are checks its webhook makes, which a cluster running certpilot gets
+# from the apiserver instead.
+CEL_RULES: dict[str, list[dict[str, str]]] = {
+    "CertificateRequestSpec": [_IMMUTABLE],
+    "ChallengeSpec": [_IMMUTABLE],
+    "OrderSpec": [_immutable_once_set("request")],
+    "OrderStatus": [_immutable_once_set(field) for field in ("url", "finalizeURL", "certificate")],
+}
+# Models where exactly one of the object-valued fields (the blocks) is set.
+EXACTLY_ONE_BLOCK = ("VenafiIssuer", "IssuerSpec")
+
+
+def cel_rules(definition: str, schema: dict[str, Any]) -> list[dict[str, str]]:
+    """The x-kubernetes-validations for the (structural) `schema` of model `definition`."""
+    if definition in CEL_RULES:
+        return CEL_RULES[definition]
+    if definition in EXACTLY_ONE_BLOCK:
+        blocks = [name for name, node in schema["properties"].items() if node.get("type") == "object"]
+        rule = " + ".join(f"(has(self.{name}) ? 1 : 0)" for name in blocks) + " == 1"
+        listed = f"{', '.join(blocks[:-1])}, or {blocks[-1]}" if len(blocks) > 2 else " or ".join(blocks)
+        return [{"rule": rule, "message": f"exactly one of {listed} must be configured"}]
+    return []
 
 
 def _column(name: str, json_path: str, priority: int = 0, type_: str = "string") -> dict[str, Any]:
@@ -86,48 +133,61 @@ def structural_schema(model: type[Resource]) -> dict[str, Any]:
     raw = model.model_json_schema(by_alias=True)
     definitions: dict[str, Any] = raw.get("$defs", {})
     properties = raw["properties"]
-    schema: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "apiVersion": {"type": "string"},
-            "kind": {"type": "string"},
-            "metadata": {"type": "object"},
-        },
-    }
+    schema: dict[str, Any] = {}
     if model.__doc__ and model.__doc__ != Resource.__doc__:
         schema["description"] = " ".join(model.__doc__.split())
+    schema["type"] = "object"
+    schema["properties"] = {
+        "apiVersion": {"type": "string", "description": "The API group and version: " + model.API_VERSION},
+        "kind": {"type": "string", "description": "The kind: " + model.KIND},
+        "metadata": {"type": "object"},
+    }
     for name, node in properties.items():
         if name not in schema["properties"]:
             schema["properties"][name] = _structural(node, definitions)
-    required = [r for r in raw.get("required", []) if r not in ("apiVersion", "kind", "metadata")]
-    if required:
-        schema["required"] = required
+    # Kubernetes always has metadata; spec is what makes an object mean anything.
+    schema["required"] = ["metadata", *(r for r in raw.get("required", []) if r not in _SERVER_SET)]
     return schema
 
 
-def _structural(node: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+def _structural(node: dict[str, Any], definitions: dict[str, Any], in_map: bool = False) -> dict[str, Any]:
     if "$ref" in node:
-        return _structural(definitions[node["$ref"].rsplit("/", 1)[1]], definitions)
+        name = node["$ref"].rsplit("/", 1)[1]
+        resolved = _structural(definitions[name], definitions)
+        if "description" in node:  # the field's own words win over its type's
+            resolved["description"] = " ".join(str(node["description"]).split())
+        rules = cel_rules(name, resolved)
+        if rules:
+            resolved["x-kubernetes-validations"] = rules
+        return resolved
     if "anyOf" in node:
         branches = [b for b in node["anyOf"] if b.get("type") != "null"]
+        merged = {k: v for k, v in node.items() if k not in ("anyOf", "default", "title")}
         if len(branches) == 1:
-            merged = {k: v for k, v in node.items() if k not in ("anyOf", "default", "title")}
-            return {**_structural(branches[0], definitions), **merged}
+            return {**_structural(branches[0], definitions, in_map), **merged}
+        if {b.get("type") for b in branches} == {"integer", "string"}:
+            return {"x-kubernetes-int-or-string": True, **merged}
         return {"x-kubernetes-preserve-unknown-fields": True}
     result: dict[str, Any] = {}
     if "description" in node:
         result["description"] = " ".join(str(node["description"]).split())
+    result.update({k: v for k, v in node.items() if k.startswith("x-kubernetes-")})
+    if "x-kubernetes-int-or-string" in node:
+        return result
     kind = node.get("type")
     if kind is None:
         # Free-form JSON (e.g. a webhook solver's config).
         result["x-kubernetes-preserve-unknown-fields"] = True
         return result
     result["type"] = kind
-    for keyword in ("enum", "format", "minimum", "maximum"):
+    for keyword in _VALUE_KEYWORDS:
         if keyword in node:
             result[keyword] = node[keyword]
     if kind == "array":
         result["items"] = _structural(node.get("items", {}), definitions)
+        if not in_map:
+            # Replaced as a whole by server-side apply unless marked otherwise, as cert-manager's lists are.
+            result.setdefault("x-kubernetes-list-type", "atomic")
     elif kind == "object":
         if node.get("properties"):
             result["properties"] = {k: _structural(v, definitions) for k, v in node["properties"].items()}
@@ -138,7 +198,7 @@ def _structural(node: dict[str, Any], definitions: dict[str, Any]) -> dict[str, 
             if extra is True or extra == {}:
                 result["x-kubernetes-preserve-unknown-fields"] = True
             elif isinstance(extra, dict):
-                result["additionalProperties"] = _structural(extra, definitions)
+                result["additionalProperties"] = _structural(extra, definitions, in_map=True)
     return result
 
 
@@ -149,7 +209,10 @@ def crd_for(model: type[Resource]) -> dict[str, Any]:
         "listKind": f"{model.KIND}List",
         "plural": model.PLURAL,
         "singular": model.SINGULAR,
-        "categories": ["cert-manager"],
+        # `kubectl get cert-manager` lists them all; `kubectl get cert-manager-acme` the ACME ones.
+        "categories": ["cert-manager", "cert-manager-acme"]
+        if group == "acme.cert-manager.io"
+        else ["cert-manager"],
     }
     if model.SHORT_NAMES:
         names["shortNames"] = list(model.SHORT_NAMES)
@@ -167,7 +230,7 @@ def crd_for(model: type[Resource]) -> dict[str, Any]:
         "kind": "CustomResourceDefinition",
         "metadata": {
             "name": f"{model.PLURAL}.{group}",
-            "labels": {"app.kubernetes.io/name": "certpilot", "app.kubernetes.io/component": "crds"},
+            "labels": CRD_LABELS,
         },
         "spec": {
             "group": group,

@@ -99,6 +99,22 @@ class State(StrEnum):
     ERRORED = "errored"
 
 
+class AzureEnvironment(StrEnum):
+    """The Azure cloud an AzureDNS solver talks to."""
+
+    PUBLIC = "AzurePublicCloud"
+    CHINA = "AzureChinaCloud"
+    GERMAN = "AzureGermanCloud"
+    US_GOVERNMENT = "AzureUSGovernmentCloud"
+
+
+class AzureZoneType(StrEnum):
+    """Whether an AzureDNS hosted zone is public or a Private DNS zone."""
+
+    PUBLIC = "AzurePublicZone"
+    PRIVATE = "AzurePrivateZone"
+
+
 class RFC2136Protocol(StrEnum):
     TCP = "TCP"
     UDP = "UDP"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from certpilot.api.acme_issuer import ACMEIssuer
-from certpilot.api.meta import ApiModel, Condition, Resource
+from certpilot.api.meta import ApiModel, Conditions, Resource
 from certpilot.api.registry import register
 from certpilot.api.vault_issuer import VaultIssuer
 from certpilot.api.venafi_issuer import VenafiIssuer
@@ -25,11 +25,18 @@ class SelfSignedIssuer(ApiModel):
 
 
 class IssuerSpec(ApiModel):
+    """Exactly one issuer type."""
+
     acme: ACMEIssuer | None = None
+    """Sign through an ACME server (Let's Encrypt and others)."""
     ca: CAIssuer | None = None
+    """Sign with a CA key pair stored in a Secret."""
     vault: VaultIssuer | None = None
+    """Sign with a HashiCorp Vault or OpenBao PKI mount."""
     self_signed: SelfSignedIssuer | None = None
+    """Each certificate signs itself with its own key."""
     venafi: VenafiIssuer | None = None
+    """Sign through Venafi TPP or Venafi Cloud."""
 
     def types(self) -> list[str]:
         """JSON names of the issuer types that are set (valid config has exactly one)."""
@@ -41,22 +48,34 @@ class IssuerSpec(ApiModel):
 
 
 class ACMEIssuerStatus(ApiModel):
+    """The ACME account registered for this issuer."""
+
     uri: str | None = None
+    """The account URL at the ACME server."""
     last_registered_email: str | None = None
+    """The email the account was last registered with."""
     last_private_key_hash: str | None = None
+    """Hash of the account key the account was last registered with."""
 
 
 class IssuerStatus(ApiModel):
-    conditions: list[Condition] | None = None
+    """Whether the issuer can sign now."""
+
+    conditions: Conditions | None = None
+    """Ready: whether the issuer can sign."""
     acme: ACMEIssuerStatus | None = None
+    """ACME account details."""
 
 
 @register
 class Issuer(Resource):
+    """A certificate authority that can sign requests from this namespace."""
+
     API_VERSION = "cert-manager.io/v1"
     KIND = "Issuer"
     PLURAL = "issuers"
     SINGULAR = "issuer"
+    SHORT_NAMES = ("iss",)
 
     spec: IssuerSpec
     status: IssuerStatus | None = None
@@ -64,10 +83,13 @@ class Issuer(Resource):
 
 @register
 class ClusterIssuer(Resource):
+    """A certificate authority that can sign requests from any namespace."""
+
     API_VERSION = "cert-manager.io/v1"
     KIND = "ClusterIssuer"
     PLURAL = "clusterissuers"
     SINGULAR = "clusterissuer"
+    SHORT_NAMES = ("ciss",)
     NAMESPACED = False
 
     spec: IssuerSpec

@@ -7,10 +7,13 @@ manifest round-trips with exactly the names cert-manager uses. Unknown fields ar
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+from certpilot.api.enums import ConditionStatus
+from certpilot.api.scalars import Int64, OpenAPI
 
 
 class ApiModel(BaseModel):
@@ -22,6 +25,8 @@ class ApiModel(BaseModel):
         extra="forbid",
         validate_assignment=False,
         ser_json_timedelta="iso8601",
+        # Field docstrings become the descriptions in the generated CRDs (`kubectl explain`).
+        use_attribute_docstrings=True,
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,11 +115,17 @@ class SecretKeySelector(ApiModel):
 
 
 class Condition(ApiModel):
-    """A status condition as cert-manager writes them."""
+    """A status condition as cert-manager writes them: one per type."""
 
     type: str
-    status: str  # "True" | "False" | "Unknown"
+    status: ConditionStatus
     reason: str | None = None
     message: str | None = None
     last_transition_time: datetime | None = None
-    observed_generation: int | None = None
+    observed_generation: Int64 | None = None
+
+
+# A list keyed on `type`, so server-side apply merges conditions one by one.
+Conditions = Annotated[
+    list[Condition], OpenAPI(**{"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]})
+]

@@ -158,7 +158,8 @@ def _vault_errors(vault: VaultIssuer, path: str) -> Iterator[FieldError]:
         got = ", ".join(methods) if methods else "none"
         yield FieldError(
             f"{path}.auth",
-            f"exactly one of tokenSecretRef, appRole, clientCertificate, kubernetes must be set; got {got}",
+            "exactly one of tokenSecretRef, appRole, clientCertificate, kubernetes, aws must be set; "
+            f"got {got}",
         )
     kubernetes = vault.auth.kubernetes
     if kubernetes is not None and (kubernetes.secret_ref is None) == (kubernetes.service_account_ref is None):

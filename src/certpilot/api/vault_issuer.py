@@ -6,6 +6,7 @@ from pydantic import Field
 
 from certpilot.api.common import ServiceAccountRef
 from certpilot.api.meta import ApiModel, SecretKeySelector
+from certpilot.api.scalars import Base64
 
 
 class VaultAppRole(ApiModel):
@@ -29,11 +30,24 @@ class VaultKubernetesAuth(ApiModel):
     service_account_ref: ServiceAccountRef | None = None
 
 
+class VaultAWSAuth(ApiModel):
+    """AWS IAM login: signed STS GetCallerIdentity from ambient credentials or, with
+    `serviceAccountRef`, from a role assumed with the service account's token (`iamRoleArn`)."""
+
+    role: str = Field(min_length=1)
+    mount_path: str | None = None
+    region: str | None = None
+    iam_role_arn: str | None = None
+    vault_header_value: str | None = None
+    service_account_ref: ServiceAccountRef | None = None
+
+
 class VaultAuth(ApiModel):
     token_secret_ref: SecretKeySelector | None = None
     app_role: VaultAppRole | None = None
     client_certificate: VaultClientCertificateAuth | None = None
     kubernetes: VaultKubernetesAuth | None = None
+    aws: VaultAWSAuth | None = None
 
     def methods(self) -> list[str]:
         """JSON names of the auth methods that are set (valid config has exactly one)."""
@@ -46,7 +60,7 @@ class VaultIssuer(ApiModel):
     auth: VaultAuth
     namespace: str | None = None
     server_name: str | None = None
-    ca_bundle: str | None = None
+    ca_bundle: Base64 | None = None
     ca_bundle_secret_ref: SecretKeySelector | None = None
     client_cert_secret_ref: SecretKeySelector | None = None
     client_key_secret_ref: SecretKeySelector | None = None

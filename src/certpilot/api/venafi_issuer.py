@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from certpilot.api.meta import ApiModel, LocalObjectReference, SecretKeySelector
+from certpilot.api.scalars import Base64
 
 
 class VenafiTPP(ApiModel):
@@ -10,7 +11,7 @@ class VenafiTPP(ApiModel):
 
     url: str
     credentials_ref: LocalObjectReference
-    ca_bundle: str | None = None
+    ca_bundle: Base64 | None = None
     ca_bundle_secret_ref: SecretKeySelector | None = None
 
 

@@ -97,6 +97,11 @@ async def credentials_for(config: VaultIssuer, store: Store, namespace: str) -> 
         return KubernetesAuth(
             kubernetes.mount_path or DEFAULT_KUBERNETES_MOUNT_PATH, kubernetes.role, jwt.decode().strip()
         )
+    if auth.aws is not None:
+        raise VaultAuthConfigError(
+            "spec.vault.auth.aws (AWS IAM login) is not supported by certpilot: "
+            "use tokenSecretRef, appRole, clientCertificate or kubernetes"
+        )
     raise VaultAuthConfigError(
         "spec.vault.auth sets no method: set one of tokenSecretRef, appRole, clientCertificate, kubernetes"
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from api_manifests import manifest_text
+from crd_reference import conformance_problems
 
 from certpilot.api.crd import crd_for, crd_kinds, main
 from certpilot.api.loader import load_manifests, parse_yaml
@@ -21,24 +22,16 @@ FIXTURES = [
     "order.yaml",
     "challenge.yaml",
 ]
-JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
-    "object": (dict,),
-    "array": (list,),
-    "number": (int, float),
-}
 
 
 def structural_problems(schema: dict[str, Any], path: str = "") -> list[str]:
     """Violations of Kubernetes' structural-schema rules (the subset our generator could break)."""
     problems: list[str] = []
-    for keyword in ("$ref", "anyOf", "allOf", "oneOf", "not", "$defs", "default", "nullable"):
+    for keyword in ("$ref", "anyOf", "allOf", "oneOf", "not", "$defs", "nullable"):
         if keyword in schema:
             problems.append(f"{path or '<root>'}: uses {keyword}")
-    preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True
-    if "type" not in schema and not preserve:
+    untyped = schema.get("x-kubernetes-preserve-unknown-fields") or schema.get("x-kubernetes-int-or-string")
+    if "type" not in schema and not untyped:
         problems.append(f"{path or '<root>'}: no type")
     if "properties" in schema and "additionalProperties" in schema:
         problems.append(f"{path}: properties and additionalProperties together")
@@ -52,32 +45,6 @@ def structural_problems(schema: dict[str, Any], path: str = "") -> list[str]:
         problems += structural_problems(schema["items"], f"{path}[]")
     if isinstance(schema.get("additionalProperties"), dict):
         problems += structural_problems(schema["additionalProperties"], f"{path}{{}}")
-    return problems
-
-
-def conformance_problems(value: Any, schema: dict[str, Any], path: str = "") -> list[str]:
-    """Where `value` does not fit `schema` (types, enums, required and unknown fields)."""
-    if schema.get("x-kubernetes-preserve-unknown-fields") and "properties" not in schema:
-        return []
-    kind = schema["type"]
-    if not isinstance(value, JSON_TYPES[kind]) or (kind == "integer" and isinstance(value, bool)):
-        return [f"{path}: expected {kind}, got {value!r}"]
-    if "enum" in schema and value not in schema["enum"]:
-        return [f"{path}: {value!r} not in enum"]
-    problems: list[str] = []
-    if kind == "array":
-        for index, item in enumerate(value):
-            problems += conformance_problems(item, schema["items"], f"{path}[{index}]")
-    if kind == "object" and "properties" in schema:
-        problems += [f"{path}.{r}: required" for r in schema.get("required", []) if r not in value]
-        for key, item in value.items():
-            if key not in schema["properties"]:
-                problems.append(f"{path}.{key}: unknown field")
-            else:
-                problems += conformance_problems(item, schema["properties"][key], f"{path}.{key}")
-    if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
-        for key, item in value.items():
-            problems += conformance_problems(item, schema["additionalProperties"], f"{path}[{key}]")
     return problems
 
 
