@@ -395,6 +395,8 @@ class KubeControlPlane:
             f"--cert-dir={self.directory / 'apiserver-certs'}",
             # 127.0.0.1 is not a valid Endpoints address: the default reconciler would fail forever.
             "--endpoint-reconciler-type=none",
+            # End open watches (the controller-manager's) on SIGTERM instead of hanging on them.
+            "--shutdown-watch-termination-grace-period=1s",
             "--profiling=false",
         ]
         apiserver = PeerProcess("kube-apiserver", argv, self.directory / "kube-apiserver.log", {})
