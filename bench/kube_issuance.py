@@ -199,7 +199,7 @@ async def create_unrelated_secrets(store: KubernetesStore, count: int) -> None:
 async def measure(
     n: int, unrelated: int, kubeconfig: Path, kubectl_binary: Path, workdir: Path
 ) -> dict[str, Any]:
-    kubectl(kubectl_binary, kubeconfig, "apply", "--server-side", "-f", str(REPO / "deploy" / "crds"))
+    kubectl(kubectl_binary, kubeconfig, "apply", "--server-side", "-k", str(REPO / "deploy" / "crds"))
     kubectl(kubectl_binary, kubeconfig, "wait", "--for=condition=Established", "crd", "--all")
     kubectl(kubectl_binary, kubeconfig, "create", "namespace", NAMESPACE)
     connection = load_connection(kubeconfig)

@@ -58,15 +58,15 @@ def contract_kubeconfig(request: pytest.FixtureRequest) -> Path:
             command = [kubectl_binary, "--kubeconfig", kubeconfig, *args]
             subprocess.run(command, check=check, capture_output=True)
 
+        kubectl("apply", "--server-side", "-k", REPO / "deploy" / "crds")
+        kubectl("wait", "--for=condition=Established", "crd", "--all")
     else:
-        plane = request.getfixturevalue("kube_control_plane")
+        plane = request.getfixturevalue("certpilot_cluster")
         kubeconfig = plane.kubeconfig
 
         def kubectl(*args: str | Path, check: bool = True) -> None:
             plane.kubectl(*map(str, args), check=check)
 
-    kubectl("apply", "--server-side", "-f", REPO / "deploy" / "crds")
-    kubectl("wait", "--for=condition=Established", "crd", "--all")
     for namespace in NAMESPACES:
         kubectl("create", "namespace", namespace, check=False)
     return kubeconfig

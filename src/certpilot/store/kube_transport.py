@@ -33,6 +33,14 @@ class Answer:
     headers: Mapping[str, str]
 
 
+class ErrorAnswer(Exception):
+    """A stream's request was answered with an error status instead of a body to follow."""
+
+    def __init__(self, answer: Answer) -> None:
+        super().__init__(f"HTTP {answer.status}")
+        self.answer = answer
+
+
 class KubeTransport:
     def __init__(self, connection: KubeConnection) -> None:
         self.connection = connection
@@ -57,18 +65,25 @@ class KubeTransport:
         raise AssertionError("unreachable: the second attempt returns")
 
     @asynccontextmanager
-    async def stream(self, path: str, params: Mapping[str, str]) -> AsyncIterator[aiohttp.ClientResponse]:
-        """A long-lived GET (a watch): no read timeout; the caller reads the body as it comes."""
+    async def stream(self, path: str, params: Mapping[str, str]) -> AsyncIterator[AsyncIterator[bytes]]:
+        """A long-lived GET (a watch) answering 200: its body's lines as they come, no read timeout.
+        An error answer raises its StoreError-to-be as ErrorAnswer; a broken connection raises
+        TransportFailure, while connecting or while reading."""
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=REQUEST_TIMEOUT_S, sock_read=None)
         try:
-            async with self._open().get(
+            response = await self._open().get(
                 self._url(path), params=params, headers=await self._headers(), timeout=timeout
-            ) as response:
-                if response.status == 401:
-                    self._credentials.rejected()
-                yield response
+            )
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TransportFailure(f"{type(error).__name__}: {error}") from None
+        try:
+            if response.status >= 400:
+                if response.status == 401:
+                    self._credentials.rejected()
+                raise ErrorAnswer(Answer(response.status, await response.read(), response.headers))
+            yield _lines(response.content)
+        finally:
+            response.release()
 
     async def close(self) -> None:
         if self._session is not None:
@@ -90,3 +105,19 @@ class KubeTransport:
                 raise_for_status=False,
             )
         return self._session
+
+
+async def _lines(body: aiohttp.StreamReader) -> AsyncIterator[bytes]:
+    """The body's newline-separated documents, however long (a Secret may be megabytes)."""
+    pending = b""
+    try:
+        async for chunk in body.iter_any():
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
+            for line in complete:
+                if line.strip():
+                    yield line
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise TransportFailure(f"{type(error).__name__}: {error}") from None
+    if pending.strip():
+        yield pending

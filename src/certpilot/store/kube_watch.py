@@ -16,12 +16,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import aiohttp
-
 from certpilot.api.meta import Resource
 from certpilot.store.errors import Gone, StoreError
 from certpilot.store.kube_errors import store_error
-from certpilot.store.kube_transport import KubeTransport, TransportFailure
+from certpilot.store.kube_transport import ErrorAnswer, KubeTransport, TransportFailure
 from certpilot.store.protocol import WatchEvent
 
 T = TypeVar("T", bound=Resource)
@@ -66,11 +64,9 @@ async def watch_stream(
         if request.label_selector:
             params["labelSelector"] = request.label_selector
         try:
-            async with transport.stream(request.path, params) as response:
-                if response.status >= 400:
-                    raise store_error(response.status, await response.read(), _what(request))
+            async with transport.stream(request.path, params) as lines:
                 failures = 0
-                async for line in _lines(response.content):
+                async for line in lines:
                     event = json.loads(line)
                     event_type, body = event.get("type"), event.get("object") or {}
                     if event_type == "ERROR":
@@ -81,6 +77,8 @@ async def watch_stream(
                     decoded = decode(kind, body)
                     if decoded is not None:
                         yield WatchEvent(event_type, decoded)
+        except ErrorAnswer as refused:
+            raise store_error(refused.answer.status, refused.answer.body, _what(request)) from None
         except TransportFailure as error:
             if closed():
                 return
@@ -91,19 +89,6 @@ async def watch_stream(
                 extra={"kind": request.kind.KIND, "error": str(error), "retry_in": delay},
             )
             await asyncio.sleep(delay)
-
-
-async def _lines(body: aiohttp.StreamReader) -> AsyncIterator[bytes]:
-    """The body's newline-separated JSON documents, however long (a Secret may be megabytes)."""
-    pending = b""
-    async for chunk in body.iter_any():
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
-        for line in complete:
-            if line.strip():
-                yield line
-    if pending.strip():
-        yield pending
 
 
 def _error_event(status: dict[str, Any], request: WatchRequest) -> StoreError:

@@ -12,6 +12,7 @@ from kube_harness import KubeDaemon
 
 from certpilot.store.kube_connection import load_connection
 from certpilot.store.kubernetes import KubernetesStore
+from certpilot.testing.peers.kube import KubeControlPlane
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -19,11 +20,9 @@ DaemonFactory = Callable[..., KubeDaemon]
 
 
 @pytest.fixture(scope="session")
-def cluster(kube_control_plane: Any) -> Any:
-    """The control plane with certpilot's CRDs installed and Established."""
-    kube_control_plane.kubectl("apply", "--server-side", "-f", str(REPO / "deploy" / "crds"))
-    kube_control_plane.kubectl("wait", "--for=condition=Established", "crd", "--all")
-    return kube_control_plane
+def cluster(certpilot_cluster: KubeControlPlane) -> KubeControlPlane:
+    """The control plane with certpilot's CRDs installed (tests/kube_fixtures.py)."""
+    return certpilot_cluster
 
 
 @pytest.fixture

@@ -18,10 +18,9 @@ EXAMPLES = REPO_ROOT / "tests" / "unit" / "api" / "manifests" / "cert-manager-ex
 
 
 @pytest.fixture
-def crds_namespace(kube_control_plane: Any) -> Iterator[str]:
+def crds_namespace(certpilot_cluster: Any) -> Iterator[str]:
     """Our CRDs installed and established, and a namespace of this test's own (deleted after)."""
-    kube_control_plane.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(CRDS))
-    kube_control_plane.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(CRDS))
+    kube_control_plane = certpilot_cluster
     namespace = f"crds-{uuid.uuid4().hex[:8]}"
     kube_control_plane.kubectl("create", "namespace", namespace)
     yield namespace
