@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -70,6 +72,15 @@ def run_command(
         Path | None,
         typer.Option(envvar="CERTPILOT_MANIFESTS", help="Keep the store in step with this folder."),
     ] = None,
+    webhook_listen: Annotated[
+        str | None, typer.Option(help="host:port of the HTTPS admission webhook (off when unset).")
+    ] = None,
+    webhook_dns_names: Annotated[
+        Many, typer.Option(help="DNS names / IPs in the webhook's serving certificate.")
+    ] = None,
+    webhook_ca_secret: Annotated[
+        str, typer.Option(help="namespace/name of the Secret holding the webhook's CA.")
+    ] = "cert-manager/certpilot-webhook-ca",  # noqa: S107 - a Secret's name
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
@@ -100,16 +111,47 @@ def run_command(
 
     path = resolve_store_path(store)
     path.parent.mkdir(parents=True, exist_ok=True)
+    daemon = run_daemon(
+        path,
+        options,
+        metrics_listen=metrics_listen or None,
+        workers=workers,
+        thread_pool_size=thread_pool_size,
+        manifests=manifests,
+    )
     try:
-        asyncio.run(
-            run_daemon(
-                path,
-                options,
-                metrics_listen=metrics_listen or None,
-                workers=workers,
-                thread_pool_size=thread_pool_size,
-                manifests=manifests,
+        if webhook_listen:
+            asyncio.run(
+                _with_webhook(daemon, path, webhook_listen, _split(webhook_dns_names), webhook_ca_secret)
             )
-        )
+        else:
+            asyncio.run(daemon)
     except InstanceLocked as e:
         raise CLIError(str(e)) from None
+
+
+async def _with_webhook(
+    daemon: Coroutine[Any, Any, None], store_path: Path, listen: str, hosts: tuple[str, ...], ca_secret: str
+) -> None:
+    """The daemon with the admission webhook beside it; the webhook stops when the daemon does.
+    SubjectAccessReviews go to the cluster of $KUBECONFIG or the in-cluster service account."""
+    from lightkube import AsyncClient
+
+    from certpilot.server.access_review import SubjectAccessReviews
+    from certpilot.server.webhook import WebhookConfig, parse_secret_name, run_webhook
+    from certpilot.store.sqlite import SQLiteStore
+
+    try:
+        namespace, name = parse_secret_name(ca_secret)
+    except ValueError as e:
+        raise CLIError(f"--webhook-ca-secret: {e}") from None
+    config = WebhookConfig(listen, hosts or ("localhost",), namespace, name)
+    store = SQLiteStore(store_path)
+    webhook = asyncio.create_task(run_webhook(store, SubjectAccessReviews(AsyncClient()), config))
+    try:
+        await daemon
+    finally:
+        webhook.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await webhook
+        await store.close()
