@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
@@ -133,25 +132,31 @@ def run_command(
 async def _with_webhook(
     daemon: Coroutine[Any, Any, None], store_path: Path, listen: str, hosts: tuple[str, ...], ca_secret: str
 ) -> None:
-    """The daemon with the admission webhook beside it; the webhook stops when the daemon does.
-    SubjectAccessReviews go to the cluster of $KUBECONFIG or the in-cluster service account."""
+    """The daemon with the admission webhook beside it: the webhook starts first (a port in use
+    stops the command at once) and stops when the daemon does. SubjectAccessReviews go to the
+    cluster of $KUBECONFIG or the in-cluster service account."""
     from lightkube import AsyncClient
+    from lightkube.core.exceptions import ConfigError
 
     from certpilot.server.access_review import SubjectAccessReviews
-    from certpilot.server.webhook import WebhookConfig, parse_secret_name, run_webhook
+    from certpilot.server.webhook import WebhookConfig, WebhookServer, parse_secret_name
     from certpilot.store.sqlite import SQLiteStore
 
     try:
         namespace, name = parse_secret_name(ca_secret)
-    except ValueError as e:
-        raise CLIError(f"--webhook-ca-secret: {e}") from None
-    config = WebhookConfig(listen, hosts or ("localhost",), namespace, name)
+        client = AsyncClient()
+    except (ValueError, ConfigError) as e:
+        daemon.close()
+        raise CLIError(f"--webhook-listen: {e}") from None
     store = SQLiteStore(store_path)
-    webhook = asyncio.create_task(run_webhook(store, SubjectAccessReviews(AsyncClient()), config))
+    server = WebhookServer(
+        store, SubjectAccessReviews(client), WebhookConfig(listen, hosts or ("localhost",), namespace, name)
+    )
     try:
+        await server.start()
         await daemon
     finally:
-        webhook.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await webhook
+        daemon.close()  # a no-op once awaited; frees the coroutine when start() failed
+        await server.stop()
+        await client.close()
         await store.close()

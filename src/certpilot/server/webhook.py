@@ -209,13 +209,3 @@ class WebhookServer:
 
     async def _healthz(self, _: web.Request) -> web.Response:
         return web.Response(text="ok")
-
-
-async def run_webhook(store: Store, access: SignerAccess, config: WebhookConfig) -> None:
-    """Serve the webhook until cancelled (the daemon cancels it on shutdown)."""
-    server = WebhookServer(store, access, config)
-    await server.start()
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await server.stop()

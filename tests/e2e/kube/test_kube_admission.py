@@ -28,7 +28,9 @@ from cryptography.x509.oid import NameOID
 from lightkube import AsyncClient, KubeConfig
 from typer.testing import CliRunner
 
+from certpilot.api.certificate import Certificate
 from certpilot.api.core import Secret
+from certpilot.api.crd import crd_for
 from certpilot.cli.main import app
 from certpilot.server.access_review import SubjectAccessReviews
 from certpilot.server.webhook import WebhookConfig, WebhookServer
@@ -161,8 +163,28 @@ def approved_patch(kind: str = "Approved") -> str:
     return json.dumps({"status": {"conditions": [condition]}})
 
 
-async def test_invalid_certificate_is_refused_with_certpilot_apply_message(cluster: Cluster) -> None:
-    bad = certificate(cluster.namespace, "bad", nameConstraints={"critical": True}, revisionHistoryLimit=0)
+def bad_issuer(namespace: str) -> dict[str, Any]:
+    spec = {"ca": {"secretName": "Not_A_Name"}}
+    return {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Issuer",
+        "metadata": {"name": "bad", "namespace": namespace},
+        "spec": spec,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"), [("Certificate", "spec.revisionHistoryLimit"), ("Issuer", "spec.ca.secretName")]
+)
+async def test_invalid_object_is_refused_with_certpilot_apply_message(
+    cluster: Cluster, kind: str, field: str
+) -> None:
+    if kind == "Certificate":
+        bad = certificate(
+            cluster.namespace, "bad", nameConstraints={"critical": True}, revisionHistoryLimit=0
+        )
+    else:
+        bad = bad_issuer(cluster.namespace)
     manifest = cluster.tmp / "bad.yaml"
     manifest.write_text(json.dumps(bad))
     store = str(cluster.tmp / "cli.db")
@@ -174,9 +196,9 @@ async def test_invalid_certificate_is_refused_with_certpilot_apply_message(clust
         check=False,
     )
     assert applied.returncode != 0
-    problems = applied.stderr.split("(Certificate/bad):", 1)[1].strip()
+    problems = applied.stderr.split(f"({kind}/bad):", 1)[1].strip()
     problems = "; ".join(line.strip().removeprefix("- ") for line in problems.splitlines() if line.strip())
-    assert "spec.nameConstraints" in problems and "spec.revisionHistoryLimit" in problems
+    assert field in problems
 
     refused = await cluster.kubectl("apply", "-f", str(manifest), check=False)
     assert refused.returncode != 0
@@ -277,5 +299,108 @@ async def test_rotated_serving_certificate_is_still_trusted_by_the_apiserver(clu
     assert accepted.returncode == 0, accepted.stderr
     refused = await cluster.apply(
         certificate(cluster.namespace, "bad-after-rotation", revisionHistoryLimit=0)
+    )
+    assert "spec.revisionHistoryLimit" in refused.stderr
+
+
+async def install(cluster: Cluster) -> str:
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        app,
+        [
+            "install",
+            "--kubeconfig",
+            str(cluster.kube.kubeconfig),
+            "--webhook-url",
+            f"https://127.0.0.1:{cluster.webhook.port}",
+            "--webhook-ca-secret",
+            f"{cluster.namespace}/{CA_SECRET}",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+async def test_install_takes_over_crds_another_tool_applied(cluster: Cluster) -> None:
+    """As on a cluster where cert-manager's CRDs were applied with kubectl: certpilot takes the
+    fields it declares over, and stored objects stay."""
+    assert (await cluster.apply(certificate(cluster.namespace, "kept"))).returncode == 0
+    foreign = crd_for(Certificate)
+    foreign["metadata"]["annotations"] = {"controller-gen.kubebuilder.io/version": "v0.21.0"}
+    foreign["metadata"]["labels"] = {"app.kubernetes.io/name": "cert-manager"}
+    applied = await cluster.kubectl(
+        "apply",
+        "--force-conflicts",
+        "--server-side",
+        "--field-manager=helm",
+        "-f",
+        "-",
+        input=json.dumps(foreign),
+    )
+    assert applied.returncode == 0
+
+    await install(cluster)
+
+    crd = json.loads(
+        (
+            await cluster.kubectl(
+                "get", "crd", "certificates.cert-manager.io", "-o", "json", "--show-managed-fields"
+            )
+        ).stdout
+    )
+    managers = {entry["manager"]: entry["operation"] for entry in crd["metadata"]["managedFields"]}
+    assert managers["certpilot"] == "Apply"
+    assert crd["metadata"]["labels"]["app.kubernetes.io/name"] == "certpilot"
+    assert any(c["type"] == "Established" and c["status"] == "True" for c in crd["status"]["conditions"])
+    assert (await cluster.get("certificate", "kept"))["spec"]["secretName"] == "kept-tls"
+
+
+async def test_install_replaces_cert_managers_webhook_configuration(cluster: Cluster) -> None:
+    await cluster.kubectl("delete", "validatingwebhookconfiguration", "cert-manager-webhook")
+    theirs = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingWebhookConfiguration",
+        "metadata": {"name": "cert-manager-webhook"},
+        "webhooks": [
+            {
+                "name": "webhook.cert-manager.io",
+                "clientConfig": {
+                    "service": {
+                        "name": "cert-manager-webhook",
+                        "namespace": "cert-manager",
+                        "path": "/validate",
+                    }
+                },
+                "rules": [
+                    {
+                        "apiGroups": ["cert-manager.io"],
+                        "apiVersions": ["v1"],
+                        "operations": ["CREATE"],
+                        "resources": ["*/*"],
+                    }
+                ],
+                "failurePolicy": "Ignore",
+                "sideEffects": "None",
+                "admissionReviewVersions": ["v1"],
+            }
+        ],
+    }
+    assert (await cluster.apply(theirs)).returncode == 0
+
+    await install(cluster)
+
+    ours = json.loads(
+        (
+            await cluster.kubectl(
+                "get", "validatingwebhookconfiguration", "cert-manager-webhook", "-o", "json"
+            )
+        ).stdout
+    )
+    client_config = ours["webhooks"][0]["clientConfig"]
+    assert "service" not in client_config
+    assert client_config["url"] == f"https://127.0.0.1:{cluster.webhook.port}/validate"
+    assert ours["webhooks"][0]["failurePolicy"] == "Fail"
+    refused = await cluster.apply(
+        certificate(cluster.namespace, "bad-after-takeover", revisionHistoryLimit=0)
     )
     assert "spec.revisionHistoryLimit" in refused.stderr
