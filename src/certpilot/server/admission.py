@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from certpilot.api import defaults, registry
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.conditions import APPROVED, DENIED, get_condition
+from certpilot.api.conditions import APPROVED, DENIED
 from certpilot.api.crd import CERT_MANAGER_GROUPS
 from certpilot.api.field_error import FieldError
 from certpilot.api.loader import ManifestError, load_document
@@ -151,17 +151,20 @@ async def validate_admission(request: AdmissionRequest, access: SignerAccess) ->
         return _refused(request, error.errors)
     errors: list[FieldError] = []
     old = _parse_old(request)
-    if request.operation == "UPDATE" and old is not None:
-        errors.extend(validate_update(old, new))
+    if request.operation == "UPDATE":
+        if old is not None:
+            errors.extend(validate_update(old, new))
+        elif isinstance(request.old_object, dict):
+            errors.extend(unparsed_update_errors(request.old_object, request.object))
     if isinstance(new, CertificateRequest):
-        errors.extend(identity_errors(request, old, new))
+        errors.extend(identity_errors(request, new))
     if errors:
         return _refused(request, errors)
     if (
         isinstance(new, CertificateRequest)
-        and isinstance(old, CertificateRequest)
+        and request.operation == "UPDATE"
         and request.sub_resource == "status"
-        and approval_conditions_appeared(old, new)
+        and approval_conditions_appeared(request.old_object, request.object)
     ):
         refusal = await _approval_refusal(request, new, access)
         if refusal is not None:
@@ -187,8 +190,8 @@ def _with_request_namespace(obj: dict[str, Any], namespace: str) -> dict[str, An
 
 
 def _parse_old(request: AdmissionRequest) -> Resource | None:
-    """The stored object; one that no longer validates (written before the webhook) is still
-    compared field by field, so the update rules hold for it too."""
+    """The stored object as a model, or None when it no longer parses (it was written before the
+    webhook, or by cert-manager with a field certpilot lacks)."""
     old = request.old_object
     if not isinstance(old, dict):
         return None
@@ -199,9 +202,38 @@ def _parse_old(request: AdmissionRequest) -> Resource | None:
         return None
 
 
-def identity_errors(
-    request: AdmissionRequest, old: Resource | None, new: CertificateRequest
-) -> Iterator[FieldError]:
+_IMMUTABLE_SPEC_KINDS = ("CertificateRequest", "Order", "Challenge")
+
+
+def unparsed_update_errors(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[FieldError]:
+    """validate_update's rules for a stored object that no longer parses, compared as JSON, so
+    such an object is no way around them."""
+    kind = old.get("kind")
+    if kind in _IMMUTABLE_SPEC_KINDS:
+        old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
+        for key in sorted(set(old_spec) | set(new_spec)):
+            if old_spec.get(key) != new_spec.get(key):
+                yield FieldError(f"spec.{key}", f"{kind} spec is immutable once created")
+    if kind == CertificateRequest.KIND:
+        for condition in (APPROVED, DENIED):
+            before, after = _raw_condition(old, condition), _raw_condition(new, condition)
+            if before is not None and (after is None or after.get("status") != before.get("status")):
+                yield FieldError(
+                    f"status.conditions[{condition}]",
+                    f"the {condition} condition is final and may not be changed",
+                )
+
+
+def _raw_condition(obj: Mapping[str, Any] | None, kind: str) -> Mapping[str, Any] | None:
+    status = (obj or {}).get("status")
+    conditions = status.get("conditions") if isinstance(status, dict) else None
+    for condition in conditions if isinstance(conditions, list) else ():
+        if isinstance(condition, dict) and condition.get("type") == kind:
+            return condition
+    return None
+
+
+def identity_errors(request: AdmissionRequest, new: CertificateRequest) -> Iterator[FieldError]:
     """On CREATE the recorded identity must be the requester's (the mutating webhook set it);
     afterwards it may never change (the immutable spec already covers an UPDATE)."""
     if request.operation != "CREATE":
@@ -218,13 +250,12 @@ def identity_errors(
         yield FieldError("spec.extra", "extra identity must be that of the requester")
 
 
-def approval_conditions_appeared(old: CertificateRequest, new: CertificateRequest) -> bool:
+def approval_conditions_appeared(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> bool:
     """True when the update adds an Approved or Denied condition (changing one is refused by
-    validate_update: approvals are final)."""
-    old_conditions = old.status.conditions if old.status else None
-    new_conditions = new.status.conditions if new.status else None
+    validate_update: approvals are final). Read from the JSON, so a stored object that no longer
+    parses is no way around the permission check."""
     return any(
-        get_condition(old_conditions, kind) is None and get_condition(new_conditions, kind) is not None
+        _raw_condition(old, kind) is None and _raw_condition(new, kind) is not None
         for kind in (APPROVED, DENIED)
     )
 

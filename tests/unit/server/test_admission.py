@@ -339,3 +339,41 @@ def test_parse_review_reads_user_info() -> None:
 def test_parse_review_refuses_other_bodies(body: Any) -> None:
     with pytest.raises(InvalidReview):
         parse_review(body)
+
+
+# A stored request certpilot's model cannot read (written before the webhook, or by a newer
+# cert-manager): the update rules and the approval check still hold for it.
+UNPARSEABLE = changed(REQUEST, "spec.futureField", "x")
+
+
+async def test_unparseable_stored_request_is_still_immutable() -> None:
+    fixed = copy.deepcopy(UNPARSEABLE)
+    del fixed["spec"]["futureField"]
+    response = await validated(review(fixed, operation="UPDATE", old=UNPARSEABLE))
+    assert not response.allowed
+    assert response.message == "spec.futureField: CertificateRequest spec is immutable once created"
+
+
+async def test_unparseable_stored_request_still_needs_permission_to_approve() -> None:
+    unreadable_status = changed(REQUEST, "status", {"futureStatus": 1})
+    rules = RuleTable(set())
+    response = await validated(
+        review(
+            with_condition(REQUEST, "Approved"),
+            operation="UPDATE",
+            old=unreadable_status,
+            sub_resource="status",
+        ),
+        rules,
+    )
+    assert not response.allowed
+    assert "does not have permissions" in response.message
+    assert rules.asked == ["issuers.cert-manager.io/*", "issuers.cert-manager.io/prod.ca"]
+
+
+async def test_unparseable_stored_request_keeps_its_approval() -> None:
+    approved = with_condition(UNPARSEABLE, "Approved")
+    withdrawn = copy.deepcopy(REQUEST)
+    response = await validated(review(withdrawn, operation="UPDATE", old=approved, sub_resource="status"))
+    assert not response.allowed
+    assert "the Approved condition is final" in response.message
