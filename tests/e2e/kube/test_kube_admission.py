@@ -228,7 +228,9 @@ async def test_certificate_request_records_its_requester_and_its_spec_is_immutab
     assert "spec.duration: CertificateRequest spec is immutable once created" in changed.stderr
 
 
-async def test_only_a_user_allowed_to_approve_signers_may_approve(cluster: Cluster) -> None:
+async def let_alice_request(cluster: Cluster) -> None:
+    """alice may create and update CertificateRequests and their status in the test's namespace,
+    and nothing else (no `approve` on signers)."""
     ns = cluster.namespace
     role = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
@@ -251,6 +253,11 @@ async def test_only_a_user_allowed_to_approve_signers_may_approve(cluster: Clust
     }
     for obj in (role, binding):
         assert (await cluster.apply(obj)).returncode == 0
+
+
+async def test_only_a_user_allowed_to_approve_signers_may_approve(cluster: Cluster) -> None:
+    ns = cluster.namespace
+    await let_alice_request(cluster)
     created = await cluster.kubectl(
         "create", "-f", "-", input=json.dumps(certificate_request(ns, "alices")), user="alice"
     )
@@ -404,3 +411,85 @@ async def test_install_replaces_cert_managers_webhook_configuration(cluster: Clu
         certificate(cluster.namespace, "bad-after-takeover", revisionHistoryLimit=0)
     )
     assert "spec.revisionHistoryLimit" in refused.stderr
+
+
+async def test_approval_of_an_external_issuers_request_uses_its_resource_name(cluster: Cluster) -> None:
+    """An issuer kind outside cert-manager.io is found among the CRDs; alice is allowed `approve`
+    on exactly `myissuers.example.com/<namespace>.ext`."""
+    ns = cluster.namespace
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "myissuers.example.com"},
+        "spec": {
+            "group": "example.com",
+            "names": {
+                "kind": "MyIssuer",
+                "plural": "myissuers",
+                "singular": "myissuer",
+                "listKind": "MyIssuerList",
+            },
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                    },
+                }
+            ],
+        },
+    }
+    approver = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": f"{ns}-approve-ext"},
+        "rules": [
+            {
+                "apiGroups": ["cert-manager.io"],
+                "resources": ["signers"],
+                "verbs": ["approve"],
+                "resourceNames": [f"myissuers.example.com/{ns}.ext"],
+            }
+        ],
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": f"{ns}-alice-approves-ext"},
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": f"{ns}-approve-ext",
+        },
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}],
+    }
+    for obj in (crd, approver, binding):
+        assert (await cluster.apply(obj)).returncode == 0
+    await let_alice_request(cluster)
+    try:
+        for name, issuer in (("for-ext", "ext"), ("for-other", "other")):
+            request = certificate_request(ns, name)
+            request["spec"]["issuerRef"] = {"name": issuer, "kind": "MyIssuer", "group": "example.com"}
+            created = await cluster.kubectl("create", "-f", "-", input=json.dumps(request), user="alice")
+            assert created.returncode == 0
+
+        patch = ["--subresource=status", "--type=merge", "-p", approved_patch()]
+        approved = await cluster.kubectl(
+            "patch", "certificaterequest", "for-ext", "-n", ns, *patch, check=False, user="alice"
+        )
+        assert approved.returncode == 0, approved.stderr
+        refused = await cluster.kubectl(
+            "patch", "certificaterequest", "for-other", "-n", ns, *patch, check=False, user="alice"
+        )
+        assert refused.returncode != 0
+        assert "for issuer MyIssuer.example.com/other" in refused.stderr
+    finally:
+        await cluster.kubectl(
+            "delete",
+            f"clusterrolebinding/{ns}-alice-approves-ext",
+            f"clusterrole/{ns}-approve-ext",
+            check=False,
+        )
