@@ -491,5 +491,7 @@ async def test_approval_of_an_external_issuers_request_uses_its_resource_name(cl
             "delete",
             f"clusterrolebinding/{ns}-alice-approves-ext",
             f"clusterrole/{ns}-approve-ext",
+            "crd/myissuers.example.com",
+            "--wait=false",
             check=False,
         )
