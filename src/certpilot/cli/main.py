@@ -11,6 +11,7 @@ from certpilot import __version__
 from certpilot.api.registry import UnknownKind
 from certpilot.cli import cmctl, resources
 from certpilot.cli.errors import CLIError
+from certpilot.cli.install import install_command
 from certpilot.cli.run import run_command
 from certpilot.issuers.plugins import ENTRY_POINT_GROUP, PluginLoadError, plugin_from_entry_point
 from certpilot.store.errors import StoreError
@@ -28,6 +29,7 @@ app.command("get")(resources.get_command)
 app.command("describe")(resources.describe_command)
 app.command("delete")(resources.delete_command)
 app.command("run")(run_command)
+app.command("install")(install_command)
 app.command("renew")(cmctl.renew_command)
 app.command("approve")(cmctl.approve_command)
 app.command("deny")(cmctl.deny_command)

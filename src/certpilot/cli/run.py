@@ -168,6 +168,16 @@ def run_command(
     leader_election_retry_period: Annotated[
         str, typer.Option(help="Kubernetes: between attempts to acquire or renew the Lease.")
     ] = f"{KUBE.leader_election_retry_period:g}s",
+    webhook_listen: Annotated[
+        str | None,
+        typer.Option(help="Kubernetes: host:port of the HTTPS admission webhook (off when unset)."),
+    ] = KUBE.webhook_listen,
+    webhook_dns_names: Annotated[
+        Many, typer.Option(help="Kubernetes: DNS names / IPs in the webhook's serving certificate.")
+    ] = None,
+    webhook_ca_secret: Annotated[
+        str, typer.Option(help="Kubernetes: namespace/name of the Secret holding the webhook's CA.")
+    ] = KUBE.webhook_ca_secret,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
@@ -217,9 +227,14 @@ def run_command(
             leader_election_retry_period=_seconds(
                 "--leader-election-retry-period", leader_election_retry_period
             ),
+            webhook_listen=webhook_listen,
+            webhook_dns_names=_split(webhook_dns_names, KUBE.webhook_dns_names),
+            webhook_ca_secret=webhook_ca_secret,
         )
         serve_on_kubernetes(options, daemon, kube)
         return
+    if webhook_listen:
+        raise CLIError("--webhook-listen: the admission webhook runs on Kubernetes: add --kubeconfig")
     serve(resolve_store_path(store), options, daemon)
 
 

@@ -14,6 +14,8 @@ import os
 import socket
 import uuid
 
+from lightkube import AsyncClient
+
 from certpilot.api.annotations import PART_OF_LABEL
 from certpilot.api.core import Lease, Secret
 from certpilot.controllers.kubernetes_options import KubernetesOptions
@@ -22,6 +24,8 @@ from certpilot.controllers.setup import run_controllers
 from certpilot.runtime.clock import Clock, SystemClock
 from certpilot.runtime.leader import DEFAULT_LEASE_NAME, LeaderElector
 from certpilot.runtime.manager import Manager, default_cache_kinds
+from certpilot.server.access_review import SubjectAccessReviews
+from certpilot.server.webhook import WebhookConfig, WebhookServer, parse_secret_name
 from certpilot.store.kube_connection import load_connection
 from certpilot.store.kubernetes import KubernetesStore
 
@@ -75,7 +79,23 @@ async def run_daemon_on_kubernetes(
             "pid": os.getpid(),
         },
     )
+    webhook = await start_webhook(store, kube) if kube.webhook_listen else None
     try:
         await run_controllers(manager, options)
     finally:
+        if webhook is not None:
+            await webhook.stop()
         await store.close()
+
+
+async def start_webhook(store: KubernetesStore, kube: KubernetesOptions) -> WebhookServer:
+    """The admission webhook beside the controllers, on every replica: its CA in a Secret through
+    the store, approvals checked with SubjectAccessReviews on the same cluster. It starts first, so a
+    port in use stops the daemon at once."""
+    assert kube.webhook_listen is not None
+    namespace, name = parse_secret_name(kube.webhook_ca_secret)
+    reviews = SubjectAccessReviews(AsyncClient(config=store.connection.config))
+    hosts = kube.webhook_dns_names or ("localhost",)
+    server = WebhookServer(store, reviews, WebhookConfig(kube.webhook_listen, hosts, namespace, name))
+    await server.start()
+    return server

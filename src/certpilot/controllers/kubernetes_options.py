@@ -20,3 +20,9 @@ class KubernetesOptions:
     leader_election_lease_duration: float = 60.0
     leader_election_renew_deadline: float = 40.0
     leader_election_retry_period: float = 15.0
+    # The admission webhook (every replica serves it, leader or not); None: off.
+    webhook_listen: str | None = None
+    # DNS names and IP addresses its serving certificate names.
+    webhook_dns_names: tuple[str, ...] = ()
+    # namespace/name of the Secret that holds the webhook's CA (made when missing).
+    webhook_ca_secret: str = "cert-manager/certpilot-webhook-ca"  # noqa: S105 - a Secret's name
