@@ -73,6 +73,9 @@ class Resource(ApiModel):
     NAMESPACED: ClassVar[bool] = True
     # Kinds with a status subresource: update() keeps the stored status, update_status() the spec.
     HAS_STATUS: ClassVar[bool] = True
+    # Kinds other projects define (Ingress, Gateway API): read only on Kubernetes, by the shims, so
+    # cached only when a shim runs (a cluster may not serve them at all) and not taken by `apply`.
+    FOREIGN: ClassVar[bool] = False
 
     api_version: str = Field(default="")
     kind: str = Field(default="")
