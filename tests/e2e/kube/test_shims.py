@@ -16,6 +16,8 @@ from certpilot.api.core import Event, Secret
 from certpilot.api.gateway import Gateway, ListenerSet
 from certpilot.api.ingress import Ingress
 from certpilot.api.meta import Resource
+from certpilot.controllers.kubernetes_daemon import served_shim_kinds
+from certpilot.controllers.shims.options import ShimOptions
 from certpilot.store.kubernetes import KubernetesStore
 
 GATEWAY_API_CRDS = Path("/work/shared/gateway-api/crds")
@@ -102,6 +104,7 @@ async def test_an_annotated_ingress_gets_owned_certificates_kept_in_step_with_it
     certificate = await wait_ready(kube_store, "a-tls", ns, daemon)
     assert controlled_by(certificate, source)
     assert certificate.spec.dns_names == ["a.example.com"] and certificate.metadata.labels == {"app": "web"}
+    assert certificate.metadata.generation == 1, "an unchanged source does not rewrite its Certificate"
     assert (certificate.spec.issuer_ref.name, certificate.spec.issuer_ref.kind) == ("self", "Issuer")
     secret = await kube_store.get(Secret, "a-tls", ns)
     assert secret.get_data("tls.crt") and secret.get_data("tls.key")
@@ -112,6 +115,7 @@ async def test_an_annotated_ingress_gets_owned_certificates_kept_in_step_with_it
         kube_store, Certificate, "a-tls", ns, lambda c: c.spec.duration == "720h", daemons=(daemon,)
     )
     assert changed.metadata.uid == certificate.metadata.uid, "changed in place, not recreated"
+    assert changed.metadata.generation == 2
 
     apply(cluster, [ingress(ns, {**issuer, "cert-manager.io/duration": "720h"}, two_entries[:1])])
     await wait_gone(kube_store, Certificate, "b-tls", ns)
@@ -222,7 +226,11 @@ class UnservedKind(Resource):
     SINGULAR = "unserved"
 
 
-async def test_the_store_tells_a_served_kind_from_an_unserved_one(kube_store: KubernetesStore) -> None:
+async def test_the_store_tells_a_served_kind_from_an_unserved_one(
+    gateway_api: Any, kube_store: KubernetesStore
+) -> None:
     assert await kube_store.serves(Ingress)
     assert await kube_store.serves(Secret)
     assert not await kube_store.serves(UnservedKind)
+    every_shim = ShimOptions(enable_gateway_api=True, enable_gateway_api_listenerset=True)
+    assert await served_shim_kinds(kube_store, every_shim) == {Ingress, Gateway, ListenerSet}
