@@ -137,15 +137,28 @@ async def test_an_annotated_ingress_gets_owned_certificates_kept_in_step_with_it
     await wait_gone(kube_store, Certificate, "a-tls", ns)
 
 
-async def test_tls_acme_uses_the_default_issuer_flags(
+async def test_tls_acme_uses_the_default_issuer_flags_and_a_users_certificate_is_left_alone(
     cluster: Any, kube_namespace: str, kube_store: KubernetesStore, daemons: DaemonFactory
 ) -> None:
     ns = kube_namespace
-    tls = [{"hosts": ["acme.example.com"], "secretName": "acme-tls"}]
-    apply(cluster, [self_signed_issuer(ns), ingress(ns, {"kubernetes.io/tls-acme": "true"}, tls)])
+    users = {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
+        "metadata": {"name": "mine", "namespace": ns},
+        "spec": {"secretName": "mine", "dnsNames": ["mine.example.com"], "issuerRef": {"name": "self"}},
+    }
+    tls = [
+        {"hosts": ["acme.example.com"], "secretName": "acme-tls"},
+        {"hosts": ["other.example.com"], "secretName": "mine"},
+    ]
+    apply(cluster, [self_signed_issuer(ns), users, ingress(ns, {"kubernetes.io/tls-acme": "true"}, tls)])
     daemon = shim_daemon(daemons, ns, "--default-issuer-name", "self", "--default-issuer-kind", "Issuer")
     certificate = await wait_ready(kube_store, "acme-tls", ns, daemon)
     assert (certificate.spec.issuer_ref.name, certificate.spec.issuer_ref.kind) == ("self", "Issuer")
+    # The reconcile that created acme-tls went on to "mine" at once; long before acme-tls is Ready.
+    mine = await kube_store.get(Certificate, "mine", ns)
+    assert mine.spec.dns_names == ["mine.example.com"] and not mine.metadata.owner_references
+    assert mine.metadata.generation == 1
 
 
 def https(name: str, hostname: str, secret: str) -> dict[str, Any]:

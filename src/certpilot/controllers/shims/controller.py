@@ -3,6 +3,7 @@ write, and tell the user with Events on the source (cert-manager's SyncFnFor).""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from certpilot.api.certificate import Certificate
@@ -11,6 +12,7 @@ from certpilot.controllers.shims.bad_config import BadConfig
 from certpilot.controllers.shims.desired import (
     certificates_to_delete,
     desired_certificates,
+    is_controlled_by,
     updated_certificate,
 )
 from certpilot.controllers.shims.issuer_choice import asks_for_certificates
@@ -18,7 +20,9 @@ from certpilot.controllers.shims.options import ShimOptions
 from certpilot.controllers.shims.tls_targets import ShimSource
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
-from certpilot.store.errors import NotFound
+from certpilot.store.errors import AlreadyExists, Conflict, NotFound
+
+log = logging.getLogger(__name__)
 
 REASON_BAD_CONFIG = "BadConfig"
 REASON_CREATE = "CreateCertificate"
@@ -109,9 +113,14 @@ class ShimController:
         for certificate in desired.certificates:
             current = by_name.get(certificate.name)
             if current is None:
-                await self.ctx.store.create(certificate)
+                await self.create(certificate)
                 await self.ctx.events.event(
                     cached, "Normal", REASON_CREATE, f"Successfully created Certificate {certificate.name!r}"
+                )
+            elif not is_controlled_by(current, cached.metadata.uid or ""):
+                log.info(
+                    "Certificate exists and is not controlled by this object: left alone",
+                    extra={"controller": self.name, "key": str(key), "certificate": certificate.name},
                 )
             elif (changed := updated_certificate(current, certificate)) is not None:
                 await self.ctx.store.update(changed)
@@ -130,3 +139,11 @@ class ShimController:
                 f"Successfully deleted unrequired Certificate {unwanted.name!r}",
             )
         return Result()
+
+    async def create(self, certificate: Certificate) -> None:
+        try:
+            await self.ctx.store.create(certificate)
+        except AlreadyExists as exists:
+            # Created since the cache was read (by this shim a moment ago, or by someone else):
+            # look again once the cache has it, quietly, as after any lost race.
+            raise Conflict(str(exists)) from None
