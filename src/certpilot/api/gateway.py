@@ -53,7 +53,8 @@ class Gateway(Resource, ForeignModel):
     PLURAL = "gateways"
     SINGULAR = "gateway"
     SHORT_NAMES = ("gtw",)
-    FOREIGN = True
+    CACHED_BY_DEFAULT = False
+    STANDALONE = False
 
     spec: GatewaySpec | None = None
     status: dict[str, Any] | None = None
@@ -83,7 +84,8 @@ class ListenerSet(Resource, ForeignModel):
     PLURAL = "listenersets"
     SINGULAR = "listenerset"
     SHORT_NAMES = ("lset",)
-    FOREIGN = True
+    CACHED_BY_DEFAULT = False
+    STANDALONE = False
 
     spec: ListenerSetSpec | None = None
     status: dict[str, Any] | None = None

@@ -26,7 +26,8 @@ class Ingress(Resource, ForeignModel):
     PLURAL = "ingresses"
     SINGULAR = "ingress"
     SHORT_NAMES = ("ing",)
-    FOREIGN = True
+    CACHED_BY_DEFAULT = False
+    STANDALONE = False
 
     spec: IngressSpec | None = None
     status: dict[str, Any] | None = None

@@ -85,13 +85,13 @@ async def run_daemon(
 
 
 async def run_controllers(
-    manager: Manager, options: ControllerOptions, extra: Sequence[Factory] = ()
+    manager: Manager, options: ControllerOptions, runtime_specific: Sequence[Factory] = ()
 ) -> None:
-    """Add every controller (and the `extra` ones of a runtime) to the manager and run it until a
+    """Add every controller (and those only this runtime runs) to the manager and run them until a
     signal (or lost leadership)."""
     listeners = SolverListeners.from_options(options)
     try:
-        for factory in [*build_all(options, listeners), *extra]:
+        for factory in [*build_all(options, listeners), *runtime_specific]:
             manager.add(factory)
         log.info("controllers ready to start", extra={"controllers": len(manager.runners)})
         await manager.run_until_signal()

@@ -42,9 +42,9 @@ class LeadershipLost(RuntimeError):
 
 
 def default_cache_kinds() -> list[type[Resource]]:
-    """Every known kind except Events (many), Namespaces (controllers read neither) and the kinds
-    of other projects, which the controllers that read them bring."""
-    return [kind for kind in all_kinds() if kind not in (Event, Namespace) and not kind.FOREIGN]
+    """Every known kind except Events (many), Namespaces (controllers read neither) and kinds only
+    an optional controller reads (cached when it is added)."""
+    return [kind for kind in all_kinds() if kind not in (Event, Namespace) and kind.CACHED_BY_DEFAULT]
 
 
 class Manager:
