@@ -4,11 +4,12 @@ them in place, removing a TLS entry deletes its Certificate, a bad annotation is
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DaemonFactory
+from conftest import REPO, DaemonFactory
 from kube_harness import KubeDaemon, apply, self_signed_issuer, until, wait_for, wait_gone, wait_ready
 
 from certpilot.api.certificate import Certificate
@@ -20,7 +21,10 @@ from certpilot.controllers.kubernetes_daemon import served_shim_kinds
 from certpilot.controllers.shims.options import ShimOptions
 from certpilot.store.kubernetes import KubernetesStore
 
-GATEWAY_API_CRDS = Path("/work/shared/gateway-api/crds")
+# The Gateway API v1.6.1 standard-channel CRDs, beside the repository (../shared/gateway-api/crds).
+GATEWAY_API_CRDS = Path(
+    os.environ.get("CERTPILOT_GATEWAY_API_CRDS", REPO.parent / "shared" / "gateway-api" / "crds")
+)
 
 
 @pytest.fixture(scope="session")
