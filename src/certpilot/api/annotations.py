@@ -48,11 +48,23 @@ INGRESS_PRIVATE_KEY_SIZE = "cert-manager.io/private-key-size"
 INGRESS_PRIVATE_KEY_ROTATION_POLICY = "cert-manager.io/private-key-rotation-policy"
 INGRESS_EMAIL_SANS = "cert-manager.io/email-sans"
 INGRESS_SUBJECT_ORGANIZATIONS = "cert-manager.io/subject-organizations"
+INGRESS_SECRET_TEMPLATE = "cert-manager.io/secret-template"  # noqa: S105 - a key name
+# Gateway / ListenerSet: comma-separated listener names the gateway-shim leaves alone.
+IGNORE_TLS_LISTENERS = "cert-manager.io/ignore-tls-listeners"
+# On a Secret: its CA may be injected by cert-manager.io/inject-ca-from-secret. The one
+# cert-manager.io/ annotation a secretTemplate may carry.
+ALLOW_DIRECT_INJECTION = "cert-manager.io/allow-direct-injection"
 INGRESS_EDIT_IN_PLACE = "acme.cert-manager.io/http01-edit-in-place"
 INGRESS_HTTP01_INGRESS_CLASS = "acme.cert-manager.io/http01-ingress-class"
 INGRESS_HTTP01_INGRESS_CLASS_NAME = "acme.cert-manager.io/http01-ingress-ingressclassname"
 KUBERNETES_INGRESS_CLASS = "kubernetes.io/ingress.class"
 KUBERNETES_TLS_ACME = "kubernetes.io/tls-acme"
+# Written on a shim's Certificate for the ACME HTTP-01 solver.
+HTTP01_OVERRIDE_INGRESS_NAME = "acme.cert-manager.io/http01-override-ingress-name"
+HTTP01_OVERRIDE_INGRESS_CLASS = "acme.cert-manager.io/http01-override-ingress-class"
+HTTP01_OVERRIDE_INGRESS_CLASS_NAME = "acme.cert-manager.io/http01-override-ingress-ingressclassname"
+HTTP01_PARENT_REF_KIND = "acme.cert-manager.io/http01-parentrefkind"
+HTTP01_PARENT_REF_NAME = "acme.cert-manager.io/http01-parentrefname"
 
 # Labels.
 # Every Secret cert-manager manages carries this label, so informers can watch only those.
@@ -67,5 +79,6 @@ RESERVED_PREFIX = "cert-manager.io/"
 
 
 def is_reserved(key: str) -> bool:
-    """Whether an annotation key belongs to cert-manager (and may not come from secretTemplate)."""
-    return key.startswith(RESERVED_PREFIX)
+    """Whether an annotation key belongs to cert-manager (and may not come from secretTemplate);
+    allow-direct-injection is the user's to set, as cert-manager's webhook allows."""
+    return key.startswith(RESERVED_PREFIX) and key != ALLOW_DIRECT_INJECTION

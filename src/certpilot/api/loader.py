@@ -137,6 +137,12 @@ def load_document(document: Any, source: str, number: int) -> Resource:
         model = registry.model_for(api_version, kind)
     except registry.UnknownKind as error:
         raise UnknownKindInManifest(source, number, subject, [FieldError("kind", str(error))]) from None
+    if not model.STANDALONE:
+        # Read on a cluster by the shims; the embedded store has nothing that would act on one.
+        problem = (
+            f"certpilot does not serve {api_version} {kind}: create it on a Kubernetes cluster with kubectl"
+        )
+        raise UnknownKindInManifest(source, number, subject, [FieldError("kind", problem)])
     try:
         obj = model.model_validate(document)
     except ValidationError as error:

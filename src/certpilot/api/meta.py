@@ -78,6 +78,11 @@ class Resource(ApiModel):
     NAMESPACED: ClassVar[bool] = True
     # Kinds with a status subresource: update() keeps the stored status, update_status() the spec.
     HAS_STATUS: ClassVar[bool] = True
+    # False for kinds only an optional controller reads: their informer starts with that controller.
+    CACHED_BY_DEFAULT: ClassVar[bool] = True
+    # False for kinds read only on a cluster (Ingress, Gateway API): `certpilot apply` and the
+    # manifests folder refuse them as kinds certpilot does not serve.
+    STANDALONE: ClassVar[bool] = True
 
     api_version: str = Field(default="")
     kind: str = Field(default="")

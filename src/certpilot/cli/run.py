@@ -1,9 +1,9 @@
-"""`certpilot run`: the daemon on the embedded store.
+"""`certpilot run`: the daemon on the embedded store, or on a Kubernetes cluster.
 
-Every field of ControllerOptions and DaemonOptions has a flag here (a test checks it), and each flag's
-default is read from those classes, so a default lives in one place only. Adding an option: a field
-there, a flag parameter named like the field here, and its line where run_command builds the two
-option objects from the flags."""
+Every field of ControllerOptions, DaemonOptions, KubernetesOptions and ShimOptions has a flag here (a
+test checks it), and each flag's default is read from those classes, so a default lives in one place
+only. Adding an option: a field there, a flag parameter named like the field here, and its line where
+run_command builds the option objects from the flags."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from certpilot.cli.errors import CLIError
 from certpilot.cli.options import StoreOption
 from certpilot.controllers.kubernetes_options import KubernetesOptions
 from certpilot.controllers.options import ControllerOptions, DaemonOptions
+from certpilot.controllers.shims.options import ShimOptions
 from certpilot.runtime.lock import InstanceLocked
 from certpilot.runtime.logging import setup_logging
 from certpilot.store.kube_connection import KubeConfigError
@@ -27,6 +28,7 @@ from certpilot.store.kube_connection import KubeConfigError
 CONTROLLER = ControllerOptions()
 DAEMON = DaemonOptions()
 KUBE = KubernetesOptions()
+SHIMS = ShimOptions()
 
 Many = list[str] | None
 
@@ -178,6 +180,22 @@ def run_command(
     webhook_ca_secret: Annotated[
         str, typer.Option(help="Kubernetes: namespace/name of the Secret holding the webhook's CA.")
     ] = KUBE.webhook_ca_secret,
+    default_issuer_name: Annotated[
+        str, typer.Option(help='Kubernetes: issuer of Ingresses annotated kubernetes.io/tls-acme: "true".')
+    ] = SHIMS.default_issuer_name,
+    default_issuer_kind: Annotated[
+        str, typer.Option(help="Kubernetes: kind of that issuer.")
+    ] = SHIMS.default_issuer_kind,
+    default_issuer_group: Annotated[
+        str, typer.Option(help="Kubernetes: API group of that issuer.")
+    ] = SHIMS.default_issuer_group,
+    enable_gateway_api: Annotated[
+        bool, typer.Option(help="Kubernetes: Certificates for annotated Gateways (gateway-shim).")
+    ] = SHIMS.enable_gateway_api,
+    enable_gateway_api_listenerset: Annotated[
+        bool,
+        typer.Option(help="Kubernetes: also for ListenerSets (with --enable-gateway-api)."),
+    ] = SHIMS.enable_gateway_api_listenerset,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
@@ -231,7 +249,14 @@ def run_command(
             webhook_dns_names=_split(webhook_dns_names, KUBE.webhook_dns_names),
             webhook_ca_secret=webhook_ca_secret,
         )
-        serve_on_kubernetes(options, daemon, kube)
+        shims = ShimOptions(
+            default_issuer_name=default_issuer_name,
+            default_issuer_kind=default_issuer_kind,
+            default_issuer_group=default_issuer_group,
+            enable_gateway_api=enable_gateway_api,
+            enable_gateway_api_listenerset=enable_gateway_api_listenerset,
+        )
+        serve_on_kubernetes(options, daemon, kube, shims)
         return
     if webhook_listen:
         raise CLIError("--webhook-listen: the admission webhook runs on Kubernetes: add --kubeconfig")
@@ -254,11 +279,13 @@ def _seconds(flag: str, value: str) -> float:
     return _duration(flag, value).total_seconds()
 
 
-def serve_on_kubernetes(options: ControllerOptions, daemon: DaemonOptions, kube: KubernetesOptions) -> None:
+def serve_on_kubernetes(
+    options: ControllerOptions, daemon: DaemonOptions, kube: KubernetesOptions, shims: ShimOptions
+) -> None:
     """Run the daemon against a cluster in the foreground until it is signalled to stop."""
     from certpilot.controllers.kubernetes_daemon import run_daemon_on_kubernetes
 
     try:
-        asyncio.run(run_daemon_on_kubernetes(options, daemon, kube))
+        asyncio.run(run_daemon_on_kubernetes(options, daemon, kube, shims))
     except (KubeConfigError, ValueError) as e:
         raise CLIError(str(e)) from None

@@ -18,9 +18,12 @@ from lightkube import AsyncClient
 
 from certpilot.api.annotations import PART_OF_LABEL
 from certpilot.api.core import Lease, Secret
+from certpilot.api.meta import Resource
 from certpilot.controllers.kubernetes_options import KubernetesOptions
 from certpilot.controllers.options import ControllerOptions, DaemonOptions
-from certpilot.controllers.setup import run_controllers
+from certpilot.controllers.setup import Factory, run_controllers
+from certpilot.controllers.shims import setup as shims_setup
+from certpilot.controllers.shims.options import ShimOptions
 from certpilot.runtime.clock import Clock, SystemClock
 from certpilot.runtime.leader import DEFAULT_LEASE_NAME, LeaderElector
 from certpilot.runtime.manager import Manager, default_cache_kinds
@@ -39,12 +42,35 @@ def leader_identity() -> str:
     return f"{socket.gethostname()}_{uuid.uuid4()}"
 
 
+async def served_shim_kinds(store: KubernetesStore, options: ShimOptions) -> set[type[Resource]]:
+    """The shims' source kinds the flags turn on and the API server serves; a kind turned on but not
+    served (the Gateway API CRDs not installed) is logged, and its shim stays off."""
+    served: set[type[Resource]] = set()
+    for kind in shims_setup.wanted_kinds(options):
+        if await store.serves(kind):
+            served.add(kind)
+        else:
+            log.warning(
+                "%s shim off: the API server does not serve %s %s (for Gateways and ListenerSets: "
+                "install the Gateway API CRDs, then restart certpilot)",
+                kind.KIND,
+                kind.API_VERSION,
+                kind.PLURAL,
+            )
+    return served
+
+
 async def run_daemon_on_kubernetes(
-    options: ControllerOptions, daemon: DaemonOptions, kube: KubernetesOptions, clock: Clock | None = None
+    options: ControllerOptions,
+    daemon: DaemonOptions,
+    kube: KubernetesOptions,
+    shims: ShimOptions | None = None,
+    clock: Clock | None = None,
 ) -> None:
     """Run every controller against the cluster until SIGTERM or SIGINT (or lost leadership)."""
     connection = load_connection(kube.kubeconfig, kube.context)
     store = KubernetesStore(connection, namespace=kube.namespace)
+    shims = shims or ShimOptions()
     clock = clock or SystemClock()
     elector = None
     if kube.leader_elect:
@@ -81,7 +107,8 @@ async def run_daemon_on_kubernetes(
     )
     webhook = await start_webhook(store, kube) if kube.webhook_listen else None
     try:
-        await run_controllers(manager, options)
+        shim_factories: list[Factory] = shims_setup.build(shims, await served_shim_kinds(store, shims))
+        await run_controllers(manager, options, shim_factories)
     finally:
         if webhook is not None:
             await webhook.stop()

@@ -122,6 +122,16 @@ class KubernetesStore:
         options = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
         await self._request("DELETE", kind, object_path(kind, name, namespace), body=options)
 
+    async def serves(self, kind: type[Resource]) -> bool:
+        """Whether the API server serves this kind (for kinds of other projects: is their CRD
+        installed?), from the discovery document of its group version."""
+        path = "/api/v1" if kind.API_VERSION == "v1" else f"/apis/{kind.API_VERSION}"
+        try:
+            answer = json.loads(await self._request("GET", kind, path))
+        except NotFound:
+            return False
+        return any(resource.get("name") == kind.PLURAL for resource in answer.get("resources") or ())
+
     async def close(self) -> None:
         self._closed = True
         await self._transport.close()

@@ -3,20 +3,16 @@ certpilot's CRDs installed once, a KubernetesStore to observe with, and daemons 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_harness import KubeDaemon
+from kube_harness import DaemonFactory, KubeDaemon
 
 from certpilot.store.kube_connection import load_connection
 from certpilot.store.kubernetes import KubernetesStore
 from certpilot.testing.peers.kube import KubeControlPlane
-
-REPO = Path(__file__).resolve().parents[3]
-
-DaemonFactory = Callable[..., KubeDaemon]
 
 
 @pytest.fixture(scope="session")

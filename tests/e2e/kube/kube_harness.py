@@ -23,6 +23,7 @@ from certpilot.store.kubernetes import KubernetesStore
 
 T = TypeVar("T", bound=Resource)
 
+REPO = Path(__file__).resolve().parents[3]
 WAIT_SECONDS = 90.0
 POLL_SECONDS = 0.05
 # Leader election quick enough for tests (cert-manager's defaults are 60 s / 40 s / 15 s).
@@ -218,3 +219,7 @@ def openssl_verify(chain: bytes, root_pem: bytes, directory: Path) -> subprocess
         text=True,
         check=False,
     )
+
+
+# Starts a `certpilot run --kubeconfig` replica with extra flags (conftest `daemons`).
+DaemonFactory = Callable[..., KubeDaemon]

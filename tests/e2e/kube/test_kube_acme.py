@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DaemonFactory
-from kube_harness import apply, openssl_verify, wait_ready
+from kube_harness import DaemonFactory, apply, openssl_verify, wait_ready
 
 from certpilot.api.acme import Order
 from certpilot.api.core import Secret

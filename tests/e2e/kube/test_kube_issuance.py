@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import REPO, DaemonFactory
 from kube_harness import (
+    REPO,
+    DaemonFactory,
     apply,
     kubectl_json,
     openssl_verify,

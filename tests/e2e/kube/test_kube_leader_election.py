@@ -6,8 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from conftest import DaemonFactory
-from kube_harness import KubeDaemon, apply, self_signed_issuer, until, wait_for, wait_ready
+from kube_harness import DaemonFactory, KubeDaemon, apply, self_signed_issuer, until, wait_for, wait_ready
 
 from certpilot.api.core import Lease
 from certpilot.runtime.leader import DEFAULT_LEASE_NAME

@@ -19,6 +19,7 @@ from certpilot.cli.errors import CLIError
 from certpilot.cli.main import app
 from certpilot.controllers.kubernetes_options import KubernetesOptions
 from certpilot.controllers.options import ControllerOptions, DaemonOptions
+from certpilot.controllers.shims.options import ShimOptions
 
 Handed = list[tuple[ControllerOptions, DaemonOptions]]
 
@@ -42,7 +43,9 @@ def invoke(tmp_path: Path, *flags: str) -> Result:
 
 def test_every_field_of_the_daemon_options_has_a_run_flag() -> None:
     wanted = {
-        f.name for f in (*fields(ControllerOptions), *fields(DaemonOptions), *fields(KubernetesOptions))
+        f.name
+        for options in (ControllerOptions, DaemonOptions, KubernetesOptions, ShimOptions)
+        for f in fields(options)
     }
     missing = wanted - run_flag_names()
     assert not missing, f"`certpilot run` has no flag for {sorted(missing)}"
@@ -103,7 +106,9 @@ def test_kubernetes_flags_hand_the_kubernetes_runtime_its_options(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     received: list[KubernetesOptions] = []
-    monkeypatch.setattr(run, "serve_on_kubernetes", lambda _options, _daemon, kube: received.append(kube))
+    monkeypatch.setattr(
+        run, "serve_on_kubernetes", lambda _options, _daemon, kube, _shims: received.append(kube)
+    )
     kubeconfig = tmp_path / "kubeconfig"
     result = CliRunner().invoke(
         app,
@@ -121,3 +126,48 @@ def test_kubernetes_flags_hand_the_kubernetes_runtime_its_options(
     assert received == [
         KubernetesOptions(kubeconfig=kubeconfig, namespace="team-a", leader_election_retry_period=2.0)
     ]
+
+
+def test_shim_flags_hand_the_kubernetes_runtime_its_shim_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received: list[ShimOptions] = []
+    monkeypatch.setattr(
+        run, "serve_on_kubernetes", lambda _options, _daemon, _kube, shims: received.append(shims)
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--kubeconfig",
+            str(tmp_path / "kubeconfig"),
+            "--default-issuer-name",
+            "letsencrypt",
+            "--default-issuer-kind",
+            "ClusterIssuer",
+            "--enable-gateway-api",
+            "--enable-gateway-api-listenerset",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert received == [
+        ShimOptions(
+            default_issuer_name="letsencrypt",
+            default_issuer_kind="ClusterIssuer",
+            enable_gateway_api=True,
+            enable_gateway_api_listenerset=True,
+        )
+    ]
+
+
+def test_without_shim_flags_the_gateway_shims_are_off_and_no_default_issuer_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received: list[ShimOptions] = []
+    monkeypatch.setattr(
+        run, "serve_on_kubernetes", lambda _options, _daemon, _kube, shims: received.append(shims)
+    )
+    result = CliRunner().invoke(app, ["run", "--kubeconfig", str(tmp_path / "kubeconfig")])
+    assert result.exit_code == 0, result.output
+    assert received == [ShimOptions()]
+    assert not received[0].enable_gateway_api and received[0].default_issuer_name == ""
