@@ -73,6 +73,8 @@ class Resource(ApiModel):
     NAMESPACED: ClassVar[bool] = True
     # Kinds with a status subresource: update() keeps the stored status, update_status() the spec.
     HAS_STATUS: ClassVar[bool] = True
+    # False for kinds only an optional controller reads: their informer starts with that controller.
+    CACHED_BY_DEFAULT: ClassVar[bool] = True
 
     api_version: str = Field(default="")
     kind: str = Field(default="")

@@ -168,6 +168,17 @@ def run_command(
     leader_election_retry_period: Annotated[
         str, typer.Option(help="Kubernetes: between attempts to acquire or renew the Lease.")
     ] = f"{KUBE.leader_election_retry_period:g}s",
+    enable_cainjector: Annotated[
+        bool,
+        typer.Option(
+            help="Kubernetes: keep caBundle of annotated webhook configurations, CRDs and APIServices "
+            "in sync (cert-manager's cainjector)."
+        ),
+    ] = KUBE.enable_cainjector,
+    enable_certificates_data_source: Annotated[
+        bool,
+        typer.Option(help="Kubernetes: let the CA injector read Certificates (inject-ca-from)."),
+    ] = KUBE.enable_certificates_data_source,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
@@ -217,6 +228,8 @@ def run_command(
             leader_election_retry_period=_seconds(
                 "--leader-election-retry-period", leader_election_retry_period
             ),
+            enable_cainjector=enable_cainjector,
+            enable_certificates_data_source=enable_certificates_data_source,
         )
         serve_on_kubernetes(options, daemon, kube)
         return

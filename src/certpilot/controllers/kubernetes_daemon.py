@@ -4,7 +4,7 @@ Differences from standalone, each as cert-manager does it: replicas elect a lead
 coordination.k8s.io Lease and only the leader reconciles (every replica keeps its caches warm, so
 a new leader starts at once); only the Secrets certpilot manages are cached (labelled
 controller.cert-manager.io/fao), other Secrets are read when needed; Leases and Events are never
-cached.
+cached. The CA injector (cainjector) runs here only: its targets are cluster objects.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ import uuid
 
 from certpilot.api.annotations import PART_OF_LABEL
 from certpilot.api.core import Lease, Secret
+from certpilot.controllers.cainjector import setup as cainjector_setup
+from certpilot.controllers.cainjector.controller import CAInjectorSettings
 from certpilot.controllers.kubernetes_options import KubernetesOptions
 from certpilot.controllers.options import ControllerOptions, DaemonOptions
-from certpilot.controllers.setup import run_controllers
+from certpilot.controllers.setup import Factory, run_controllers
 from certpilot.runtime.clock import Clock, SystemClock
 from certpilot.runtime.leader import DEFAULT_LEASE_NAME, LeaderElector
 from certpilot.runtime.manager import Manager, default_cache_kinds
-from certpilot.store.kube_connection import load_connection
+from certpilot.store.kube_connection import KubeConnection, load_connection
 from certpilot.store.kubernetes import KubernetesStore
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,18 @@ MANAGED_SECRETS_SELECTOR = f"{PART_OF_LABEL}=true"
 def leader_identity() -> str:
     """client-go's: the host (the Pod's name in a cluster) and a unique suffix per process."""
     return f"{socket.gethostname()}_{uuid.uuid4()}"
+
+
+def kubernetes_only_controllers(kube: KubernetesOptions, connection: KubeConnection) -> list[Factory]:
+    """The CA injector, unless turned off (cert-manager runs it as a separate binary)."""
+    if not kube.enable_cainjector:
+        return []
+    settings = CAInjectorSettings(
+        apiserver_ca=connection.certificate_authority(),
+        scope_namespace=kube.namespace,
+        certificates_data_source=kube.enable_certificates_data_source,
+    )
+    return cainjector_setup.build(settings)
 
 
 async def run_daemon_on_kubernetes(
@@ -76,6 +90,6 @@ async def run_daemon_on_kubernetes(
         },
     )
     try:
-        await run_controllers(manager, options)
+        await run_controllers(manager, options, kubernetes_only_controllers(kube, connection))
     finally:
         await store.close()

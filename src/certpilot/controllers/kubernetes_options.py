@@ -20,3 +20,7 @@ class KubernetesOptions:
     leader_election_lease_duration: float = 60.0
     leader_election_renew_deadline: float = 40.0
     leader_election_retry_period: float = 15.0
+    # The CA injector (cert-manager runs it as its separate cainjector binary, on by default).
+    enable_cainjector: bool = True
+    # Let the CA injector read Certificates for inject-ca-from (cert-manager's flag of this name).
+    enable_certificates_data_source: bool = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from certpilot.controllers.acme import setup as acme_setup
@@ -84,11 +84,14 @@ async def run_daemon(
         lock.release()
 
 
-async def run_controllers(manager: Manager, options: ControllerOptions) -> None:
-    """Add every controller to the manager and run it until a signal (or lost leadership)."""
+async def run_controllers(
+    manager: Manager, options: ControllerOptions, runtime_specific: Sequence[Factory] = ()
+) -> None:
+    """Add every controller (and those only this runtime runs) to the manager and run them until a
+    signal (or lost leadership)."""
     listeners = SolverListeners.from_options(options)
     try:
-        for factory in build_all(options, listeners):
+        for factory in [*build_all(options, listeners), *runtime_specific]:
             manager.add(factory)
         log.info("controllers ready to start", extra={"controllers": len(manager.runners)})
         await manager.run_until_signal()

@@ -42,8 +42,9 @@ class LeadershipLost(RuntimeError):
 
 
 def default_cache_kinds() -> list[type[Resource]]:
-    """Every known kind except Events (many) and Namespaces: controllers read neither."""
-    return [kind for kind in all_kinds() if kind not in (Event, Namespace)]
+    """Every known kind except Events (many), Namespaces (controllers read neither) and kinds only
+    an optional controller reads (cached when it is added)."""
+    return [kind for kind in all_kinds() if kind not in (Event, Namespace) and kind.CACHED_BY_DEFAULT]
 
 
 class Manager:

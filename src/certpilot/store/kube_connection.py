@@ -7,6 +7,7 @@ certpilot sends its own requests through that client (see kubernetes.py for why)
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,20 @@ class KubeConnection:
     def namespace(self) -> str:
         """The context's namespace (`default` when the context names none)."""
         return str(self.config.namespace or "default")
+
+    def certificate_authority(self) -> bytes | None:
+        """The PEM CA this connection trusts the API server with (client-go's CAData or CAFile,
+        which cert-manager's inject-apiserver-ca injects); None when the config names none."""
+        cluster = self.config.cluster
+        if cluster.certificate_auth_data:
+            return base64.b64decode(cluster.certificate_auth_data)
+        if cluster.certificate_auth:
+            path = Path(self.config.abs_file(cluster.certificate_auth))
+            try:
+                return path.read_bytes()
+            except OSError as error:
+                raise KubeConfigError(f"certificate-authority {path}: {error}") from None
+        return None
 
     def client(self) -> httpx.AsyncClient:
         params = client_adapter.ConnectionParams(timeout=httpx.Timeout(REQUEST_TIMEOUT_S), trust_env=False)

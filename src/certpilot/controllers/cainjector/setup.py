@@ -1,0 +1,20 @@
+"""The CA injector's controllers, one per injectable kind (run on Kubernetes only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from certpilot.api.ca_injectables import INJECTABLE_KINDS, ForeignResource
+from certpilot.controllers.cainjector.controller import CAInjectorController, CAInjectorSettings
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import Reconciler
+
+
+def _factory(
+    kind: type[ForeignResource], settings: CAInjectorSettings
+) -> Callable[[ControllerContext], Reconciler]:
+    return lambda ctx: CAInjectorController(ctx, kind, settings)
+
+
+def build(settings: CAInjectorSettings) -> list[Callable[[ControllerContext], Reconciler]]:
+    return [_factory(kind, settings) for kind in INJECTABLE_KINDS]
