@@ -16,12 +16,13 @@ import builtins
 import json
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypeVar
 
 import httpx2 as httpx
 from pydantic import ValidationError
 
+from certpilot.api.core import ServiceAccount
 from certpilot.api.meta import Resource
 from certpilot.store.errors import Conflict, Invalid, NotFound, Unavailable
 from certpilot.store.kube_connection import KubeConnection
@@ -121,6 +122,22 @@ class KubernetesStore:
         # removes its dependents after it, as `kubectl delete` does.
         options = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
         await self._request("DELETE", kind, object_path(kind, name, namespace), body=options)
+
+    async def request_service_account_token(
+        self, namespace: str, service_account: str, audiences: Sequence[str], expiration_seconds: int
+    ) -> str:
+        """A bound token from the TokenRequest API (POST .../serviceaccounts/NAME/token)."""
+        request = {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "spec": {"audiences": list(audiences), "expirationSeconds": expiration_seconds},
+        }
+        path = object_path(ServiceAccount, service_account, namespace) + "/token"
+        answer = json.loads(await self._request("POST", ServiceAccount, path, body=request))
+        token = (answer.get("status") or {}).get("token")
+        if not isinstance(token, str) or not token:
+            raise Invalid(f"POST {path}: the API server answered without a token")
+        return token
 
     async def close(self) -> None:
         self._closed = True
