@@ -179,6 +179,21 @@ def run_command(
         bool,
         typer.Option(help="Kubernetes: let the CA injector read Certificates (inject-ca-from)."),
     ] = KUBE.enable_certificates_data_source,
+    enable_validatingwebhookconfigurations_injectable: Annotated[
+        bool, typer.Option(help="Kubernetes: the CA injector serves ValidatingWebhookConfigurations.")
+    ] = KUBE.enable_validatingwebhookconfigurations_injectable,
+    enable_mutatingwebhookconfigurations_injectable: Annotated[
+        bool, typer.Option(help="Kubernetes: the CA injector serves MutatingWebhookConfigurations.")
+    ] = KUBE.enable_mutatingwebhookconfigurations_injectable,
+    enable_customresourcedefinitions_injectable: Annotated[
+        bool,
+        typer.Option(
+            help="Kubernetes: the CA injector serves CustomResourceDefinitions (conversion webhooks)."
+        ),
+    ] = KUBE.enable_customresourcedefinitions_injectable,
+    enable_apiservices_injectable: Annotated[
+        bool, typer.Option(help="Kubernetes: the CA injector serves APIServices.")
+    ] = KUBE.enable_apiservices_injectable,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
@@ -230,6 +245,10 @@ def run_command(
             ),
             enable_cainjector=enable_cainjector,
             enable_certificates_data_source=enable_certificates_data_source,
+            enable_validatingwebhookconfigurations_injectable=enable_validatingwebhookconfigurations_injectable,
+            enable_mutatingwebhookconfigurations_injectable=enable_mutatingwebhookconfigurations_injectable,
+            enable_customresourcedefinitions_injectable=enable_customresourcedefinitions_injectable,
+            enable_apiservices_injectable=enable_apiservices_injectable,
         )
         serve_on_kubernetes(options, daemon, kube)
         return

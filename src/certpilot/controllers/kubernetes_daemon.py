@@ -15,6 +15,14 @@ import socket
 import uuid
 
 from certpilot.api.annotations import PART_OF_LABEL
+from certpilot.api.ca_injectables import (
+    INJECTABLE_KINDS,
+    APIService,
+    CustomResourceDefinition,
+    ForeignResource,
+    MutatingWebhookConfiguration,
+    ValidatingWebhookConfiguration,
+)
 from certpilot.api.core import Lease, Secret
 from certpilot.controllers.cainjector import setup as cainjector_setup
 from certpilot.controllers.cainjector.controller import CAInjectorSettings
@@ -37,16 +45,30 @@ def leader_identity() -> str:
     return f"{socket.gethostname()}_{uuid.uuid4()}"
 
 
-def kubernetes_only_controllers(kube: KubernetesOptions, connection: KubeConnection) -> list[Factory]:
-    """The CA injector, unless turned off (cert-manager runs it as a separate binary)."""
+def injectable_kinds(kube: KubernetesOptions) -> list[type[ForeignResource]]:
+    """The kinds the CA injector serves: none when it is off, else those not turned off."""
     if not kube.enable_cainjector:
+        return []
+    enabled = {
+        ValidatingWebhookConfiguration: kube.enable_validatingwebhookconfigurations_injectable,
+        MutatingWebhookConfiguration: kube.enable_mutatingwebhookconfigurations_injectable,
+        CustomResourceDefinition: kube.enable_customresourcedefinitions_injectable,
+        APIService: kube.enable_apiservices_injectable,
+    }
+    return [kind for kind in INJECTABLE_KINDS if enabled[kind]]
+
+
+def kubernetes_only_controllers(kube: KubernetesOptions, connection: KubeConnection) -> list[Factory]:
+    """The CA injector's controllers (cert-manager runs them as its separate cainjector binary)."""
+    kinds = injectable_kinds(kube)
+    if not kinds:
         return []
     settings = CAInjectorSettings(
         apiserver_ca=connection.certificate_authority(),
         scope_namespace=kube.namespace,
         certificates_data_source=kube.enable_certificates_data_source,
     )
-    return cainjector_setup.build(settings)
+    return cainjector_setup.build(settings, kinds)
 
 
 async def run_daemon_on_kubernetes(

@@ -24,3 +24,9 @@ class KubernetesOptions:
     enable_cainjector: bool = True
     # Let the CA injector read Certificates for inject-ca-from (cert-manager's flag of this name).
     enable_certificates_data_source: bool = True
+    # Which kinds the CA injector serves (cert-manager's --enable-<plural>-injectable flags): one
+    # turned off is neither watched nor written, so certpilot needs no RBAC on it.
+    enable_validatingwebhookconfigurations_injectable: bool = True
+    enable_mutatingwebhookconfigurations_injectable: bool = True
+    enable_customresourcedefinitions_injectable: bool = True
+    enable_apiservices_injectable: bool = True

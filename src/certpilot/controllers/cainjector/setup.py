@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from certpilot.api.ca_injectables import INJECTABLE_KINDS, ForeignResource
+from certpilot.api.ca_injectables import ForeignResource
 from certpilot.controllers.cainjector.controller import CAInjectorController, CAInjectorSettings
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import Reconciler
@@ -16,5 +16,7 @@ def _factory(
     return lambda ctx: CAInjectorController(ctx, kind, settings)
 
 
-def build(settings: CAInjectorSettings) -> list[Callable[[ControllerContext], Reconciler]]:
-    return [_factory(kind, settings) for kind in INJECTABLE_KINDS]
+def build(
+    settings: CAInjectorSettings, kinds: Iterable[type[ForeignResource]]
+) -> list[Callable[[ControllerContext], Reconciler]]:
+    return [_factory(kind, settings) for kind in kinds]
