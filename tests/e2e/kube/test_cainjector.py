@@ -404,3 +404,45 @@ async def test_a_secret_that_does_not_allow_direct_injection_is_not_injected(
     await until(lambda: "does not allow direct injection" in daemon.log(), 30, "the refusal logged")
     still = await kube_store.get(MutatingWebhookConfiguration, refused["metadata"]["name"])
     assert bundle_of_webhooks(still) == b""
+
+
+async def test_a_secret_certpilot_does_not_manage_is_read_directly_and_injected(
+    cluster: Any,
+    kube_namespace: str,
+    kube_store: KubernetesStore,
+    daemons: DaemonFactory,
+    cluster_objects: list[tuple[str, str]],
+) -> None:
+    """A user's own Secret (no certpilot label, so not in the daemon's cache) that allows direct
+    injection: read from the API server when its target is reconciled."""
+    namespace = kube_namespace
+    apply(cluster, ca_documents(namespace)[:2])
+    daemon = daemons()
+    await wait_ready(kube_store, "ca", namespace, daemon)
+    ca_pem = (await kube_store.get(Secret, "ca", namespace)).get_data("ca.crt")
+    assert ca_pem
+    user_secret = Secret.model_validate(
+        {
+            "metadata": {
+                "name": "users-ca",
+                "namespace": namespace,
+                "annotations": {ALLOW_DIRECT_INJECTION: "true"},
+            },
+        }
+    )
+    user_secret.set_data("ca.crt", ca_pem)
+    await kube_store.create(user_secret)
+    target = mutating_webhook(f"{namespace}-users-secret")
+    target["metadata"]["annotations"] = {INJECT_CA_FROM_SECRET: f"{namespace}/users-ca"}
+    cluster_objects.append(("mutatingwebhookconfiguration", target["metadata"]["name"]))
+    apply(cluster, [target])
+    injected = await wait_for(
+        kube_store,
+        MutatingWebhookConfiguration,
+        target["metadata"]["name"],
+        None,
+        lambda t: bool(bundle_of_webhooks(t)),
+        30,
+        (daemon,),
+    )
+    assert bundle_of_webhooks(injected) == ca_pem
