@@ -93,6 +93,8 @@ async def test_vault_kubernetes_auth_with_a_bound_token_and_with_a_token_secret(
     # Logins are accepted only with a token issued for this Issuer's audience (cert-manager's
     # vault://NAMESPACE/NAME), which certpilot must request.
     openbao.kubernetes_role(ROLE, ["issuer"], [namespace], f"vault://{namespace}/bound", pki.mount, mount)
+    openbao.kubernetes_role("listed", ["issuer"], [namespace], "extra.example", pki.mount, mount)
+    openbao.kubernetes_role("server-url", ["issuer"], [namespace], openbao.url, pki.mount, mount)
     openbao.kubernetes_role("from-secret", ["issuer"], [namespace], "static.example", pki.mount, mount)
     openbao.kubernetes_role("elsewhere", ["issuer"], [namespace], "vault://other/issuer", pki.mount, mount)
     mount_path = f"/v1/auth/{mount}"
@@ -116,6 +118,20 @@ async def test_vault_kubernetes_auth_with_a_bound_token_and_with_a_token_secret(
                     "mountPath": mount_path,
                     "serviceAccountRef": {"name": "issuer", "audiences": ["extra.example"]},
                 },
+            ),
+            *(
+                vault_issuer(
+                    role,
+                    namespace,
+                    openbao,
+                    pki,
+                    {
+                        "role": role,
+                        "mountPath": mount_path,
+                        "serviceAccountRef": {"name": "issuer", "audiences": ["extra.example"]},
+                    },
+                )
+                for role in ("listed", "server-url")
             ),
             vault_issuer(
                 "from-secret",
@@ -154,7 +170,9 @@ async def test_vault_kubernetes_auth_with_a_bound_token_and_with_a_token_secret(
         return ready_message(issuer)[0] == "True"
 
     await wait_for(kube_store, Issuer, "bound", namespace, ready, daemons=(daemon,))
-    await wait_for(kube_store, Issuer, "from-secret", namespace, ready, daemons=(daemon,))
+    # The token also carries the audiences listed on the Issuer and the Vault server's URL.
+    for name in ("listed", "server-url", "from-secret"):
+        await wait_for(kube_store, Issuer, name, namespace, ready, daemons=(daemon,))
     await wait_ready(kube_store, "app", namespace, daemon)
     issued = await kube_store.get(Secret, "app-tls", namespace)
     chain = issued.get_data("tls.crt")
