@@ -9,11 +9,9 @@ import base64
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from conftest import DaemonFactory
 from kube_harness import apply, self_signed_issuer, until, wait_for, wait_ready
 from webhook_server import AllowingWebhook
@@ -113,15 +111,6 @@ def create_checked_configmap(cluster: Any, namespace: str) -> subprocess.Complet
         "create", "-f", "-", input=manifest, check=False
     )
     return result
-
-
-@pytest.fixture
-def cluster_objects(cluster: Any) -> Iterator[list[tuple[str, str]]]:
-    """Cluster-scoped objects a test creates, as (resource, name): deleted after it."""
-    created: list[tuple[str, str]] = []
-    yield created
-    for resource, name in created:
-        cluster.kubectl("delete", resource, name, "--ignore-not-found", "--wait=false", check=False)
 
 
 def bundle_of_webhooks(target: ValidatingWebhookConfiguration | MutatingWebhookConfiguration) -> bytes:

@@ -15,7 +15,7 @@ from kube_harness import apply, openssl_verify, wait_for, wait_ready
 
 from certpilot.api.conditions import get_condition
 from certpilot.api.core import Secret
-from certpilot.api.issuer import Issuer
+from certpilot.api.issuer import ClusterIssuer, Issuer
 from certpilot.store.kube_connection import load_connection
 from certpilot.store.kubernetes import KubernetesStore
 from certpilot.testing.peers.openbao import OpenBaoNotInstalled, OpenBaoServer, PKIMount, bao_binary
@@ -66,7 +66,7 @@ def vault_issuer(
     }
 
 
-def ready_message(issuer: Issuer) -> tuple[str, str]:
+def ready_message(issuer: Issuer | ClusterIssuer) -> tuple[str, str]:
     condition = get_condition(issuer.status.conditions if issuer.status else None, "Ready")
     return (condition.status, condition.message or "") if condition else ("", "")
 
@@ -78,6 +78,7 @@ async def test_vault_kubernetes_auth_with_a_bound_token_and_with_a_token_secret(
     daemons: DaemonFactory,
     openbao: OpenBaoServer,
     reviewer_binding: str,
+    cluster_objects: list[tuple[str, str]],
     tmp_path: Path,
 ) -> None:
     namespace = kube_namespace
@@ -95,6 +96,8 @@ async def test_vault_kubernetes_auth_with_a_bound_token_and_with_a_token_secret(
     openbao.kubernetes_role(ROLE, ["issuer"], [namespace], f"vault://{namespace}/bound", pki.mount, mount)
     openbao.kubernetes_role("listed", ["issuer"], [namespace], "extra.example", pki.mount, mount)
     openbao.kubernetes_role("server-url", ["issuer"], [namespace], openbao.url, pki.mount, mount)
+    cluster_issuer = f"{namespace}-vault"
+    openbao.kubernetes_role("cluster", ["issuer"], [namespace], f"vault://{cluster_issuer}", pki.mount, mount)
     openbao.kubernetes_role("from-secret", ["issuer"], [namespace], "static.example", pki.mount, mount)
     openbao.kubernetes_role("elsewhere", ["issuer"], [namespace], "vault://other/issuer", pki.mount, mount)
     mount_path = f"/v1/auth/{mount}"
@@ -164,15 +167,30 @@ async def test_vault_kubernetes_auth_with_a_bound_token_and_with_a_token_secret(
             },
         ],
     )
-    daemon = daemons()
+    cluster_issuer_manifest = vault_issuer(
+        cluster_issuer,
+        namespace,
+        openbao,
+        pki,
+        {"role": "cluster", "mountPath": mount_path, "serviceAccountRef": {"name": "issuer"}},
+    )
+    cluster_issuer_manifest["kind"] = "ClusterIssuer"
+    del cluster_issuer_manifest["metadata"]["namespace"]
+    apply(cluster, [cluster_issuer_manifest])
+    cluster_objects.append(("clusterissuer", cluster_issuer))
+    # ClusterIssuers read their credentials, and request their tokens, in the cluster resource
+    # namespace.
+    daemon = daemons("--cluster-resource-namespace", namespace)
 
-    def ready(issuer: Issuer) -> bool:
+    def ready(issuer: Issuer | ClusterIssuer) -> bool:
         return ready_message(issuer)[0] == "True"
 
     await wait_for(kube_store, Issuer, "bound", namespace, ready, daemons=(daemon,))
     # The token also carries the audiences listed on the Issuer and the Vault server's URL.
     for name in ("listed", "server-url", "from-secret"):
         await wait_for(kube_store, Issuer, name, namespace, ready, daemons=(daemon,))
+    # A ClusterIssuer's audience is vault://NAME.
+    await wait_for(kube_store, ClusterIssuer, cluster_issuer, None, ready, daemons=(daemon,))
     await wait_ready(kube_store, "app", namespace, daemon)
     issued = await kube_store.get(Secret, "app-tls", namespace)
     chain = issued.get_data("tls.crt")
