@@ -3,6 +3,24 @@
 Importing the package registers every kind, so `registry.model_for` finds all of them.
 """
 
-from certpilot.api import acme, certificate, certificaterequest, core, gateway, ingress, issuer
+from certpilot.api import (
+    acme,
+    ca_injectables,
+    certificate,
+    certificaterequest,
+    core,
+    gateway,
+    ingress,
+    issuer,
+)
 
-__all__ = ["acme", "certificate", "certificaterequest", "core", "gateway", "ingress", "issuer"]
+__all__ = [
+    "acme",
+    "ca_injectables",
+    "certificate",
+    "certificaterequest",
+    "core",
+    "gateway",
+    "ingress",
+    "issuer",
+]

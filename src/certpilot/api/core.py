@@ -1,5 +1,5 @@
 """Kubernetes core kinds certpilot reads and writes: Secret, Event, Namespace (core/v1) and Lease
-(coordination.k8s.io/v1)."""
+(coordination.k8s.io/v1); ServiceAccount for its tokens."""
 
 from __future__ import annotations
 
@@ -119,6 +119,18 @@ class Namespace(Resource):
 
     spec: NamespaceSpec | None = None
     status: NamespaceStatus | None = None
+
+
+class ServiceAccount(Resource):
+    """Only named, never read or written: its `token` subresource (the TokenRequest API) gives the
+    Vault issuer's Kubernetes auth a bound token. Not registered, so not served by apply / get."""
+
+    API_VERSION = "v1"
+    KIND = "ServiceAccount"
+    PLURAL = "serviceaccounts"
+    SINGULAR = "serviceaccount"
+    HAS_STATUS = False
+    CACHED_BY_DEFAULT = False
 
 
 class LeaseSpec(ApiModel):

@@ -196,6 +196,32 @@ def run_command(
         bool,
         typer.Option(help="Kubernetes: also for ListenerSets (with --enable-gateway-api)."),
     ] = SHIMS.enable_gateway_api_listenerset,
+    enable_cainjector: Annotated[
+        bool,
+        typer.Option(
+            help="Kubernetes: keep caBundle of annotated webhook configurations, CRDs and APIServices "
+            "in sync (cert-manager's cainjector)."
+        ),
+    ] = KUBE.enable_cainjector,
+    enable_certificates_data_source: Annotated[
+        bool,
+        typer.Option(help="Kubernetes: let the CA injector read Certificates (inject-ca-from)."),
+    ] = KUBE.enable_certificates_data_source,
+    enable_validatingwebhookconfigurations_injectable: Annotated[
+        bool, typer.Option(help="Kubernetes: the CA injector serves ValidatingWebhookConfigurations.")
+    ] = KUBE.enable_validatingwebhookconfigurations_injectable,
+    enable_mutatingwebhookconfigurations_injectable: Annotated[
+        bool, typer.Option(help="Kubernetes: the CA injector serves MutatingWebhookConfigurations.")
+    ] = KUBE.enable_mutatingwebhookconfigurations_injectable,
+    enable_customresourcedefinitions_injectable: Annotated[
+        bool,
+        typer.Option(
+            help="Kubernetes: the CA injector serves CustomResourceDefinitions (conversion webhooks)."
+        ),
+    ] = KUBE.enable_customresourcedefinitions_injectable,
+    enable_apiservices_injectable: Annotated[
+        bool, typer.Option(help="Kubernetes: the CA injector serves APIServices.")
+    ] = KUBE.enable_apiservices_injectable,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
@@ -248,6 +274,12 @@ def run_command(
             webhook_listen=webhook_listen,
             webhook_dns_names=_split(webhook_dns_names, KUBE.webhook_dns_names),
             webhook_ca_secret=webhook_ca_secret,
+            enable_cainjector=enable_cainjector,
+            enable_certificates_data_source=enable_certificates_data_source,
+            enable_validatingwebhookconfigurations_injectable=enable_validatingwebhookconfigurations_injectable,
+            enable_mutatingwebhookconfigurations_injectable=enable_mutatingwebhookconfigurations_injectable,
+            enable_customresourcedefinitions_injectable=enable_customresourcedefinitions_injectable,
+            enable_apiservices_injectable=enable_apiservices_injectable,
         )
         shims = ShimOptions(
             default_issuer_name=default_issuer_name,

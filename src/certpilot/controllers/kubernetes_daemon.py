@@ -4,7 +4,7 @@ Differences from standalone, each as cert-manager does it: replicas elect a lead
 coordination.k8s.io Lease and only the leader reconciles (every replica keeps its caches warm, so
 a new leader starts at once); only the Secrets certpilot manages are cached (labelled
 controller.cert-manager.io/fao), other Secrets are read when needed; Leases and Events are never
-cached.
+cached. The CA injector (cainjector) runs here only: its targets are cluster objects.
 """
 
 from __future__ import annotations
@@ -17,8 +17,18 @@ import uuid
 from lightkube import AsyncClient
 
 from certpilot.api.annotations import PART_OF_LABEL
+from certpilot.api.ca_injectables import (
+    INJECTABLE_KINDS,
+    APIService,
+    CustomResourceDefinition,
+    ForeignResource,
+    MutatingWebhookConfiguration,
+    ValidatingWebhookConfiguration,
+)
 from certpilot.api.core import Lease, Secret
 from certpilot.api.meta import Resource
+from certpilot.controllers.cainjector import setup as cainjector_setup
+from certpilot.controllers.cainjector.controller import CAInjectorSettings
 from certpilot.controllers.kubernetes_options import KubernetesOptions
 from certpilot.controllers.options import ControllerOptions, DaemonOptions
 from certpilot.controllers.setup import Factory, run_controllers
@@ -29,7 +39,7 @@ from certpilot.runtime.leader import DEFAULT_LEASE_NAME, LeaderElector
 from certpilot.runtime.manager import Manager, default_cache_kinds
 from certpilot.server.access_review import SubjectAccessReviews
 from certpilot.server.webhook import WebhookConfig, WebhookServer, parse_secret_name
-from certpilot.store.kube_connection import load_connection
+from certpilot.store.kube_connection import KubeConnection, load_connection
 from certpilot.store.kubernetes import KubernetesStore
 
 log = logging.getLogger(__name__)
@@ -58,6 +68,32 @@ async def served_shim_kinds(store: KubernetesStore, options: ShimOptions) -> set
                 kind.PLURAL,
             )
     return served
+
+
+def injectable_kinds(kube: KubernetesOptions) -> list[type[ForeignResource]]:
+    """The kinds the CA injector serves: none when it is off, else those not turned off."""
+    if not kube.enable_cainjector:
+        return []
+    enabled = {
+        ValidatingWebhookConfiguration: kube.enable_validatingwebhookconfigurations_injectable,
+        MutatingWebhookConfiguration: kube.enable_mutatingwebhookconfigurations_injectable,
+        CustomResourceDefinition: kube.enable_customresourcedefinitions_injectable,
+        APIService: kube.enable_apiservices_injectable,
+    }
+    return [kind for kind in INJECTABLE_KINDS if enabled[kind]]
+
+
+def kubernetes_only_controllers(kube: KubernetesOptions, connection: KubeConnection) -> list[Factory]:
+    """The CA injector's controllers (cert-manager runs them as its separate cainjector binary)."""
+    kinds = injectable_kinds(kube)
+    if not kinds:
+        return []
+    settings = CAInjectorSettings(
+        apiserver_ca=connection.certificate_authority(),
+        scope_namespace=kube.namespace,
+        certificates_data_source=kube.enable_certificates_data_source,
+    )
+    return cainjector_setup.build(settings, kinds)
 
 
 async def run_daemon_on_kubernetes(
@@ -108,7 +144,9 @@ async def run_daemon_on_kubernetes(
     webhook = await start_webhook(store, kube) if kube.webhook_listen else None
     try:
         shim_factories: list[Factory] = shims_setup.build(shims, await served_shim_kinds(store, shims))
-        await run_controllers(manager, options, shim_factories)
+        await run_controllers(
+            manager, options, [*shim_factories, *kubernetes_only_controllers(kube, connection)]
+        )
     finally:
         if webhook is not None:
             await webhook.stop()

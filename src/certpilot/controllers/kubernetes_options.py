@@ -26,3 +26,13 @@ class KubernetesOptions:
     webhook_dns_names: tuple[str, ...] = ()
     # namespace/name of the Secret that holds the webhook's CA (made when missing).
     webhook_ca_secret: str = "cert-manager/certpilot-webhook-ca"  # noqa: S105 - a Secret's name
+    # The CA injector (cert-manager runs it as its separate cainjector binary, on by default).
+    enable_cainjector: bool = True
+    # Let the CA injector read Certificates for inject-ca-from (cert-manager's flag of this name).
+    enable_certificates_data_source: bool = True
+    # Which kinds the CA injector serves (cert-manager's --enable-<plural>-injectable flags): one
+    # turned off is neither watched nor written, so certpilot needs no RBAC on it.
+    enable_validatingwebhookconfigurations_injectable: bool = True
+    enable_mutatingwebhookconfigurations_injectable: bool = True
+    enable_customresourcedefinitions_injectable: bool = True
+    enable_apiservices_injectable: bool = True

@@ -163,7 +163,7 @@ class VaultIssuerBackend:
         config = _vault_config(ctx)
         try:
             connection = await connection_for(config, ctx.store, ctx.resource_namespace)
-            credentials = await credentials_for(config, ctx.store, ctx.resource_namespace)
+            credentials = await credentials_for(config, ctx.store, ctx.resource_namespace, ctx.issuer)
         except (SecretProblem, VaultConfigError, VaultAuthConfigError) as e:
             raise not_ready(f"Vault issuer configuration: {e}") from None
         if isinstance(credentials, CertificateAuth) and credentials.certificate is not None:

@@ -1,5 +1,6 @@
 """Logging in to Vault the way a Vault issuer's `auth` block says: a token from a Secret, AppRole,
-a TLS client certificate, or a Kubernetes service account token.
+a TLS client certificate, or a Kubernetes service account token (from a Secret, or requested
+from the TokenRequest API when running on Kubernetes).
 
 Credentials are read from Secrets (async, before any network call), then `login` runs in a thread.
 They never appear in a repr, and `secret_values` lists them so error messages can be scrubbed.
@@ -11,15 +12,20 @@ from dataclasses import dataclass, field
 
 import hvac
 
+from certpilot.api.meta import Resource
 from certpilot.api.vault_issuer import VaultAuth, VaultIssuer
 from certpilot.issuers.secrets import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, get_secret, secret_value
 from certpilot.issuers.vault_connection import ClientCertificate, read_secret_key
+from certpilot.store.errors import StoreError
 from certpilot.store.protocol import Store
+from certpilot.store.tokens import ServiceAccountTokens
 
 DEFAULT_TOKEN_KEY = "token"  # noqa: S105 - a Secret data key name, not a credential
 DEFAULT_APPROLE_SECRET_KEY = "secretId"  # noqa: S105 - a Secret data key name
 DEFAULT_CERT_MOUNT_PATH = "/v1/auth/cert"
 DEFAULT_KUBERNETES_MOUNT_PATH = "/v1/auth/kubernetes"
+# cert-manager's: the token is used once to log in, so the shortest lifetime the API allows.
+BOUND_TOKEN_EXPIRATION_SECONDS = 600
 
 
 class VaultAuthConfigError(ValueError):
@@ -67,8 +73,51 @@ def approle_login_path(mount: str) -> str:
     return f"/v1/auth/{mount.strip('/')}/login"
 
 
-async def credentials_for(config: VaultIssuer, store: Store, namespace: str) -> VaultCredentials:
-    """Read the credentials the auth block names. Raises SecretProblem or VaultAuthConfigError."""
+def default_audience(issuer: Resource | None) -> str:
+    """cert-manager's issuer-specific audience: vault://NAMESPACE/NAME, or vault://NAME for a
+    ClusterIssuer."""
+    if issuer is None:
+        return "vault://"
+    return f"vault://{issuer.namespace}/{issuer.name}" if issuer.namespace else f"vault://{issuer.name}"
+
+
+async def _kubernetes_jwt(config: VaultIssuer, store: Store, namespace: str, issuer: Resource | None) -> str:
+    """The service account token to log in with: from secretRef, or (serviceAccountRef) a bound
+    token requested for the audiences cert-manager v1.12+ uses: the ones listed, then the
+    issuer's own and the Vault server's URL, valid for 10 minutes (the API's minimum)."""
+    kubernetes = config.auth.kubernetes
+    assert kubernetes is not None
+    if kubernetes.secret_ref is not None:
+        return (
+            (await read_secret_key(store, namespace, kubernetes.secret_ref, DEFAULT_TOKEN_KEY))
+            .decode()
+            .strip()
+        )
+    account = kubernetes.service_account_ref
+    if account is None:
+        raise VaultAuthConfigError("spec.vault.auth.kubernetes sets neither secretRef nor serviceAccountRef")
+    if not isinstance(store, ServiceAccountTokens):
+        raise VaultAuthConfigError(
+            "spec.vault.auth.kubernetes.serviceAccountRef needs the Kubernetes runtime to request a "
+            "service account token; in standalone set auth.kubernetes.secretRef to a Secret holding one"
+        )
+    audiences = [*(account.audiences or ()), default_audience(issuer), config.server]
+    try:
+        return await store.request_service_account_token(
+            namespace, account.name, audiences, BOUND_TOKEN_EXPIRATION_SECONDS
+        )
+    except StoreError as error:
+        raise VaultAuthConfigError(
+            f"requesting a token for the service account {namespace}/{account.name} "
+            f"(spec.vault.auth.kubernetes.serviceAccountRef): {error}"
+        ) from None
+
+
+async def credentials_for(
+    config: VaultIssuer, store: Store, namespace: str, issuer: Resource | None = None
+) -> VaultCredentials:
+    """Read the credentials the auth block names (`issuer`: the Issuer or ClusterIssuer, for the
+    audience of a requested service account token). Raises SecretProblem or VaultAuthConfigError."""
     auth: VaultAuth = config.auth
     if auth.token_secret_ref is not None:
         token = await read_secret_key(store, namespace, auth.token_secret_ref, DEFAULT_TOKEN_KEY)
@@ -88,15 +137,8 @@ async def credentials_for(config: VaultIssuer, store: Store, namespace: str) -> 
         return CertificateAuth(cert_auth.mount_path or DEFAULT_CERT_MOUNT_PATH, cert_auth.name, certificate)
     if auth.kubernetes is not None:
         kubernetes = auth.kubernetes
-        if kubernetes.secret_ref is None:
-            raise VaultAuthConfigError(
-                "spec.vault.auth.kubernetes.serviceAccountRef needs the Kubernetes runtime to request a "
-                "service account token; in standalone set auth.kubernetes.secretRef to a Secret holding one"
-            )
-        jwt = await read_secret_key(store, namespace, kubernetes.secret_ref, DEFAULT_TOKEN_KEY)
-        return KubernetesAuth(
-            kubernetes.mount_path or DEFAULT_KUBERNETES_MOUNT_PATH, kubernetes.role, jwt.decode().strip()
-        )
+        jwt = await _kubernetes_jwt(config, store, namespace, issuer)
+        return KubernetesAuth(kubernetes.mount_path or DEFAULT_KUBERNETES_MOUNT_PATH, kubernetes.role, jwt)
     if auth.aws is not None:
         raise VaultAuthConfigError(
             "spec.vault.auth.aws (AWS IAM login) is not supported by certpilot: "

@@ -8,6 +8,7 @@ the client about a quarter of the CPU it costs through httpx, measured against k
 
 from __future__ import annotations
 
+import base64
 import os
 import ssl
 from dataclasses import dataclass
@@ -45,6 +46,20 @@ class KubeConnection:
         """Trusts the cluster's CA (or the system's), presents the user's client certificate."""
         cluster, user = self.config.cluster, self.config.user or User()
         return verify_cluster(cluster, user, self.config.abs_file, trust_env=False)
+
+    def certificate_authority(self) -> bytes | None:
+        """The PEM CA this connection trusts the API server with (client-go's CAData or CAFile,
+        which cert-manager's inject-apiserver-ca injects); None when the config names none."""
+        cluster = self.config.cluster
+        if cluster.certificate_auth_data:
+            return base64.b64decode(cluster.certificate_auth_data)
+        if cluster.certificate_auth:
+            path = Path(self.config.abs_file(cluster.certificate_auth))
+            try:
+                return path.read_bytes()
+            except OSError as error:
+                raise KubeConfigError(f"certificate-authority {path}: {error}") from None
+        return None
 
 
 def load_connection(kubeconfig: Path | None = None, context: str | None = None) -> KubeConnection:

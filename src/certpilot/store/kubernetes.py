@@ -17,11 +17,12 @@ import builtins
 import json
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from certpilot.api.core import ServiceAccount
 from certpilot.api.meta import Resource
 from certpilot.store.errors import Conflict, Invalid, NotFound, Unavailable
 from certpilot.store.kube_connection import KubeConnection
@@ -131,6 +132,22 @@ class KubernetesStore:
         except NotFound:
             return False
         return any(resource.get("name") == kind.PLURAL for resource in answer.get("resources") or ())
+
+    async def request_service_account_token(
+        self, namespace: str, service_account: str, audiences: Sequence[str], expiration_seconds: int
+    ) -> str:
+        """A bound token from the TokenRequest API (POST .../serviceaccounts/NAME/token)."""
+        request = {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "spec": {"audiences": list(audiences), "expirationSeconds": expiration_seconds},
+        }
+        path = object_path(ServiceAccount, service_account, namespace) + "/token"
+        answer = json.loads(await self._request("POST", ServiceAccount, path, body=request))
+        token = (answer.get("status") or {}).get("token")
+        if not isinstance(token, str) or not token:
+            raise Invalid(f"POST {path}: the API server answered without a token")
+        return token
 
     async def close(self) -> None:
         self._closed = True

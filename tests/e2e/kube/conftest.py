@@ -41,3 +41,12 @@ def daemons(cluster: Any, tmp_path: Path) -> Iterator[DaemonFactory]:
     yield start
     for daemon in started:
         daemon.stop()
+
+
+@pytest.fixture
+def cluster_objects(cluster: Any) -> Iterator[list[tuple[str, str]]]:
+    """Cluster-scoped objects a test creates, as (resource, name): deleted after it."""
+    created: list[tuple[str, str]] = []
+    yield created
+    for resource, name in created:
+        cluster.kubectl("delete", resource, name, "--ignore-not-found", "--wait=false", check=False)

@@ -14,9 +14,15 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+from certpilot.api.ca_injectables import (
+    CustomResourceDefinition,
+    MutatingWebhookConfiguration,
+    ValidatingWebhookConfiguration,
+)
 from certpilot.cli import run
 from certpilot.cli.errors import CLIError
 from certpilot.cli.main import app
+from certpilot.controllers.kubernetes_daemon import injectable_kinds
 from certpilot.controllers.kubernetes_options import KubernetesOptions
 from certpilot.controllers.options import ControllerOptions, DaemonOptions
 from certpilot.controllers.shims.options import ShimOptions
@@ -171,3 +177,27 @@ def test_without_shim_flags_the_gateway_shims_are_off_and_no_default_issuer_is_s
     assert result.exit_code == 0, result.output
     assert received == [ShimOptions()]
     assert not received[0].enable_gateway_api and received[0].default_issuer_name == ""
+
+
+def test_the_ca_injector_flags_turn_it_or_its_kinds_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received: list[KubernetesOptions] = []
+    monkeypatch.setattr(
+        run, "serve_on_kubernetes", lambda _options, _daemon, kube, _shims: received.append(kube)
+    )
+    kubeconfig = str(tmp_path / "kubeconfig")
+    for flags in (
+        ["--no-enable-cainjector"],
+        ["--no-enable-apiservices-injectable", "--no-enable-certificates-data-source"],
+    ):
+        result = CliRunner().invoke(app, ["run", "--kubeconfig", kubeconfig, *flags])
+        assert result.exit_code == 0, result.output
+    off, partly = received
+    assert injectable_kinds(off) == []
+    assert not partly.enable_certificates_data_source
+    assert injectable_kinds(partly) == [
+        ValidatingWebhookConfiguration,
+        MutatingWebhookConfiguration,
+        CustomResourceDefinition,
+    ]

@@ -209,3 +209,42 @@ class OpenBaoServer(PeerServer):
         admin.auth.cert.create_ca_certificate_role(
             name, certificate=trusted_ca_pem.decode(), token_policies=[policy], mount_point=mount
         )
+
+    def enable_kubernetes_auth(
+        self,
+        kubernetes_host: str,
+        kubernetes_ca_pem: bytes,
+        token_reviewer_jwt: str,
+        mount: str = "kubernetes",
+    ) -> None:
+        """The kubernetes auth method, checking each login's JWT with a TokenReview on that API
+        server as token_reviewer_jwt's service account (which needs system:auth-delegator)."""
+        admin = self.admin()
+        admin.sys.enable_auth_method("kubernetes", path=mount)
+        admin.auth.kubernetes.configure(
+            kubernetes_host,
+            kubernetes_ca_cert=kubernetes_ca_pem.decode(),
+            token_reviewer_jwt=token_reviewer_jwt,
+            disable_local_ca_jwt=True,
+            mount_point=mount,
+        )
+
+    def kubernetes_role(
+        self,
+        name: str,
+        service_accounts: list[str],
+        namespaces: list[str],
+        audience: str | None = None,
+        policy: str = DEFAULT_POLICY,
+        mount: str = "kubernetes",
+    ) -> None:
+        """A login role for those service accounts; with `audience`, only tokens issued for it."""
+        self.admin().auth.kubernetes.create_role(
+            name,
+            bound_service_account_names=service_accounts,
+            bound_service_account_namespaces=namespaces,
+            ttl="1h",
+            policies=[policy],
+            audience=audience,
+            mount_point=mount,
+        )
