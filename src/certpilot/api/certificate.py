@@ -9,6 +9,7 @@ from pydantic import Field
 from certpilot.api.common import IssuerReference
 from certpilot.api.enums import (
     AdditionalOutputFormatType,
+    CertificateRenewalPolicy,
     KeyUsage,
     PKCS12Profile,
     PrivateKeyAlgorithm,
@@ -91,6 +92,23 @@ class NameConstraints(ApiModel):
     excluded: NameConstraintItem | None = None
 
 
+class CertificateRenewalWindow(ApiModel):
+    """A recurring span in which a renewal may start: from each time `cron` (five fields) matches,
+    for `windowDuration`, in the IANA `timezone` (UTC when unset)."""
+
+    cron: str
+    window_duration: str
+    timezone: str | None = None
+
+
+class CertificateRenewal(ApiModel):
+    """spec.renewal: RenewBefore (the default) renews at renewBefore / renewBeforePercentage, moved
+    into the next window when `windows` are given; Disabled never renews on schedule."""
+
+    policy: CertificateRenewalPolicy | None = None
+    windows: list[CertificateRenewalWindow] | None = None
+
+
 class CertificateSpec(ApiModel):
     secret_name: str
     issuer_ref: IssuerReference
@@ -115,6 +133,7 @@ class CertificateSpec(ApiModel):
     additional_output_formats: list[CertificateAdditionalOutputFormat] | None = None
     name_constraints: NameConstraints | None = None
     revision_history_limit: Int | None = None
+    renewal: CertificateRenewal | None = None
 
 
 class CertificateStatus(ApiModel):
