@@ -83,6 +83,7 @@ class ChallengeSpec(ApiModel):
 class ChallengeStatus(ApiModel):
     processing: Bool | None = None
     presented: Bool | None = None
+    presented_at: datetime | None = None
     reason: str | None = None
     state: State | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 from certpilot.api import checks
 from certpilot.api.acme_issuer import (
@@ -11,6 +12,7 @@ from certpilot.api.acme_issuer import (
     ACMEChallengeSolverHTTP01,
     ACMEIssuer,
 )
+from certpilot.api.duration import InvalidDuration, parse_duration
 from certpilot.api.enums import HMACAlgorithm
 from certpilot.api.field_error import FieldError
 from certpilot.api.issuer import IssuerSpec
@@ -77,6 +79,18 @@ def _solver_errors(solver: ACMEChallengeSolver, path: str) -> Iterator[FieldErro
         yield from _http01_errors(solver.http01, f"{path}.http01")
     if solver.dns01 is not None:
         yield from _dns01_errors(solver.dns01, f"{path}.dns01")
+    if solver.wait_instead_of_self_check is not None:
+        yield from _wait_errors(solver.wait_instead_of_self_check, f"{path}.waitInsteadOfSelfCheck")
+
+
+def _wait_errors(text: str, path: str) -> Iterator[FieldError]:
+    try:
+        wait = parse_duration(text)
+    except InvalidDuration as error:
+        yield FieldError(path, str(error))
+        return
+    if wait < timedelta(0):
+        yield FieldError(path, f"{text!r} must not be negative; 0s accepts right after presenting")
 
 
 def _http01_errors(http01: ACMEChallengeSolverHTTP01, path: str) -> Iterator[FieldError]:
@@ -100,6 +114,8 @@ def _http01_errors(http01: ACMEChallengeSolverHTTP01, path: str) -> Iterator[Fie
 
 
 def _dns01_errors(dns01: ACMEChallengeSolverDNS01, path: str) -> Iterator[FieldError]:
+    for index, nameserver in enumerate(dns01.nameservers or ()):
+        yield from _dns01_nameserver_errors(nameserver, f"{path}.nameservers[{index}]")
     providers = dns01.providers()
     if len(providers) != 1:
         got = ", ".join(providers) if providers else "none"
@@ -145,6 +161,17 @@ def _dns01_errors(dns01: ACMEChallengeSolverDNS01, path: str) -> Iterator[FieldE
                 f"{path}.azureDNS.managedIdentity",
                 "may not be set together with clientID / clientSecretSecretRef",
             )
+
+
+def _dns01_nameserver_errors(nameserver: str, path: str) -> Iterator[FieldError]:
+    if nameserver.startswith("https://"):
+        yield FieldError(
+            path, f"{nameserver!r}: DNS-over-HTTPS is not supported by certpilot; give host:port"
+        )
+        return
+    problem = checks.host_port_problem(nameserver)
+    if problem is not None or ":" not in nameserver:
+        yield FieldError(path, problem or f"{nameserver!r}: expected host:port, e.g. 10.0.0.1:53")
 
 
 def _vault_errors(vault: VaultIssuer, path: str) -> Iterator[FieldError]:
