@@ -18,7 +18,7 @@ from certpilot.api.field_error import FieldError
 from certpilot.api.issuer import IssuerSpec
 from certpilot.api.meta import SecretKeySelector
 from certpilot.api.vault_issuer import VaultIssuer
-from certpilot.api.venafi_issuer import VenafiIssuer
+from certpilot.api.venafi_issuer import VenafiIssuer, VenafiNGTS
 
 ISSUER_TYPES = "acme, ca, selfSigned, vault, venafi"
 
@@ -205,8 +205,11 @@ def _vault_errors(vault: VaultIssuer, path: str) -> Iterator[FieldError]:
 def _venafi_errors(venafi: VenafiIssuer, path: str) -> Iterator[FieldError]:
     if not venafi.zone:
         yield FieldError(f"{path}.zone", "must be set: the Venafi policy zone to request certificates in")
-    if (venafi.tpp is None) == (venafi.cloud is None):
-        yield FieldError(path, "exactly one of tpp and cloud must be set")
+    platforms = [name for name in ("tpp", "cloud", "ngts") if getattr(venafi, name) is not None]
+    if len(platforms) != 1:
+        yield FieldError(
+            path, f"exactly one of tpp, cloud and ngts must be set; got {', '.join(platforms) or 'none'}"
+        )
     if venafi.tpp is not None:
         problem = checks.url_problem(venafi.tpp.url)
         if problem:
@@ -215,3 +218,19 @@ def _venafi_errors(venafi: VenafiIssuer, path: str) -> Iterator[FieldError]:
         problem = checks.url_problem(venafi.cloud.url)
         if problem:
             yield FieldError(f"{path}.cloud.url", problem)
+    if venafi.ngts is not None:
+        yield from _ngts_errors(venafi.ngts, f"{path}.ngts")
+
+
+def _ngts_errors(ngts: VenafiNGTS, path: str) -> Iterator[FieldError]:
+    if not ngts.tsg_id:
+        yield FieldError(f"{path}.tsgID", "must be set: the Tenant Service Group ID, e.g. 1234567890")
+    if not ngts.credentials_ref.name:
+        yield FieldError(
+            f"{path}.credentialsRef.name", "must be set: a Secret with keys client-id and client-secret"
+        )
+    for field_name, url in (("url", ngts.url), ("tokenEndpoint", ngts.token_endpoint)):
+        # vcert sends NGTS credentials over HTTPS only.
+        problem = checks.url_problem(url, ("https",)) if url is not None else None
+        if problem:
+            yield FieldError(f"{path}.{field_name}", problem)
