@@ -4,11 +4,13 @@ could never pass."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from issuance_harness import Daemon, acme_issuer, certificate, rfc2136_solver, tsig_secret
 
 from certpilot.api.acme import Challenge
+from certpilot.server.metrics import REGISTRY
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.pebble import PebbleServer
 from certpilot.testing.peers.ports import free_port
@@ -45,5 +47,25 @@ async def test_wait_instead_of_self_check_accepts_a_challenge_the_self_check_nev
     await daemon.create(certificate("waited", ["waited.example.test"]))
     await daemon.wait_ready("waited")
     challenges, _ = await daemon.store.list(Challenge, "default")
+    assert challenges
     for challenge in challenges:
         assert challenge.status is not None and challenge.status.presented_at is not None
+        finished = await daemon.wait_for(
+            Challenge, challenge.name, lambda c: c.status is not None and not c.status.processing
+        )
+        assert finished.status is not None
+        # The daemon's cache feeds certmanager_certificate_challenge_status (once it has caught up).
+        labels = {
+            "status": "valid",
+            "domain": "waited.example.test",
+            "reason": finished.status.reason or "",
+            "processing": "false",
+            "name": challenge.name,
+            "namespace": "default",
+            "type": "DNS-01",
+        }
+        async with asyncio.timeout(10):
+            while True:
+                if REGISTRY.get_sample_value("certmanager_certificate_challenge_status", labels) == 1.0:
+                    break
+                await asyncio.sleep(0.05)

@@ -25,6 +25,7 @@ from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result
 from certpilot.runtime.errors import PendingError, RetryWithBackoff
+from certpilot.server import metrics
 from certpilot.store.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class ChallengeController:
         self.options = options
         self.solving = ChallengeSolving(ctx.store, options, listeners)
         self.spec = ControllerSpec(name="challenges", primary=Challenge)
+        metrics.CERTIFICATE_CHALLENGE_STATUS.read_from(lambda: ctx.cache.list(Challenge))
 
     async def reconcile(self, key: ObjectKey) -> Result:
         cached = self.ctx.cache.get(Challenge, key.name, key.namespace)
