@@ -47,6 +47,11 @@ def challenge_problem(body: messages.ChallengeBody) -> str:
     return problem_message(body.error) if body.error is not None else ""
 
 
+def awaits_answer(body: messages.ChallengeBody) -> bool:
+    """Whether the server still waits for us to say the challenge is ready (RFC 8555 7.5.1)."""
+    return challenge_state_of(body) == State.PENDING
+
+
 def verdict_of(authz: messages.Authorization, challenge_url: str) -> tuple[State | None, str]:
     """(final state, reason) of an authorization, or (None, "") while the server still validates."""
     status = authz.status.name if authz.status else "pending"
@@ -175,6 +180,10 @@ class ChallengeController:
         current = body
         if current is None:
             current = await self.ctx.run_blocking(client.get_challenge, challenge.spec.url)
+        if not awaits_answer(current):
+            # Answered already: an earlier answer reached the server but its reply was lost to the
+            # network; answering again would be refused ("only status pending") and fail the challenge.
+            return current
         return await self.ctx.run_blocking(client.answer_challenge, current)
 
     async def _final_event(self, challenge: Challenge, status: ChallengeStatus) -> None:
