@@ -102,8 +102,9 @@ class CertificateRenewalWindow(ApiModel):
 
 
 class CertificateRenewal(ApiModel):
-    """spec.renewal: RenewBefore (the default) renews at renewBefore / renewBeforePercentage, moved
-    into the next window when `windows` are given; Disabled never renews on schedule."""
+    """spec.renewal: RenewBefore renews at renewBefore / renewBeforePercentage, moved into the next
+    window when `windows` are given; Disabled never renews on schedule. As in cert-manager, the
+    policy must be set whenever spec.renewal is."""
 
     policy: CertificateRenewalPolicy | None = None
     windows: list[CertificateRenewalWindow] | None = None

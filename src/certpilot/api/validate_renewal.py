@@ -20,6 +20,9 @@ CRON_FIELDS = 5
 
 
 def renewal_errors(renewal: CertificateRenewal) -> Iterator[FieldError]:
+    if renewal.policy is None:
+        # cert-manager's webhook refuses an empty policy too: there is no default.
+        yield FieldError("spec.renewal.policy", "must be set: RenewBefore or Disabled")
     if renewal.policy is CertificateRenewalPolicy.DISABLED and renewal.windows:
         yield FieldError("spec.renewal.windows", "windows cannot be set when spec.renewal.policy is Disabled")
         return

@@ -25,6 +25,7 @@ KEY = ec_key()
 OPTIONS = ControllerOptions()
 EC = CertificatePrivateKey(algorithm=PrivateKeyAlgorithm.ECDSA, size=256)
 DISABLED = CertificateRenewal(policy=CertificateRenewalPolicy.DISABLED)
+RB = CertificateRenewalPolicy.RENEW_BEFORE
 
 
 def window(cron: str, duration: str = "2h", timezone: str | None = None) -> CertificateRenewalWindow:
@@ -69,7 +70,7 @@ def test_renew_before_policy_renews_as_without_spec_renewal() -> None:
 
 def test_renewal_waits_for_the_next_window() -> None:
     # Saturdays 01:00 for 4h: the Monday due time moves to Saturday 2030-03-09 01:00.
-    renewal = CertificateRenewal(windows=[window("0 1 * * 6", "4h")])
+    renewal = CertificateRenewal(policy=RB, windows=[window("0 1 * * 6", "4h")])
     saturday = datetime(2030, 3, 9, 1, tzinfo=UTC)
     before = policy_input(renewal, DUE + timedelta(days=1))
     assert before.renewal_time == saturday
@@ -100,7 +101,7 @@ def test_a_window_in_a_timezone_opens_at_local_time() -> None:
 
 def test_no_window_in_the_lifetime_is_a_window_error_at_the_renew_before_time() -> None:
     # Only February 30th: never. cert-manager then renews at the renewBefore time with WindowError.
-    renewal = CertificateRenewal(windows=[window("0 0 30 2 *")])
+    renewal = CertificateRenewal(policy=RB, windows=[window("0 0 30 2 *")])
     with pytest.raises(NoRenewalWindow):
         renewal_start_within_windows(DUE, NOT_BEFORE, NOT_BEFORE + LIFETIME, renewal.windows or [])
     decision = trigger_decision(policy_input(renewal, DUE), None, OPTIONS)
@@ -112,18 +113,28 @@ def errors(renewal: CertificateRenewal) -> list[FieldError]:
 
 
 def test_valid_renewal_spec_has_no_errors() -> None:
-    assert errors(CertificateRenewal(windows=[window("0 2 * * 1-5", "1h30m", "Europe/Oslo")])) == []
+    renewal = CertificateRenewal(
+        policy=CertificateRenewalPolicy.RENEW_BEFORE, windows=[window("0 2 * * 1-5", "1h30m", "Europe/Oslo")]
+    )
+    assert errors(renewal) == []
 
 
 @pytest.mark.parametrize(
     ("renewal", "path"),
     [
-        (CertificateRenewal(windows=[window("61 * * * *")]), "spec.renewal.windows[0].cron"),
-        (CertificateRenewal(windows=[window("0 0 * * * *")]), "spec.renewal.windows[0].cron"),
-        (CertificateRenewal(windows=[window("0 2 * * *", "2d")]), "spec.renewal.windows[0].windowDuration"),
-        (CertificateRenewal(windows=[window("0 2 * * *", "0s")]), "spec.renewal.windows[0].windowDuration"),
+        (CertificateRenewal(windows=[window("0 2 * * *")]), "spec.renewal.policy"),
+        (CertificateRenewal(policy=RB, windows=[window("61 * * * *")]), "spec.renewal.windows[0].cron"),
+        (CertificateRenewal(policy=RB, windows=[window("0 0 * * * *")]), "spec.renewal.windows[0].cron"),
         (
-            CertificateRenewal(windows=[window("0 2 * * *", timezone="Mars/Olympus")]),
+            CertificateRenewal(policy=RB, windows=[window("0 2 * * *", "2d")]),
+            "spec.renewal.windows[0].windowDuration",
+        ),
+        (
+            CertificateRenewal(policy=RB, windows=[window("0 2 * * *", "0s")]),
+            "spec.renewal.windows[0].windowDuration",
+        ),
+        (
+            CertificateRenewal(policy=RB, windows=[window("0 2 * * *", timezone="Mars/Olympus")]),
             "spec.renewal.windows[0].timezone",
         ),
         (
