@@ -24,7 +24,7 @@ from certpilot import __version__
 from certpilot.acme.client_chains import select_preferred_chain
 from certpilot.acme.client_challenges import TLSALPN01
 from certpilot.acme.client_errors import AcmeAccountNotFound, AcmeError, problem_message
-from certpilot.acme.client_network import InstrumentedClientNetwork
+from certpilot.acme.client_network import InstrumentedClientNetwork, acme_action, labelled
 from certpilot.acme.http_timeout import DEFAULT_ACME_HTTP_TIMEOUT_SECONDS
 
 DEFAULT_USER_AGENT = f"certpilot/{__version__}"
@@ -180,7 +180,7 @@ class AcmeClient:
     def acme(self) -> acme_client.ClientV2:
         """The library client, fetching the directory on first use."""
         if self._client is None:
-            with _acme_errors(f"fetching the ACME directory {self.directory_url}"):
+            with _acme_errors(f"fetching the ACME directory {self.directory_url}"), acme_action("discover"):
                 directory = acme_client.ClientV2.get_directory(self.directory_url, self._net)
             self._net.new_account_url = directory["newAccount"]
             self._client = acme_client.ClientV2(directory, self._net)
@@ -195,6 +195,7 @@ class AcmeClient:
     def _post(self, url: str, body: messages.ResourceBody | None) -> requests.Response:
         return self._net.post(url, body, new_nonce_url=self._new_nonce_url())
 
+    @labelled("get_registration")
     def find_account(self) -> AcmeAccount | None:
         """The account of this key on the server, or None (RFC 8555 7.3.1 onlyReturnExisting)."""
         lookup = messages.NewRegistration(only_return_existing=True)
@@ -216,6 +217,7 @@ class AcmeClient:
         self._net.account = messages.RegistrationResource(uri=location, body=body)
         return AcmeAccount(uri=location, status=body.status, contact=tuple(body.contact or ()))
 
+    @labelled("register_account")
     def register(
         self,
         email: str | None,
@@ -262,6 +264,7 @@ class AcmeClient:
         assert account is not None
         return account
 
+    @labelled("update_registration")
     def update_email(self, email: str | None) -> AcmeAccount:
         """Replace the account's contact with `email` (or no contact at all)."""
         account = self._require_account()
@@ -273,6 +276,7 @@ class AcmeClient:
 
     # -- orders ----------------------------------------------------------------------------
 
+    @labelled("authorize_order")
     def new_order(
         self,
         csr_pem: bytes,
@@ -299,6 +303,7 @@ class AcmeClient:
             body = OrderBody.from_json(response.json())
         return messages.OrderResource(body=body, uri=response.headers.get("Location"), csr_pem=csr_pem)
 
+    @labelled("get_order")
     def get_order(self, url: str) -> messages.OrderResource:
         self._require_account()
         with _acme_errors("reading the ACME order"):
@@ -312,18 +317,21 @@ class AcmeClient:
         polled = self.get_order(order.uri)
         return messages.OrderResource(body=polled.body, uri=polled.uri, csr_pem=order.csr_pem)
 
+    @labelled("get_authorization")
     def get_authorization(self, url: str) -> messages.AuthorizationResource:
         self._require_account()
         with _acme_errors("reading the ACME authorization"):
             body = messages.Authorization.from_json(self._post(url, None).json())
         return messages.AuthorizationResource(body=body, uri=url)
 
+    @labelled("get_challenge")
     def get_challenge(self, url: str) -> messages.ChallengeBody:
         self._require_account()
         with _acme_errors("reading the ACME challenge"):
             challenge: messages.ChallengeBody = messages.ChallengeBody.from_json(self._post(url, None).json())
         return challenge
 
+    @labelled("accept_challenge")
     def answer_challenge(self, challenge: messages.ChallengeBody) -> messages.ChallengeBody:
         """Tell the server the challenge is ready to be validated."""
         self._require_account()
@@ -333,6 +341,7 @@ class AcmeClient:
         with _acme_errors("accepting the ACME challenge"):
             return self.acme.answer_challenge(challenge, chall.response(self._key)).body
 
+    @labelled("create_order_cert")
     def finalize(self, order: messages.OrderResource, csr_pem: bytes) -> messages.OrderResource:
         """Send the CSR to the order's finalize URL and return the order as the server then reports it
         (usually "processing" or "valid"); poll_order_once() follows it up."""
@@ -342,6 +351,7 @@ class AcmeClient:
             body = OrderBody.from_json(self._post(order.body.finalize, request).json())
         return messages.OrderResource(body=body, uri=order.uri, csr_pem=csr_pem)
 
+    @labelled("fetch_cert")
     def fetch_certificate(self, order: messages.OrderResource, preferred_chain: str | None = None) -> str:
         """The PEM chain of a valid order: the server's default chain, or the first alternate whose
         topmost certificate is issued by `preferred_chain` (a CA common name) when there is one."""

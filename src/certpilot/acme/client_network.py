@@ -1,13 +1,18 @@
 """certbot's ClientNetwork made a good ACME citizen: every HTTP request is timed out and recorded in
-cert-manager's metrics; badNonce is retried several times with a fresh nonce (the library retries
-once); 429 / 503 honour Retry-After, waiting inline only when the wait is short."""
+cert-manager's metrics under the logical ACME operation it serves (cert-manager's `action` label);
+badNonce is retried several times with a fresh nonce (the library retries once); 429 / 503 honour
+Retry-After, waiting inline only when the wait is short."""
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import email.utils
+import functools
 import time
-from typing import Any, cast
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -21,18 +26,40 @@ from certpilot.server.metrics import observe_acme_request
 
 THROTTLE_STATUSES = frozenset({429, 503})
 DEFAULT_RETRY_AFTER_SECONDS = 60.0
-# Path segments at least this long are server-generated identifiers (order, authz, cert serial...).
-_IDENTIFIER_SEGMENT_LENGTH = 16
+# cert-manager's status label for a request that got no HTTP response.
+NO_RESPONSE_STATUS = "999"
+UNNAMED_ACTION = "unnamed_action"
+
+# The ACME operation the current thread's requests serve (nonce fetches included). A context
+# variable, not an attribute: one client is shared by several worker threads.
+_current_action: contextvars.ContextVar[str] = contextvars.ContextVar("acme_action", default=UNNAMED_ACTION)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def metrics_path(path: str) -> str:
-    """The URL path with server-generated identifiers replaced by "*", so metric label values stay
-    few (one series per endpoint, not per order)."""
-    segments = [
-        "*" if len(segment) >= _IDENTIFIER_SEGMENT_LENGTH or segment.isdigit() else segment
-        for segment in path.split("/")
-    ]
-    return "/".join(segments) or "/"
+@contextmanager
+def acme_action(name: str) -> Iterator[None]:
+    """Label the requests made inside with `name` (cert-manager's names: get_order, accept_challenge...)."""
+    token = _current_action.set(name)
+    try:
+        yield
+    finally:
+        _current_action.reset(token)
+
+
+def labelled(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A method whose requests are labelled with action `name`."""
+
+    def decorate(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with acme_action(name):
+                return method(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def retry_after_seconds(header: str | None, now: datetime.datetime, default: float) -> float:
@@ -106,12 +133,12 @@ class InstrumentedClientNetwork(acme_client.ClientNetwork):
 
     def _send_request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         parts = urlsplit(url)
-        labels = (parts.scheme, parts.netloc, metrics_path(parts.path), method)
+        labels = (parts.scheme, parts.netloc, _current_action.get(), method)
         started = time.perf_counter()
         try:
             response = super()._send_request(method, url, *args, **kwargs)
         except requests.RequestException as error:
-            observe_acme_request(*labels, "error", duration_seconds=time.perf_counter() - started)
+            observe_acme_request(*labels, NO_RESPONSE_STATUS, duration_seconds=time.perf_counter() - started)
             raise AcmeServerUnavailable(
                 f"cannot reach the ACME server at {parts.scheme}://{parts.netloc} "
                 f"({type(error).__name__}): check the server URL, network and CA bundle"

@@ -181,6 +181,9 @@ class ACMEIssuerDNS01ProviderWebhook(ApiModel):
 
 class ACMEChallengeSolverDNS01(ApiModel):
     cname_strategy: CNAMEStrategy | None = None
+    # host:port recursive nameservers for this solver's self-check, in place of
+    # --dns01-recursive-nameservers; the TXT record is then checked at them only.
+    nameservers: list[str] | None = None
     acme_dns: ACMEIssuerDNS01ProviderAcmeDNS | None = Field(default=None, alias="acmeDNS")
     akamai: ACMEIssuerDNS01ProviderAkamai | None = None
     azure_dns: ACMEIssuerDNS01ProviderAzureDNS | None = Field(default=None, alias="azureDNS")
@@ -196,7 +199,7 @@ class ACMEChallengeSolverDNS01(ApiModel):
         return [
             field.alias or name
             for name, field in type(self).model_fields.items()
-            if name != "cname_strategy" and getattr(self, name) is not None
+            if name not in ("cname_strategy", "nameservers") and getattr(self, name) is not None
         ]
 
 
@@ -204,6 +207,8 @@ class ACMEChallengeSolver(ApiModel):
     selector: CertificateDNSNameSelector | None = None
     http01: ACMEChallengeSolverHTTP01 | None = None
     dns01: ACMEChallengeSolverDNS01 | None = None
+    # A Go duration: skip the self-check and accept this long after presenting.
+    wait_instead_of_self_check: str | None = None
 
 
 class ACMEIssuer(ApiModel):

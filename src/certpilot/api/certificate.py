@@ -9,6 +9,7 @@ from pydantic import Field
 from certpilot.api.common import IssuerReference
 from certpilot.api.enums import (
     AdditionalOutputFormatType,
+    CertificateRenewalPolicy,
     KeyUsage,
     PKCS12Profile,
     PrivateKeyAlgorithm,
@@ -109,6 +110,24 @@ class NameConstraints(ApiModel):
     excluded: NameConstraintItem | None = None
 
 
+class CertificateRenewalWindow(ApiModel):
+    """A recurring span in which a renewal may start: from each time `cron` (five fields) matches,
+    for `windowDuration`, in the IANA `timezone` (UTC when unset)."""
+
+    cron: str
+    window_duration: str
+    timezone: str | None = None
+
+
+class CertificateRenewal(ApiModel):
+    """spec.renewal: RenewBefore renews at renewBefore / renewBeforePercentage, moved into the next
+    window when `windows` are given; Disabled never renews on schedule. As in cert-manager, the
+    policy must be set whenever spec.renewal is."""
+
+    policy: CertificateRenewalPolicy | None = None
+    windows: list[CertificateRenewalWindow] | None = None
+
+
 class CertificateSpec(ApiModel):
     """What the certificate should contain and who signs it."""
 
@@ -158,6 +177,8 @@ class CertificateSpec(ApiModel):
     """Name constraints for a CA certificate."""
     revision_history_limit: Int32 | None = None
     """How many old CertificateRequests to keep; default: all."""
+    renewal: CertificateRenewal | None = None
+    """Whether the certificate renews on schedule, and in which windows a renewal may start."""
 
 
 class ACMERenewalWindow(ApiModel):

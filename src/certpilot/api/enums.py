@@ -61,6 +61,12 @@ class PKCS12Profile(StrEnum):
     LEGACY_RC2 = "LegacyRC2"
     LEGACY_DES = "LegacyDES"
     MODERN_2023 = "Modern2023"
+    MODERN_2026 = "Modern2026"
+
+
+class CertificateRenewalPolicy(StrEnum):
+    RENEW_BEFORE = "RenewBefore"
+    DISABLED = "Disabled"
 
 
 class AdditionalOutputFormatType(StrEnum):

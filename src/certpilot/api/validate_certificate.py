@@ -13,6 +13,7 @@ from certpilot.api.common import IssuerReference
 from certpilot.api.duration import InvalidDuration, parse_duration
 from certpilot.api.enums import PrivateKeyAlgorithm, SignatureAlgorithm
 from certpilot.api.field_error import FieldError
+from certpilot.api.validate_renewal import renewal_errors
 
 MAX_COMMON_NAME_LENGTH = 64
 MIN_DURATION = timedelta(hours=1)
@@ -52,6 +53,8 @@ def certificate_spec_errors(spec: CertificateSpec) -> Iterator[FieldError]:
         yield FieldError("spec.revisionHistoryLimit", f"must be 1 or more, got {spec.revision_history_limit}")
     if spec.keystores is not None:
         yield from _keystore_errors(spec.keystores)
+    if spec.renewal is not None:
+        yield from renewal_errors(spec.renewal)
     formats = [f.type for f in spec.additional_output_formats or ()]
     if len(set(formats)) != len(formats):
         yield FieldError("spec.additionalOutputFormats", "each output format type may appear only once")

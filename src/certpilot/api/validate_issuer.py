@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 from certpilot.api import checks
 from certpilot.api.acme_issuer import (
@@ -11,12 +12,13 @@ from certpilot.api.acme_issuer import (
     ACMEChallengeSolverHTTP01,
     ACMEIssuer,
 )
+from certpilot.api.duration import InvalidDuration, parse_duration
 from certpilot.api.enums import HMACAlgorithm
 from certpilot.api.field_error import FieldError
 from certpilot.api.issuer import IssuerSpec
 from certpilot.api.meta import SecretKeySelector
 from certpilot.api.vault_issuer import VaultIssuer
-from certpilot.api.venafi_issuer import VenafiIssuer
+from certpilot.api.venafi_issuer import VenafiIssuer, VenafiNGTS
 
 ISSUER_TYPES = "acme, ca, selfSigned, vault, venafi"
 
@@ -77,6 +79,18 @@ def _solver_errors(solver: ACMEChallengeSolver, path: str) -> Iterator[FieldErro
         yield from _http01_errors(solver.http01, f"{path}.http01")
     if solver.dns01 is not None:
         yield from _dns01_errors(solver.dns01, f"{path}.dns01")
+    if solver.wait_instead_of_self_check is not None:
+        yield from _wait_errors(solver.wait_instead_of_self_check, f"{path}.waitInsteadOfSelfCheck")
+
+
+def _wait_errors(text: str, path: str) -> Iterator[FieldError]:
+    try:
+        wait = parse_duration(text)
+    except InvalidDuration as error:
+        yield FieldError(path, str(error))
+        return
+    if wait < timedelta(0):
+        yield FieldError(path, f"{text!r} must not be negative; 0s accepts right after presenting")
 
 
 def _http01_errors(http01: ACMEChallengeSolverHTTP01, path: str) -> Iterator[FieldError]:
@@ -100,6 +114,8 @@ def _http01_errors(http01: ACMEChallengeSolverHTTP01, path: str) -> Iterator[Fie
 
 
 def _dns01_errors(dns01: ACMEChallengeSolverDNS01, path: str) -> Iterator[FieldError]:
+    for index, nameserver in enumerate(dns01.nameservers or ()):
+        yield from _dns01_nameserver_errors(nameserver, f"{path}.nameservers[{index}]")
     providers = dns01.providers()
     if len(providers) != 1:
         got = ", ".join(providers) if providers else "none"
@@ -147,6 +163,17 @@ def _dns01_errors(dns01: ACMEChallengeSolverDNS01, path: str) -> Iterator[FieldE
             )
 
 
+def _dns01_nameserver_errors(nameserver: str, path: str) -> Iterator[FieldError]:
+    if nameserver.startswith("https://"):
+        yield FieldError(
+            path, f"{nameserver!r}: DNS-over-HTTPS is not supported by certpilot; give host:port"
+        )
+        return
+    problem = checks.host_port_problem(nameserver)
+    if problem is not None or ":" not in nameserver:
+        yield FieldError(path, problem or f"{nameserver!r}: expected host:port, e.g. 10.0.0.1:53")
+
+
 def _vault_errors(vault: VaultIssuer, path: str) -> Iterator[FieldError]:
     problem = checks.url_problem(vault.server)
     if problem:
@@ -179,8 +206,11 @@ def _vault_errors(vault: VaultIssuer, path: str) -> Iterator[FieldError]:
 def _venafi_errors(venafi: VenafiIssuer, path: str) -> Iterator[FieldError]:
     if not venafi.zone:
         yield FieldError(f"{path}.zone", "must be set: the Venafi policy zone to request certificates in")
-    if (venafi.tpp is None) == (venafi.cloud is None):
-        yield FieldError(path, "exactly one of tpp and cloud must be set")
+    platforms = [name for name in ("tpp", "cloud", "ngts") if getattr(venafi, name) is not None]
+    if len(platforms) != 1:
+        yield FieldError(
+            path, f"exactly one of tpp, cloud and ngts must be set; got {', '.join(platforms) or 'none'}"
+        )
     if venafi.tpp is not None:
         problem = checks.url_problem(venafi.tpp.url)
         if problem:
@@ -189,3 +219,19 @@ def _venafi_errors(venafi: VenafiIssuer, path: str) -> Iterator[FieldError]:
         problem = checks.url_problem(venafi.cloud.url)
         if problem:
             yield FieldError(f"{path}.cloud.url", problem)
+    if venafi.ngts is not None:
+        yield from _ngts_errors(venafi.ngts, f"{path}.ngts")
+
+
+def _ngts_errors(ngts: VenafiNGTS, path: str) -> Iterator[FieldError]:
+    if not ngts.tsg_id:
+        yield FieldError(f"{path}.tsgID", "must be set: the Tenant Service Group ID, e.g. 1234567890")
+    if not ngts.credentials_ref.name:
+        yield FieldError(
+            f"{path}.credentialsRef.name", "must be set: a Secret with keys client-id and client-secret"
+        )
+    for field_name, url in (("url", ngts.url), ("tokenEndpoint", ngts.token_endpoint)):
+        # vcert sends NGTS credentials over HTTPS only.
+        problem = checks.url_problem(url, ("https",)) if url is not None else None
+        if problem:
+            yield FieldError(f"{path}.{field_name}", problem)

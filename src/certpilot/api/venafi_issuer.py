@@ -1,6 +1,9 @@
-"""The `venafi` block of an Issuer: a zone in Venafi TPP or Venafi Cloud (TLS Protect)."""
+"""The `venafi` block of an Issuer: a zone in Venafi TPP, Venafi Cloud (TLS Protect) or Palo Alto
+Networks Next Generation Trust Services (NGTS)."""
 
 from __future__ import annotations
+
+from pydantic import Field
 
 from certpilot.api.meta import ApiModel, LocalObjectReference, SecretKeySelector
 from certpilot.api.scalars import Base64
@@ -20,7 +23,19 @@ class VenafiCloud(ApiModel):
     url: str | None = None
 
 
+class VenafiNGTS(ApiModel):
+    """OAuth 2.0 client credentials: `credentialsRef` names a Secret with `client-id` and
+    `client-secret`; the token is scoped to the tenant service group `tsgID`. `url` and
+    `tokenEndpoint` default to Palo Alto Networks' production endpoints."""
+
+    tsg_id: str = Field(alias="tsgID")
+    credentials_ref: LocalObjectReference
+    url: str | None = None
+    token_endpoint: str | None = None
+
+
 class VenafiIssuer(ApiModel):
     zone: str
     tpp: VenafiTPP | None = None
     cloud: VenafiCloud | None = None
+    ngts: VenafiNGTS | None = None

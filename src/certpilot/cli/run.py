@@ -66,6 +66,21 @@ def _log_format(value: str) -> Literal["text", "json"]:
     return "json" if value == "json" else "text"
 
 
+def issuance_backoff(initial: str, maximum: str) -> tuple[timedelta, timedelta]:
+    """The failed-issuance backoff options: a wait that doubles from `initial` per failure,
+    never beyond `maximum` (cert-manager's certificate-request minimum / maximum backoff)."""
+    first = _duration("--issuance-backoff-initial", initial)
+    longest = _duration("--issuance-backoff-max", maximum)
+    for flag, value in (("--issuance-backoff-initial", first), ("--issuance-backoff-max", longest)):
+        if value <= timedelta(0):
+            raise CLIError(f"{flag}: must be positive, got {value}")
+    if longest < first:
+        raise CLIError(
+            f"--issuance-backoff-max ({maximum}) must be at least --issuance-backoff-initial ({initial})"
+        )
+    return first, longest
+
+
 def run_command(
     store: StoreOption = None,
     output_dir: Annotated[
@@ -93,11 +108,22 @@ def run_command(
         bool, typer.Option(help="Approve requests for certpilot's own issuers.")
     ] = CONTROLLER.auto_approve,
     approve_signers: Annotated[Many, typer.Option(help="Also approve these (group/kind).")] = None,
+    # cert-manager's own names for the same two durations are accepted too.
     issuance_backoff_initial: Annotated[
-        str, typer.Option(help="First wait after a failed issuance.")
+        str,
+        typer.Option(
+            "--issuance-backoff-initial",
+            "--certificate-request-minimum-backoff-duration",
+            help="First wait after a failed issuance.",
+        ),
     ] = format_duration(CONTROLLER.issuance_backoff_initial),
     issuance_backoff_max: Annotated[
-        str, typer.Option(help="Longest wait after failed issuances.")
+        str,
+        typer.Option(
+            "--issuance-backoff-max",
+            "--certificate-request-maximum-backoff-duration",
+            help="Longest wait after failed issuances.",
+        ),
     ] = format_duration(CONTROLLER.issuance_backoff_max),
     enable_certificate_owner_ref: Annotated[
         bool, typer.Option(help="Make Certificates own their Secrets (deleted with them).")
@@ -227,12 +253,13 @@ def run_command(
 ) -> None:
     """Run the controllers until SIGTERM/SIGINT."""
     setup_logging(log_level, _log_format(log_format))
+    backoff_initial, backoff_max = issuance_backoff(issuance_backoff_initial, issuance_backoff_max)
     options = ControllerOptions(
         cluster_resource_namespace=cluster_resource_namespace,
         auto_approve=auto_approve,
         approve_signers=_split(approve_signers, CONTROLLER.approve_signers),
-        issuance_backoff_initial=_duration("--issuance-backoff-initial", issuance_backoff_initial),
-        issuance_backoff_max=_duration("--issuance-backoff-max", issuance_backoff_max),
+        issuance_backoff_initial=backoff_initial,
+        issuance_backoff_max=backoff_max,
         output_dir=output_dir,
         output_hook=output_hook,
         output_hook_timeout=output_hook_timeout,

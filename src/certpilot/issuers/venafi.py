@@ -1,5 +1,5 @@
-"""The Venafi issuer: submits the request's CSR to a Venafi TPP policy folder or a Venafi Cloud
-zone through vcert, and picks the certificate up when it is issued.
+"""The Venafi issuer: submits the request's CSR to a Venafi TPP policy folder, a Venafi Cloud zone
+or an NGTS issuing template through vcert, and picks the certificate up when it is issued.
 
 As cert-manager does, the pickup id Venafi returns is stored on the CertificateRequest
 (`venafi.cert-manager.io/pickup-id`) before anything else, so a request still being issued resumes
@@ -51,6 +51,11 @@ REASON_VERIFIED = "Verified"
 REASON_ERROR = "ErrorConfig"
 MESSAGE_VERIFIED = "Venafi issuer started"
 DEFAULT_CLOUD_URL = "https://api.venafi.cloud/"
+# cert-manager's defaults for spec.venafi.ngts.url and tokenEndpoint.
+DEFAULT_NGTS_URL = "https://api.strata.paloaltonetworks.com/ngts"
+DEFAULT_NGTS_TOKEN_ENDPOINT = "https://auth.apps.paloaltonetworks.com/oauth2/access_token"  # noqa: S105 - a URL
+NGTS_CLIENT_ID_KEY = "client-id"
+NGTS_CLIENT_SECRET_KEY = "client-secret"  # noqa: S105 - a Secret data key name
 DEFAULT_API_KEY_KEY = "api-key"
 TPP_USERNAME_KEY = "username"
 TPP_PASSWORD_KEY = "password"  # noqa: S105 - a Secret data key name
@@ -67,7 +72,7 @@ T = TypeVar("T")
 class VenafiSettings:
     """Where and how to reach Venafi, with the credentials read from Secrets (hidden from reprs)."""
 
-    platform: Literal["tpp", "cloud"]
+    platform: Literal["tpp", "cloud", "ngts"]
     url: str
     zone: str
     username: str | None = None
@@ -75,9 +80,14 @@ class VenafiSettings:
     access_token: str | None = field(default=None, repr=False)
     api_key: str | None = field(default=None, repr=False)
     ca_pem: bytes | None = None
+    # NGTS: OAuth 2.0 client credentials, exchanged at token_url for a token scoped to tsg_id.
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    token_url: str | None = None
+    tsg_id: str | None = None
 
     def secrets(self) -> list[str]:
-        return [s for s in (self.password, self.access_token, self.api_key) if s]
+        return [s for s in (self.password, self.access_token, self.api_key, self.client_secret) if s]
 
 
 @dataclass(frozen=True)
@@ -185,6 +195,16 @@ def vcert_connection(settings: VenafiSettings) -> Any:
             platform=vcert.VenafiPlatform.TPP,
             http_request_kwargs=kwargs,
         )
+    if settings.platform == "ngts":
+        return vcert.venafi_connection(
+            url=settings.url,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            token_url=settings.token_url,
+            tsg_id=settings.tsg_id,
+            platform=vcert.VenafiPlatform.NGTS,
+            http_request_kwargs=kwargs,
+        )
     return vcert.venafi_connection(
         url=settings.url,
         api_key=settings.api_key,
@@ -208,7 +228,7 @@ async def _read(store: Store, namespace: str, name: str, key: str) -> str:
 
 
 async def settings_for(config: VenafiIssuer, store: Store, namespace: str) -> VenafiSettings:
-    """Raises SecretProblem or IssuerNotReady (neither tpp nor cloud)."""
+    """Raises SecretProblem or IssuerNotReady (none of tpp, cloud and ngts)."""
     if config.tpp is not None:
         tpp = config.tpp
         secret = await get_secret(store, namespace, tpp.credentials_ref.name)
@@ -236,7 +256,19 @@ async def settings_for(config: VenafiIssuer, store: Store, namespace: str) -> Ve
             zone=config.zone,
             api_key=await _read(store, namespace, ref.name, ref.key or DEFAULT_API_KEY_KEY),
         )
-    raise IssuerNotReady("spec.venafi sets neither tpp nor cloud", REASON_ERROR)
+    if config.ngts is not None:
+        ngts = config.ngts
+        secret = await get_secret(store, namespace, ngts.credentials_ref.name)
+        return VenafiSettings(
+            platform="ngts",
+            url=ngts.url or DEFAULT_NGTS_URL,
+            zone=config.zone,
+            client_id=secret_value(secret, NGTS_CLIENT_ID_KEY).decode().strip(),
+            client_secret=secret_value(secret, NGTS_CLIENT_SECRET_KEY).decode().strip(),
+            token_url=ngts.token_endpoint or DEFAULT_NGTS_TOKEN_ENDPOINT,
+            tsg_id=ngts.tsg_id,
+        )
+    raise IssuerNotReady("spec.venafi sets none of tpp, cloud and ngts", REASON_ERROR)
 
 
 def submit(

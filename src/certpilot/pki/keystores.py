@@ -24,9 +24,14 @@ def pkcs12_encryption(
 ) -> serialization.KeySerializationEncryption:
     """The profile's encryption. LegacyRC2 (cert-manager's default) encrypts certificates with
     RC2-40, which cryptography cannot write: it is written like LegacyDES (3DES, SHA-1 MAC),
-    which every reader of LegacyRC2 files (Java 8+, OpenSSL) also opens."""
+    which every reader of LegacyRC2 files (Java 8+, OpenSSL) also opens.
+
+    Modern2026 encrypts keys and certificates as Modern2023 and go-pkcs12's Modern2026 do (PBES2,
+    PBKDF2-HMAC-SHA-256, AES-256-CBC). go-pkcs12 then MACs with PBMAC1 (RFC 9579), which
+    cryptography cannot write: the MAC is HMAC-SHA-256 with the PKCS#12 KDF, as in Modern2023, which
+    OpenSSL 3.0+ and Java 12+ also read (PBMAC1 needs OpenSSL 3.4+ or Java 26+)."""
     builder = serialization.PrivateFormat.PKCS12.encryption_builder().kdf_rounds(_PKCS12_KDF_ROUNDS)
-    if profile == PKCS12Profile.MODERN_2023:
+    if profile in (PKCS12Profile.MODERN_2023, PKCS12Profile.MODERN_2026):
         builder = builder.key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC).hmac_hash(hashes.SHA256())
     else:
         builder = builder.key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC).hmac_hash(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import prometheus_client
 from prometheus_client import CollectorRegistry, Gauge, Summary
 
+from certpilot.server.challenge_status import ChallengeStatusCollector
 from certpilot.server.collectors import CompactGauge, ExactNameCounter
 
 # cert-manager exposes no `_created` series; neither do we (a process-wide prometheus_client switch).
@@ -17,7 +18,7 @@ prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
 REGISTRY = CollectorRegistry()
 
 CERTIFICATE_LABELS = ("name", "namespace", "issuer_name", "issuer_kind", "issuer_group")
-ACME_REQUEST_LABELS = ("scheme", "host", "path", "method", "status")
+ACME_REQUEST_LABELS = ("scheme", "host", "action", "method", "status")
 ISSUER_LABELS = ("name", "namespace", "condition")
 
 
@@ -65,14 +66,16 @@ CONTROLLER_SYNC_ERROR_COUNT = ExactNameCounter(
 )
 ACME_CLIENT_REQUEST_COUNT = ExactNameCounter(
     "certmanager_http_acme_client_request_count",
-    "The number of requests made by the ACME client.",
+    "Total number of outbound ACME HTTP requests. Labels: scheme (http/https), host (ACME host), "
+    "action (logical ACME operation), method (HTTP verb), status (HTTP status code).",
     ACME_REQUEST_LABELS,
     REGISTRY,
 )
 # cert-manager's is a Summary with quantile objectives; prometheus_client summaries expose count and sum.
 ACME_CLIENT_REQUEST_DURATION = Summary(
     "certmanager_http_acme_client_request_duration_seconds",
-    "The HTTP request latencies in seconds for the ACME client.",
+    "Latency of outbound ACME HTTP requests in seconds. Labels: scheme (http/https), host (ACME host), "
+    "action (logical ACME operation), method (HTTP verb), status (HTTP status code).",
     ACME_REQUEST_LABELS,
     registry=REGISTRY,
 )
@@ -88,6 +91,8 @@ CLUSTERISSUER_READY_STATUS = Gauge(
     ISSUER_LABELS,
     registry=REGISTRY,
 )
+# The daemon's challenge controller points it at its cache of Challenges.
+CERTIFICATE_CHALLENGE_STATUS = ChallengeStatusCollector(REGISTRY)
 
 CONDITION_STATUSES = ("True", "False", "Unknown")
 
@@ -124,10 +129,10 @@ def set_issuer_ready_status(cluster_scoped: bool, name: str, namespace: str, sta
 
 
 def observe_acme_request(
-    scheme: str, host: str, path: str, method: str, status: str, *, duration_seconds: float
+    scheme: str, host: str, action: str, method: str, status: str, *, duration_seconds: float
 ) -> None:
-    ACME_CLIENT_REQUEST_COUNT.inc(scheme, host, path, method, status)
-    ACME_CLIENT_REQUEST_DURATION.labels(scheme, host, path, method, status).observe(duration_seconds)
+    ACME_CLIENT_REQUEST_COUNT.inc(scheme, host, action, method, status)
+    ACME_CLIENT_REQUEST_DURATION.labels(scheme, host, action, method, status).observe(duration_seconds)
 
 
 def _remove_quietly(gauge: CompactGauge, *labelvalues: str) -> None:

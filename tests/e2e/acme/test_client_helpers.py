@@ -7,28 +7,13 @@ import datetime
 import pytest
 
 from certpilot.acme.client_errors import REDACTED, AcmeError, redact_key_authorizations
-from certpilot.acme.client_network import metrics_path, retry_after_seconds
+from certpilot.acme.client_network import retry_after_seconds
 from certpilot.acme.solvers.http01 import http01_challenge_url
 from certpilot.acme.solvers.tlsalpn01 import sni_name_for
 
 NOW = datetime.datetime(2030, 1, 1, 12, 0, 0, tzinfo=datetime.UTC)
 TOKEN = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA"
 THUMBPRINT = "nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEY6FtWq2U"
-
-
-@pytest.mark.parametrize(
-    ("path", "expected"),
-    [
-        ("/dir", "/dir"),
-        ("/nonce-plz", "/nonce-plz"),
-        ("/my-order/Lkz1oHjkbTCjSW95tLMJgJL6RjeBIre9DyRN-N0BGDQ", "/my-order/*"),
-        ("/certZ/2b82559fa8f2c510/alternate/1", "/certZ/*/alternate/*"),
-        ("/acme/order/123456/7890123", "/acme/order/*/*"),
-        ("", "/"),
-    ],
-)
-def test_metrics_path_hides_identifiers(path: str, expected: str) -> None:
-    assert metrics_path(path) == expected
 
 
 @pytest.mark.parametrize(

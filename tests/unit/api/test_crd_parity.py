@@ -12,8 +12,10 @@ from crd_reference import openapi_schema, reference_crds, schema_differences, sc
 from certpilot.api.crd import crd_for, crd_kinds
 from certpilot.api.meta import Resource
 
-BEING_ADDED = "being added in helper/features"
 ISSUER_KINDS = ("Issuer", "ClusterIssuer")
+PER_SOLVER_NAMESERVERS = (
+    "DNS-01 nameservers per solver came after v1.21 (cert-manager #8766); v1.21.1's CRDs would prune it"
+)
 
 
 def _for_issuers(path: str, reason: str) -> dict[tuple[str, str], str]:
@@ -22,13 +24,8 @@ def _for_issuers(path: str, reason: str) -> dict[tuple[str, str], str]:
 
 # (kind, path) -> why it differs. A path covers everything below it.
 ALLOWED_DIFFERENCES: dict[tuple[str, str], str] = {
-    ("Certificate", ".spec.renewal"): BEING_ADDED,
-    ("Certificate", ".spec.keystores.pkcs12.profile"): BEING_ADDED + " (PKCS#12 profile Modern2026)",
-    **_for_issuers(".spec.acme.solvers[].waitInsteadOfSelfCheck", BEING_ADDED),
-    ("Challenge", ".spec.solver.waitInsteadOfSelfCheck"): BEING_ADDED,
-    **_for_issuers(".spec.venafi.ngts", BEING_ADDED),
-    **_for_issuers(".spec.acme.solvers[].dns01.nameservers", BEING_ADDED + " (not in cert-manager v1.21.1)"),
-    ("Challenge", ".spec.solver.dns01.nameservers"): BEING_ADDED + " (not in cert-manager v1.21.1)",
+    **_for_issuers(".spec.acme.solvers[].dns01.nameservers", PER_SOLVER_NAMESERVERS),
+    ("Challenge", ".spec.solver.dns01.nameservers"): PER_SOLVER_NAMESERVERS,
     ("Certificate", "."): (
         "certpilot requires metadata and spec: an object without a spec means nothing, and cert-manager's "
         "webhook refuses one too (secretName and issuerRef are required)"
@@ -114,8 +111,7 @@ def test_cel_rules_where_cert_manager_has_them(kind: str, model: type[Resource])
 
 
 def test_allowed_differences_are_real() -> None:
-    """Every allow-list entry still explains a difference, so a fixed one is taken off the list.
-    The features branch's entries are removed by hand when it is merged."""
+    """Every allow-list entry still explains a difference, so a fixed one is taken off the list."""
     found: set[tuple[str, str]] = set()
     for kind, model in _kind_pairs():
         differences = schema_differences(openapi_schema(_reference(kind)), openapi_schema(crd_for(model)))
@@ -123,9 +119,4 @@ def test_allowed_differences_are_real() -> None:
             allowed_kind, allowed = entry
             if allowed_kind == kind and any(_covers(allowed, path) for path in differences):
                 found.add(entry)
-    stale = {
-        e
-        for e, reason in ALLOWED_DIFFERENCES.items()
-        if e not in found and not reason.startswith(BEING_ADDED)
-    }
-    assert stale == set()
+    assert set(ALLOWED_DIFFERENCES) - found == set()

@@ -305,7 +305,36 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
             },
         ),
         "spec.venafi",
-        "exactly one of tpp and cloud",
+        "exactly one of tpp, cloud and ngts must be set; got tpp, cloud",
+    ),
+    (
+        "venafi ngts without tsgID",
+        patched(
+            ISSUER,
+            {"spec": {"venafi": {"zone": "z", "ngts": {"tsgID": "", "credentialsRef": {"name": "c"}}}}},
+        ),
+        "spec.venafi.ngts.tsgID",
+        "Tenant Service Group ID",
+    ),
+    (
+        "venafi ngts http token endpoint",
+        patched(
+            ISSUER,
+            {
+                "spec": {
+                    "venafi": {
+                        "zone": "z",
+                        "ngts": {
+                            "tsgID": "1234567890",
+                            "credentialsRef": {"name": "c"},
+                            "tokenEndpoint": "http://auth.example/token",
+                        },
+                    }
+                }
+            },
+        ),
+        "spec.venafi.ngts.tokenEndpoint",
+        "expected https://",
     ),
     (
         "CR junk CSR",

@@ -6,6 +6,8 @@ TPP: OAuth login, checkpolicy, certificate request and retrieve. It refuses comm
 first `pending_pickups` retrieves with 202 (still being issued).
 Cloud: user account, application, issuing template (whose CN / SAN regexes are the zone policy),
 certificate request, request status and certificate contents.
+NGTS: Cloud's certificate endpoints under /ngts with a Bearer token from an OAuth 2.0
+client-credentials endpoint, and zones that name an issuing template alone.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -59,7 +62,11 @@ def _handler_for(answer: Callable[[str, str, Any, Any], Answer]) -> type[BaseHTT
     class Handler(BaseHTTPRequestHandler):
         def _reply(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
+            raw = self.rfile.read(length) if length else b""
+            if self.headers.get("Content-Type") == "application/x-www-form-urlencoded":
+                body: Any = dict(parse_qsl(raw.decode()))
+            else:
+                body = json.loads(raw) if raw else None
             status, value = answer(method, self.path, body, self.headers)
             is_text = isinstance(value, str)
             data = value.encode() if is_text else json.dumps(value).encode()
@@ -220,7 +227,9 @@ class CloudStandIn(HTTPSStandIn):
     def answer(self, method: str, path: str, body: Any, headers: Any) -> Answer:
         if headers.get("tppl-api-key") != self.api_key:
             return 401, {"errors": [{"code": 10001, "message": "Invalid api key"}]}
-        route = path.split("?", maxsplit=1)[0].removeprefix("/")
+        return self.route(method, path.split("?", maxsplit=1)[0].removeprefix("/"), body)
+
+    def route(self, method: str, route: str, body: Any) -> Answer:
         base = "outagedetection/v1/"
         if route == "v1/useraccounts":
             return 200, {"user": {"username": "certpilot"}, "company": {"id": "c1"}, "apiKey": {}}
@@ -251,3 +260,38 @@ class CloudStandIn(HTTPSStandIn):
             x509.load_pem_x509_csr(body["certificateSigningRequest"].encode())
         )
         return 201, {"certificateRequests": [{"id": request_id, "certificateIds": [request_id]}]}
+
+
+class NGTSStandIn(CloudStandIn):
+    """Issuing template `template` (the whole zone) under https://<host>/ngts; tokens from
+    POST /oauth2/access_token for `client_id` / `client_secret` (HTTP Basic) and scope
+    tsg_id:`tsg_id`. `token_requests` records each token request's form."""
+
+    def __init__(self, directory: Path, client_id: str, client_secret: str, tsg_id: str) -> None:
+        super().__init__(directory, api_key="")
+        self.basic = "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        self.tsg_id = tsg_id
+        self.token_requests: list[dict[str, str]] = []
+
+    def answer(self, method: str, path: str, body: Any, headers: Any) -> Answer:
+        route = path.split("?", maxsplit=1)[0]
+        if route == "/oauth2/access_token" and method == "POST":
+            self.token_requests.append(body)
+            if headers.get("Authorization") != self.basic or body.get("scope") != f"tsg_id:{self.tsg_id}":
+                return 401, {"error": "invalid_client"}
+            return 200, {"token_type": "Bearer", "access_token": ACCESS_TOKEN, "expires_in": 900}
+        if headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
+            return 401, {"errors": [{"code": 10001, "message": "Invalid token"}]}
+        route = route.removeprefix("/ngts/")
+        if route == "v1/certificateissuingtemplates":
+            return 200, {
+                "certificateIssuingTemplates": [
+                    {
+                        "id": "cit-id",
+                        "name": "template",
+                        "subjectCNRegexes": [self.regex],
+                        "sanRegexes": [self.regex],
+                    }
+                ]
+            }
+        return self.route(method, route, body)

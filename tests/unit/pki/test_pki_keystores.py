@@ -40,7 +40,7 @@ def test_pkcs12_keystore_opens_in_openssl(
     text = openssl("pkcs12", "-in", path, "-passin", f"pass:{PASSWORD.decode()}", "-nodes", "-info")
     assert text.count("BEGIN CERTIFICATE") == 3
     assert "PRIVATE KEY" in text
-    if profile == PKCS12Profile.MODERN_2023:
+    if profile in (PKCS12Profile.MODERN_2023, PKCS12Profile.MODERN_2026):
         assert "AES-256-CBC" in text and "sha256" in text
     else:
         assert "pbeWithSHA1And3-KeyTripleDES-CBC" in text
@@ -119,3 +119,17 @@ def test_key_der_keeps_the_tls_key_encoding(
             "/dev/null",
         )
     assert outputs["tls-combined.pem"] == key_pem + b"\n" + chain_pem
+
+
+def test_pkcs12_modern2026_encrypts_key_and_certificates_with_pbes2_aes256_and_macs_with_sha256(
+    tmp_path: Path, leaf: Issued, root_ca: Issued
+) -> None:
+    data = pkcs12_keystore(leaf.key, [leaf.cert], [root_ca.cert], PASSWORD, PKCS12Profile.MODERN_2026)
+    path = write(tmp_path / "keystore.p12", data)
+    info = openssl("pkcs12", "-in", path, "-passin", f"pass:{PASSWORD.decode()}", "-info", "-nokeys")
+    pbes2 = "PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256"
+    assert "MAC: sha256, Iteration 2048" in info
+    assert f"PKCS7 Encrypted data: {pbes2}" in info
+    assert f"Shrouded Keybag: {pbes2}" in info
+    assert "KeyTripleDES" not in info and "RC2" not in info
+    assert info.count("BEGIN CERTIFICATE") == 2 and "PRIVATE KEY" not in info

@@ -35,11 +35,14 @@ def test_forget_certificate_removes_its_series() -> None:
 
 def test_counters_keep_cert_managers_exact_names() -> None:
     metrics.CONTROLLER_SYNC_ERROR_COUNT.inc("names-test")
-    metrics.observe_acme_request("https", "acme.test", "/directory", "GET", "200", duration_seconds=0.25)
+    metrics.observe_acme_request("https", "acme.test", "discover", "GET", "200", duration_seconds=0.25)
     text = scrape()
     assert 'certmanager_controller_sync_error_count{controller="names-test"} 1.0' in text
     assert "certmanager_controller_sync_error_count_total" not in text
-    assert "certmanager_http_acme_client_request_count{" in text
+    assert (
+        'certmanager_http_acme_client_request_count{action="discover",host="acme.test",method="GET",'
+        'scheme="https",status="200"}' in text
+    )
     assert "certmanager_http_acme_client_request_duration_seconds_sum{" in text
     assert "_created" not in text
 

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 from certpilot.acme.client_errors import AcmeError, problem_message
 from certpilot.api.acme import Challenge, ChallengeStatus
+from certpilot.api.duration import parse_duration
 from certpilot.api.enums import State
 from certpilot.controllers.acme.account import Account, account_of, issuer_or_wait
 from certpilot.controllers.acme.challenge_choice import ACME_FINALIZER
 from certpilot.controllers.acme.challenge_steps import ChallengeStep, is_final_state, next_challenge_step
+from certpilot.controllers.acme.challenge_wait import wait_before_accepting_is_over
 from certpilot.controllers.acme.orders import is_refusal
 from certpilot.controllers.acme.solving import ChallengeSolving, SolverListeners
 from certpilot.controllers.issuers.resolve import resource_namespace
@@ -23,6 +25,7 @@ from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result
 from certpilot.runtime.errors import PendingError, RetryWithBackoff
+from certpilot.server import metrics
 from certpilot.store.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -42,6 +45,11 @@ def challenge_state_of(body: messages.ChallengeBody) -> State:
 
 def challenge_problem(body: messages.ChallengeBody) -> str:
     return problem_message(body.error) if body.error is not None else ""
+
+
+def awaits_answer(body: messages.ChallengeBody) -> bool:
+    """Whether the server still waits for us to say the challenge is ready (RFC 8555 7.5.1)."""
+    return challenge_state_of(body) == State.PENDING
 
 
 def verdict_of(authz: messages.Authorization, challenge_url: str) -> tuple[State | None, str]:
@@ -64,6 +72,7 @@ class ChallengeController:
         self.options = options
         self.solving = ChallengeSolving(ctx.store, options, listeners)
         self.spec = ControllerSpec(name="challenges", primary=Challenge)
+        metrics.CERTIFICATE_CHALLENGE_STATUS.read_from(lambda: ctx.cache.list(Challenge))
 
     async def reconcile(self, key: ObjectKey) -> Result:
         cached = self.ctx.cache.get(Challenge, key.name, key.namespace)
@@ -106,6 +115,7 @@ class ChallengeController:
             elif step is ChallengeStep.PRESENT:
                 await self.solving.present(challenge, account.resource_namespace)
                 status.presented = True
+                status.presented_at = self.ctx.clock.now().replace(microsecond=0)
                 # Recorded at once: from here on, deleting the Challenge must clean the record up.
                 await self._write_status(challenge, status.model_copy(deep=True))
                 await self.ctx.events.event(
@@ -115,10 +125,9 @@ class ChallengeController:
                     f"Presented challenge using {challenge.spec.type} challenge mechanism",
                 )
             elif step is ChallengeStep.SELF_CHECK_AND_ACCEPT:
-                check = await self.solving.self_check(challenge, account.resource_namespace)
-                if not check.passed:
-                    status.reason = check.reason
-                    return self.options.dns01_check_retry_period.total_seconds()
+                not_yet = await self._not_ready_to_accept(challenge, status, account)
+                if not_yet is not None:
+                    return not_yet
                 body = await self._accept(client, challenge, body)
                 status.state = challenge_state_of(body)
                 status.reason = challenge_problem(body) if is_final_state(status.state) else ""
@@ -140,12 +149,41 @@ class ChallengeController:
             else:
                 return None
 
+    async def _not_ready_to_accept(
+        self, challenge: Challenge, status: ChallengeStatus, account: Account
+    ) -> float | None:
+        """None when the Challenge may be accepted now: its self-check passes, or the solver's
+        waitInsteadOfSelfCheck has passed since presenting. Otherwise sets status.reason and
+        returns when to look again."""
+        retry_period = self.options.dns01_check_retry_period
+        wait = challenge.spec.solver.wait_instead_of_self_check
+        if wait is not None:
+            now = self.ctx.clock.now()
+            # Presented before presentedAt was recorded (an older version): the wait starts now.
+            status.presented_at = status.presented_at or now.replace(microsecond=0)
+            verdict = wait_before_accepting_is_over(
+                status.presented_at, parse_duration(wait), now, retry_period, str(challenge.spec.type)
+            )
+            if verdict.ready:
+                return None
+            status.reason = verdict.reason
+            return verdict.retry_after.total_seconds()
+        check = await self.solving.self_check(challenge, account.resource_namespace)
+        if check.passed:
+            return None
+        status.reason = check.reason
+        return retry_period.total_seconds()
+
     async def _accept(
         self, client: AcmeClient, challenge: Challenge, body: messages.ChallengeBody | None
     ) -> messages.ChallengeBody:
         current = body
         if current is None:
             current = await self.ctx.run_blocking(client.get_challenge, challenge.spec.url)
+        if not awaits_answer(current):
+            # Answered already: an earlier answer reached the server but its reply was lost to the
+            # network; answering again would be refused ("only status pending") and fail the challenge.
+            return current
         return await self.ctx.run_blocking(client.answer_challenge, current)
 
     async def _final_event(self, challenge: Challenge, status: ChallengeStatus) -> None:

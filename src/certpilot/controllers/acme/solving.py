@@ -140,12 +140,9 @@ class ChallengeSolving:
         request, _ = await self._dns01(challenge, resource_namespace)
         dns01 = spec.solver.dns01
         assert dns01 is not None, "_dns01 refuses solvers without a dns01 block"
+        nameservers, recursive_only = self_check_nameservers(dns01, self.options)
         result = await txt_record_propagated(
-            request.fqdn,
-            spec.key,
-            self.options.dns01_recursive_nameservers,
-            self.options.dns01_recursive_nameservers_only,
-            follows_cname(dns01),
+            request.fqdn, spec.key, nameservers, recursive_only, follows_cname(dns01)
         )
         if result.ok:
             return SelfCheck(True)
@@ -161,7 +158,7 @@ class ChallengeSolving:
             raise SolverUnavailable(f"challenge {challenge.name} is DNS-01 but its solver has no dns01 block")
         choice = provider_for(dns01, self.settings)
         fqdn, zone = await challenge_target(
-            challenge.spec.dns_name, follows_cname(dns01), self._nameservers()
+            challenge.spec.dns_name, follows_cname(dns01), self._nameservers(dns01)
         )
         request = Dns01Request(
             dns_name=challenge.spec.dns_name,
@@ -175,10 +172,11 @@ class ChallengeSolving:
         )
         return request, choice.provider
 
-    def _nameservers(self) -> list[NameserverAddress]:
+    def _nameservers(self, dns01: ACMEChallengeSolverDNS01) -> list[NameserverAddress]:
         from certpilot.acme.solvers.dns01.propagation import system_nameservers
 
-        return [parse_nameserver(s) for s in self.options.dns01_recursive_nameservers] or system_nameservers()
+        nameservers, _ = self_check_nameservers(dns01, self.options)
+        return [parse_nameserver(s) for s in nameservers] or system_nameservers()
 
     def _secret_reader(self, namespace: str) -> GetSecretValue:
         async def get_secret_value(name: str, key: str) -> bytes:
@@ -188,6 +186,17 @@ class ChallengeSolving:
                 raise SolverCredentialsMissing(f"DNS-01 solver credentials: {e}") from None
 
         return get_secret_value
+
+
+def self_check_nameservers(
+    dns01: ACMEChallengeSolverDNS01, options: ControllerOptions
+) -> tuple[tuple[str, ...], bool]:
+    """The recursive nameservers a DNS-01 solver looks names up with, and whether the TXT record
+    is checked at them only: the solver's own `nameservers` (then only at them, as cert-manager
+    skips the authoritative check for them), else the daemon's flags."""
+    if dns01.nameservers:
+        return tuple(dns01.nameservers), True
+    return options.dns01_recursive_nameservers, options.dns01_recursive_nameservers_only
 
 
 def follows_cname(dns01: ACMEChallengeSolverDNS01) -> bool:

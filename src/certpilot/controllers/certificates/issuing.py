@@ -16,7 +16,7 @@ from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import remove_condition, set_condition
 from certpilot.api.core import Secret
 from certpilot.api.meta import SecretKeySelector
-from certpilot.controllers.certificates import lookups
+from certpilot.controllers.certificates import lookups, reasons
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import (
     ISSUING,
@@ -81,6 +81,38 @@ def issued_status(
     return with_readiness(status, issued)
 
 
+def returned_certificate_problem(leaf: x509.Certificate, now: datetime) -> str | None:
+    """Why a certificate the issuer returned must not be stored: an already expired one would be
+    found expired at once and issued again, in a loop (cert-manager #8610); failing the issuance
+    instead brings the trigger's backoff into play."""
+    if now > leaf.not_valid_after_utc:
+        return (
+            "Issuer returned an already expired certificate "
+            f"(notAfter: {leaf.not_valid_after_utc.isoformat()}). "
+            "This usually indicates an expired CA certificate in the issuer."
+        )
+    return None
+
+
+def failed_issuance_status(
+    cert: Certificate, request_name: str, reason: str, detail: str, now: datetime
+) -> tuple[CertificateStatus, str]:
+    """The status that ends a failed issuance (Issuing=False, the failure counted for the
+    trigger's backoff), and the message saying why."""
+    message = (
+        f"The certificate request has failed to complete and will be retried: {detail}"
+        if reason != "Denied"
+        else f"The CertificateRequest {request_name!r} was denied by an approval controller: {detail}"
+    )
+    status = status_of(cert)
+    status.conditions = set_condition(
+        status.conditions, ISSUING, "False", reason, message, now, cert.metadata.generation
+    )
+    status.last_failure_time = now.replace(microsecond=0)
+    status.failed_issuance_attempts = (status.failed_issuance_attempts or 0) + 1
+    return status, message
+
+
 class KeystorePasswordMissing(PermanentError):
     """spec.keystores asks for a keystore whose password cannot be found."""
 
@@ -143,6 +175,10 @@ class IssuingController:
         if not public_key_matches(leaf, private_key):
             # The request was made for another key; the requestmanager replaces it.
             return
+        problem = returned_certificate_problem(leaf, self.ctx.clock.now())
+        if problem is not None:
+            await self._record_failure(cert, request, reasons.INVALID_CERTIFICATE, problem)
+            return
         pair = KeyPair(private_key, chain_pem, base64.b64decode(status.ca) if status.ca else b"")
         existing = lookups.certificate_secret(self.ctx.cache, cert)
         secret = desired_secret(
@@ -180,18 +216,7 @@ class IssuingController:
     async def _record_failure(
         self, cert: Certificate, request: CertificateRequest, reason: str, detail: str
     ) -> None:
-        now = self.ctx.clock.now()
-        message = (
-            f"The certificate request has failed to complete and will be retried: {detail}"
-            if reason != "Denied"
-            else f"The CertificateRequest {request.name!r} was denied by an approval controller: {detail}"
-        )
-        status = status_of(cert)
-        status.conditions = set_condition(
-            status.conditions, ISSUING, "False", reason, message, now, cert.metadata.generation
-        )
-        status.last_failure_time = now.replace(microsecond=0)
-        status.failed_issuance_attempts = (status.failed_issuance_attempts or 0) + 1
+        status, message = failed_issuance_status(cert, request.name, reason, detail, self.ctx.clock.now())
         await self.ctx.store.update_status(with_status(cert, status))
         await self.ctx.events.event(cert, "Warning", reason, message)
 

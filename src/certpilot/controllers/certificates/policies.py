@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate
 from certpilot.api.core import Secret
+from certpilot.api.enums import CertificateRenewalPolicy
 from certpilot.controllers.certificates import reasons
 from certpilot.controllers.certificates.issuer_ref import issuer_ref_matches_annotations, issuer_ref_text
 from certpilot.controllers.certificates.policy_input import PolicyInput
@@ -177,10 +178,21 @@ def certificate_has_expired(i: PolicyInput) -> Reason | None:
 
 
 def certificate_renewal_is_due(i: PolicyInput) -> Reason | None:
-    due = i.renewal_time
-    if due is not None and i.now >= due:
-        return Reason(reasons.RENEWING, f"Renewing certificate as renewal was scheduled at {due.isoformat()}")
-    return None
+    due, window_error = i.renewal_schedule
+    if due is None or i.now < due:
+        return None
+    if window_error is not None:
+        return Reason(reasons.WINDOW_ERROR, window_error)
+    return Reason(reasons.RENEWING, f"Renewing certificate as renewal was scheduled at {due.isoformat()}")
+
+
+def certificate_has_expired_and_may_renew(i: PolicyInput) -> Reason | None:
+    """The trigger's expiry check: with spec.renewal.policy Disabled, only the user (or a Secret
+    gone or mismatched) starts an issuance, expired or not."""
+    renewal = i.certificate.spec.renewal
+    if renewal is not None and renewal.policy is CertificateRenewalPolicy.DISABLED:
+        return None
+    return certificate_has_expired(i)
 
 
 def format_fields(mismatches: Sequence[str]) -> str:
@@ -200,7 +212,10 @@ TRIGGER_VERSIONED_POLICIES: tuple[Policy, ...] = (
     secret_certificate_name_mismatch,
     current_request_mismatches_spec,
 )
-TRIGGER_TIMED_POLICIES: tuple[Policy, ...] = (certificate_has_expired, certificate_renewal_is_due)
+TRIGGER_TIMED_POLICIES: tuple[Policy, ...] = (
+    certificate_has_expired_and_may_renew,
+    certificate_renewal_is_due,
+)
 
 # Renewal is not a readiness problem: a certificate being renewed is still Ready.
 READINESS_VERSIONED_POLICIES: tuple[Policy, ...] = (

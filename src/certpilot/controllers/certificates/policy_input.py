@@ -10,6 +10,7 @@ from certpilot.api import defaults
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import Secret
+from certpilot.api.enums import CertificateRenewalPolicy
 from certpilot.controllers.certificates.parsed_secrets import (
     ParsedCertificate,
     ParsedKey,
@@ -19,6 +20,7 @@ from certpilot.controllers.certificates.parsed_secrets import (
     parsed_leaf_of,
 )
 from certpilot.controllers.certificates.renewal import renewal_time
+from certpilot.controllers.certificates.renewal_windows import NoRenewalWindow, renewal_start_within_windows
 
 TLS_CERT_KEY = "tls.crt"
 TLS_PRIVATE_KEY_KEY = "tls.key"
@@ -56,15 +58,31 @@ class PolicyInput:
         return parsed_key_of(self.secret, TLS_PRIVATE_KEY_KEY)
 
     @cached_property
-    def renewal_time(self) -> datetime | None:
-        """When the Secret's certificate is due for renewal, None when it has no valid certificate."""
+    def renewal_schedule(self) -> tuple[datetime | None, str | None]:
+        """When the Secret's certificate is due for renewal, and why no renewal window could be
+        found (then renewal is due at the time renewBefore gives, as cert-manager does). No time
+        when it has no valid certificate or spec.renewal.policy is Disabled."""
         cert = self.parsed_certificate.certificate
-        if cert is None:
-            return None
+        renewal = self.certificate.spec.renewal
+        if cert is None or (renewal is not None and renewal.policy is CertificateRenewalPolicy.DISABLED):
+            return None, None
         spec = self.certificate.spec
-        return renewal_time(
+        due = renewal_time(
             cert.not_valid_before_utc,
             cert.not_valid_after_utc,
             defaults.renew_before(spec),
             spec.renew_before_percentage,
         )
+        if renewal is None or not renewal.windows:
+            return due, None
+        try:
+            start = renewal_start_within_windows(
+                due, cert.not_valid_before_utc, cert.not_valid_after_utc, renewal.windows
+            )
+        except NoRenewalWindow as error:
+            return due, str(error)
+        return start, None
+
+    @property
+    def renewal_time(self) -> datetime | None:
+        return self.renewal_schedule[0]

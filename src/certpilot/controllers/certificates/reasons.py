@@ -16,6 +16,7 @@ INCORRECT_CERTIFICATE = "IncorrectCertificate"
 REQUEST_CHANGED = "RequestChanged"
 RENEWING = "Renewing"
 EXPIRED = "Expired"
+WINDOW_ERROR = "WindowError"
 MANUALLY_TRIGGERED = "ManuallyTriggered"
 # Post-issuance: the Secret is rewritten from the current key pair, nothing is re-issued.
 SECRET_TEMPLATE_MISMATCH = "SecretTemplateMismatch"

@@ -30,6 +30,13 @@ def test_venafi_credentials_ref() -> None:
     assert referenced_secret_names(spec) == {"tpp-creds"}
 
 
+def test_venafi_ngts_credentials_ref() -> None:
+    spec = {
+        "venafi": {"zone": "z", "ngts": {"tsgID": "1234567890", "credentialsRef": {"name": "ngts-creds"}}}
+    }
+    assert referenced_secret_names(spec) == {"ngts-creds"}
+
+
 def test_self_signed_references_nothing() -> None:
     issuer = Issuer.model_validate(
         {"metadata": {"name": "s", "namespace": "default"}, "spec": {"selfSigned": {}}}
