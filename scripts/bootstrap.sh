@@ -82,7 +82,7 @@ venv_install() {
   uv_install
   if [ ! -x "$venv/bin/python" ]; then
     echo "==> creating virtualenv $venv"
-    "$UV" venv -q --seed --python "$python" "$venv"
+    "$python" -m venv "$venv"
   fi
   local want
   want="$(installed_stamp "$lock" "$venv")"
@@ -96,7 +96,8 @@ venv_install() {
   "$UV" pip install -q --python "$venv/bin/python" --no-deps -e "$ROOT"
   # certpilot's own requirements (pyproject.toml's ranges) must be met by the lock's versions.
   "$UV" pip check -q --python "$venv/bin/python" || {
-    echo "bootstrap: ${lock#"$ROOT"/} does not satisfy pyproject.toml; run scripts/lock" >&2
+    echo "bootstrap: $venv is inconsistent (above); if it is certpilot's own requirement, the lock" \
+      "lags pyproject.toml: run scripts/lock" >&2
     return 1
   }
   "$venv/bin/python" -c "import certpilot"
