@@ -107,7 +107,7 @@ venv_install() {
 kube_assets() {
   # Exports KUBEBUILDER_ASSETS (kube-apiserver, kube-controller-manager, kubectl, etcd in one folder) for
   # the Kubernetes tests: the caller's own if it is complete, else unpacked once from ../shared/kube.
-  # Without either, says why the Kubernetes tests will skip.
+  # Without either, says why the Kubernetes tests will skip (or fails, if CERTPILOT_REQUIRE_KUBE is set).
   local binaries=(kube-apiserver kube-controller-manager kubectl etcd) b
   if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
     local absent=()
@@ -121,6 +121,10 @@ kube_assets() {
   local shared="$ROOT/../shared/kube"
   if [ ! -f "$shared/SHA256SUMS" ]; then
     unset KUBEBUILDER_ASSETS
+    if [ -n "${CERTPILOT_REQUIRE_KUBE:-}" ]; then
+      echo "bootstrap: CERTPILOT_REQUIRE_KUBE is set, but there is no KUBEBUILDER_ASSETS and no $shared" >&2
+      return 1
+    fi
     echo "==> Kubernetes tests will skip: no KUBEBUILDER_ASSETS and no $shared"
     return
   fi
