@@ -87,6 +87,9 @@ class StoreEventRecorder:
         """Wait until every event recorded so far is written (or dropped with a warning)."""
         while self._queued:
             await asyncio.gather(*self._queued, return_exceptions=True)
+            # Since Python 3.12 a gather of futures already done returns without yielding, before their
+            # done callbacks (`_written`, which empties the set) have had their turn: give it to them.
+            await asyncio.sleep(0)
 
     def _written(self, queued: asyncio.Future[None]) -> None:
         self._queued.discard(queued)

@@ -36,6 +36,19 @@ ACCESS_TOKEN = "tpp-access-token-never-shown"
 Answer = tuple[int, Any]
 
 
+_CA_KEY_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=True,
+    crl_sign=True,
+    encipher_only=False,
+    decipher_only=False,
+)
+
+
 def _certificate(
     subject: str, key: ec.EllipticCurvePrivateKey, issuer: tuple[x509.Certificate, Any] | None
 ) -> x509.Certificate:
@@ -49,12 +62,18 @@ def _certificate(
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=1))
         .not_valid_after(now + timedelta(hours=2))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
+    # RFC 5280's key identifiers and CA key usage, which Python 3.13's default TLS context demands
+    # (VERIFY_X509_STRICT), as a real Venafi's certificates have.
     if issuer is None:
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        builder = builder.add_extension(_CA_KEY_USAGE, critical=True)
     else:
         san = x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))])
         builder = builder.add_extension(san, critical=False)
+        authority = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer[0].public_key())
+        builder = builder.add_extension(authority, critical=False)
     return builder.sign(issuer[1] if issuer else key, hashes.SHA256())
 
 
