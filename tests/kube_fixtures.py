@@ -8,6 +8,7 @@ saying why.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,8 @@ def kube_control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kub
     assets = kube_assets()
     if assets is None:
         reason = f"no Kubernetes control plane binaries: {kube_assets_unavailable_reason()}"
+        if os.environ.get("CERTPILOT_REQUIRE_KUBE"):
+            pytest.fail(f"{reason} (CERTPILOT_REQUIRE_KUBE is set: CI must run the Kubernetes tests)")
         print(reason)
         pytest.skip(reason)
     plane = KubeControlPlane(tmp_path_factory.mktemp("kube"), assets, users=KUBE_TEST_USERS)
