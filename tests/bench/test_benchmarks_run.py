@@ -5,6 +5,7 @@ to the benchmarks' own runs (bench/README.md)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -82,3 +83,23 @@ def test_acme_issuance_runs_certpilot_and_lego_against_pebble(tmp_path: Path) ->
     assert result["pebble_env"]["PEBBLE_VA_NOSLEEP"] == "1"
     assert result["pebble_env"]["PEBBLE_WFE_NONCEREJECT"] == "0"
     assert summary.startswith("acme_issuance:")
+
+
+def test_kube_issuance_counts_api_writes_and_restarts_among_unrelated_secrets(tmp_path: Path) -> None:
+    """Starts its own control plane from KUBEBUILDER_ASSETS (the suite's kube fixture decides
+    whether those binaries must exist)."""
+    if not os.environ.get("KUBEBUILDER_ASSETS"):
+        pytest.skip("KUBEBUILDER_ASSETS is unset: no Kubernetes binaries for bench/kube_issuance.py")
+    result, summary = run_benchmark(
+        "kube_issuance.py", "--n", "6", "--unrelated-secrets", "3", tmp_path=tmp_path
+    )
+    figures = result["result"]
+    assert result["benchmark"] == "kube_issuance"
+    assert figures["n"] == 6
+    assert figures["certificates_per_s"] > 0
+    assert 0 < figures["create_to_ready_p50_s"] <= figures["create_to_ready_p99_s"]
+    assert figures["api_writes"]["POST certificaterequests"] >= 6
+    assert figures["api_writes_per_issuance"] > 0
+    assert figures["restart_to_all_synced_s"] > 0
+    assert figures["rss_after_restart_mb"] > 0
+    assert summary.startswith("kube_issuance n=6:")
