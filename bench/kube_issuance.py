@@ -28,6 +28,7 @@ import base64
 import os
 import secrets
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
