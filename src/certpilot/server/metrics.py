@@ -10,6 +10,7 @@ import prometheus_client
 from prometheus_client import CollectorRegistry, Gauge, Summary
 
 from certpilot.server.challenge_status import ChallengeStatusCollector
+from certpilot.server.clock_time import ClockTimeCollector
 from certpilot.server.collectors import CompactGauge, ExactNameCounter
 
 # cert-manager exposes no `_created` series; neither do we (a process-wide prometheus_client switch).
@@ -93,6 +94,7 @@ CLUSTERISSUER_READY_STATUS = Gauge(
 )
 # The daemon's challenge controller points it at its cache of Challenges.
 CERTIFICATE_CHALLENGE_STATUS = ChallengeStatusCollector(REGISTRY)
+CLOCK_TIME = ClockTimeCollector(REGISTRY)
 
 CONDITION_STATUSES = ("True", "False", "Unknown")
 
