@@ -27,6 +27,7 @@ from certpilot.api.ca_injectables import (
 )
 from certpilot.api.core import Lease, Secret
 from certpilot.api.meta import Resource
+from certpilot.api.registry import all_kinds
 from certpilot.controllers.cainjector import setup as cainjector_setup
 from certpilot.controllers.cainjector.controller import CAInjectorSettings
 from certpilot.controllers.kubernetes_options import KubernetesOptions
@@ -129,6 +130,7 @@ async def run_daemon_on_kubernetes(
         close_store=False,
         leader_elector=elector,
         cache_kinds=[kind for kind in default_cache_kinds() if kind is not Lease],
+        served_kinds=[kind for kind in all_kinds() if await store.serves(kind)],
         cache_label_selectors={Secret: MANAGED_SECRETS_SELECTOR},
     )
     log.info(

@@ -62,6 +62,7 @@ class Manager:
         leader_elector: LeaderElector | None = None,
         close_store: bool = True,
         cache_label_selectors: Mapping[type[Resource], str] | None = None,
+        served_kinds: Iterable[type[Resource]] | None = None,
     ) -> None:
         self.store = store
         self.clock: Clock = clock or SystemClock()
@@ -76,9 +77,12 @@ class Manager:
         self._own_events: StoreEventRecorder | None = None
         if events is None:
             self._own_events = events = StoreEventRecorder(store, self.clock, COMPONENT)
+        # None: the store serves every kind (SQLite); else a controller needing another kind is off.
+        self._served = None if served_kinds is None else frozenset(served_kinds)
         self.cache = InformerCache(store, self.clock, cache_label_selectors)
         for kind in default_cache_kinds() if cache_kinds is None else cache_kinds:
-            self.cache.informer(kind)
+            if self._serves(kind):
+                self.cache.informer(kind)
         self.context = ControllerContext(
             store=store,
             cache=self.cache,
@@ -99,14 +103,33 @@ class Manager:
         if self._started:
             raise RuntimeError("add controllers before Manager.start()")
         reconciler = factory(self.context)
+        if not self._serves(reconciler.spec.primary):
+            # A plugin's kind whose CRD is not installed: its controller is off, the others run.
+            log.warning(
+                "controller %s is off: the store does not serve %s %s",
+                reconciler.spec.name,
+                reconciler.spec.primary.API_VERSION,
+                reconciler.spec.primary.KIND,
+            )
+            return reconciler
         runner = ControllerRunner(reconciler, self.clock, workers=self._workers)
         self.cache.informer(reconciler.spec.primary).add_change_handler(runner.on_primary_event)
         for watch in reconciler.spec.watches:
+            if not self._serves(watch.kind):
+                log.info(
+                    "controller %s does not watch %s: the store does not serve it",
+                    reconciler.spec.name,
+                    watch.kind.KIND,
+                )
+                continue
             self.cache.informer(watch.kind).add_change_handler(
                 runner.mapped_event_handler(watch.to_keys, watch.relevant)
             )
         self.runners.append(runner)
         return reconciler
+
+    def _serves(self, kind: type[Resource]) -> bool:
+        return self._served is None or kind in self._served
 
     async def start(self) -> None:
         self._started = True

@@ -58,6 +58,8 @@ class KubernetesStore:
         self.namespace = namespace
         self._transport = KubeTransport(connection)
         self._closed = False
+        # Discovery answers by group-version path: the resource names served there.
+        self._discovered: dict[str, set[str]] = {}
         # Requests sent, by (HTTP method, resource): for benchmarks and /metrics.
         self.requests: Counter[tuple[str, str]] = Counter()
 
@@ -127,11 +129,14 @@ class KubernetesStore:
         """Whether the API server serves this kind (for kinds of other projects: is their CRD
         installed?), from the discovery document of its group version."""
         path = "/api/v1" if kind.API_VERSION == "v1" else f"/apis/{kind.API_VERSION}"
-        try:
-            answer = json.loads(await self._request("GET", kind, path))
-        except NotFound:
-            return False
-        return any(resource.get("name") == kind.PLURAL for resource in answer.get("resources") or ())
+        served = self._discovered.get(path)
+        if served is None:
+            try:
+                answer = json.loads(await self._request("GET", kind, path))
+            except NotFound:
+                answer = {}
+            served = self._discovered[path] = {str(r.get("name")) for r in answer.get("resources") or ()}
+        return kind.PLURAL in served
 
     async def request_service_account_token(
         self, namespace: str, service_account: str, audiences: Sequence[str], expiration_seconds: int

@@ -95,16 +95,18 @@ async def test_every_verb_works_on_a_cluster_as_on_the_embedded_store(
             ("status", "certificate", "web", "-n", kube_namespace),
             ("inspect", "secret", "web-tls", "-n", kube_namespace),
         ):
-            ours, theirs = certpilot(*verb, *on_cluster), certpilot(*verb, *standalone)
-            assert comparable(ours.stdout, kube_namespace) == comparable(theirs.stdout, kube_namespace), verb
+            ours = comparable(certpilot(*verb, *on_cluster).stdout, kube_namespace)
+            theirs = comparable(certpilot(*verb, *standalone).stdout, kube_namespace)
+            if verb[0] == "status":
+                # Events of the same second come in each store's own order.
+                ours, theirs = sorted(ours), sorted(theirs)
+            assert ours == theirs, verb
         described = certpilot("describe", "certificate", "web", "-n", kube_namespace, *on_cluster).stdout
         assert "Ready" in described and "web-tls" in described
 
         renewed = certpilot("renew", "web", "-n", kube_namespace, *on_cluster)
         assert "Manually triggered issuance" in renewed.stdout
-        await until(
-            lambda: request_names(kube_store, kube_namespace, ["web-1", "web-2"]), 60, "a second request"
-        )
+        await until(lambda: request_names(kube_store, kube_namespace, ["web-2"]), 60, "a second request")
 
         # A request for a signer certpilot does not approve on its own: approved by hand, then one
         # denied by hand.

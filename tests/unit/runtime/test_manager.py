@@ -157,3 +157,36 @@ async def test_a_standby_manager_starts_workers_only_after_taking_the_lease(tmp_
     await standby_start
     assert standby.ready
     await standby.stop()
+
+
+async def test_kinds_the_store_does_not_serve_turn_off_only_what_needs_them(tmp_path: Path) -> None:
+    """On Kubernetes a plugin's kind may have no CRD: a controller of that kind is off (its
+    informer would never sync and hold every other controller back), one merely watching it runs."""
+    store = SQLiteStore(tmp_path / "store.db")
+    await store.create(secret("existing"))
+    manager = Manager(
+        store,
+        workers_per_controller=1,
+        thread_pool_size=1,
+        served_kinds=[Secret],
+        cache_kinds=[Secret, Issuer],
+    )
+    labeller = manager.add(SecretLabeller)
+    manager.add(IssuerWatcher)
+    assert [runner.name for runner in manager.runners] == ["labeller"]
+    assert [informer.kind for informer in manager.cache.informers] == [Secret]
+    await asyncio.wait_for(manager.start(), 10)
+    try:
+        await eventually(lambda: ObjectKey("default", "existing") in labeller.reconciled, "labelled")
+    finally:
+        await manager.stop()
+
+
+class IssuerWatcher:
+    """A controller of Issuers (here: a kind the store does not serve)."""
+
+    def __init__(self, ctx: ControllerContext) -> None:
+        self.spec = ControllerSpec(name="issuers", primary=Issuer)
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        raise AssertionError("a controller of an unserved kind ran")
