@@ -153,7 +153,8 @@ def run_command(
     http01_listen: Annotated[
         Many,
         typer.Option(
-            help="HTTP-01 listener, e.g. :80 ('' turns it off).",
+            help="Standalone: the HTTP-01 listener, e.g. :80 ('' turns it off). On Kubernetes, "
+            "solver Pods answer HTTP-01.",
             show_default=",".join(CONTROLLER.http01_listen),
         ),
     ] = None,
@@ -248,6 +249,12 @@ def run_command(
     enable_apiservices_injectable: Annotated[
         bool, typer.Option(help="Kubernetes: the CA injector serves APIServices.")
     ] = KUBE.enable_apiservices_injectable,
+    acme_http01_solver_image: Annotated[
+        str,
+        typer.Option(
+            help="Kubernetes: the image of HTTP-01 solver Pods; it must run `certpilot acmesolver`."
+        ),
+    ] = KUBE.acme_http01_solver_image,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
@@ -307,6 +314,7 @@ def run_command(
             enable_mutatingwebhookconfigurations_injectable=enable_mutatingwebhookconfigurations_injectable,
             enable_customresourcedefinitions_injectable=enable_customresourcedefinitions_injectable,
             enable_apiservices_injectable=enable_apiservices_injectable,
+            acme_http01_solver_image=acme_http01_solver_image,
         )
         shims = ShimOptions(
             default_issuer_name=default_issuer_name,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from certpilot import __version__
+
 
 @dataclass(frozen=True)
 class KubernetesOptions:
@@ -36,3 +38,5 @@ class KubernetesOptions:
     enable_mutatingwebhookconfigurations_injectable: bool = True
     enable_customresourcedefinitions_injectable: bool = True
     enable_apiservices_injectable: bool = True
+    # The image of HTTP-01 solver Pods: certpilot's own, which runs `certpilot acmesolver`.
+    acme_http01_solver_image: str = f"certpilot:{__version__}"

@@ -1,8 +1,9 @@
 """Which challenge of an ACME authorization certpilot solves, with which solver, and the Challenge
 resource that records it. Pure: the key authorization is computed by the caller, who holds the account.
 
-certpilot's `http01` solver means "the daemon's built-in listeners" (there is no Ingress to create in
-standalone): HTTP-01 when the HTTP listener is on, else TLS-ALPN-01 when the TLS listener is on.
+Standalone, certpilot's `http01` solver means "the daemon's built-in listeners" (there is no Ingress
+to create): HTTP-01 when the HTTP listener is on, else TLS-ALPN-01 when the TLS listener is on. On a
+cluster HTTP-01 is always answered (by solver Pods), so the caller passes http01_listening=True.
 """
 
 from __future__ import annotations

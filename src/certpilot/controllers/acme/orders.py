@@ -81,9 +81,14 @@ def problem_of(order: messages.OrderResource) -> str | None:
 
 
 class OrderController:
-    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+    def __init__(
+        self, ctx: ControllerContext, options: ControllerOptions, http01_always_answered: bool = False
+    ) -> None:
+        """`http01_always_answered`: HTTP-01 is answered without the daemon's listener (solver Pods
+        on a cluster), so `http01` solvers take HTTP-01 challenges whatever --http01-listen says."""
         self.ctx = ctx
         self.options = options
+        self.http01_answered = http01_always_answered or bool(options.http01_listen)
         self.spec = ControllerSpec(
             name="orders", primary=Order, watches=[Watch(Challenge, owner_keys(Order))]
         )
@@ -210,7 +215,7 @@ class OrderController:
                 authorizations[url],
                 account.config.solvers or [],
                 labels,
-                bool(self.options.http01_listen),
+                self.http01_answered,
                 bool(self.options.tlsalpn01_listen),
             )
             if isinstance(chosen, str):

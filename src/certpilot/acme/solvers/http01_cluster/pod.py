@@ -1,0 +1,106 @@
+"""The solver Pod: one container running `certpilot acmesolver` for one token, locked down as
+cert-manager locks its acmesolver down, then merged with the solver's `podTemplate`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from certpilot.acme.solvers.http01_cluster.identity import SOLVER_PORT, solver_labels, solver_metadata
+from certpilot.api.acme import Challenge
+from certpilot.api.acme_issuer import ACMEChallengeSolverHTTP01IngressPodTemplate
+from certpilot.api.pod import Pod
+
+POD_ANNOTATIONS = {
+    # Istio's sidecar would take the CA's request before the solver does.
+    "sidecar.istio.io/inject": "false",
+    # A solver Pod holds nothing worth keeping a node alive for.
+    "cluster-autoscaler.kubernetes.io/safe-to-evict": "true",
+}
+# cert-manager's defaults for --acme-http01-solver-resource-{request,limits}-{cpu,memory}.
+DEFAULT_RESOURCES = {
+    "requests": {"cpu": "10m", "memory": "64Mi"},
+    "limits": {"cpu": "100m", "memory": "64Mi"},
+}
+
+
+def solver_command(challenge: Challenge) -> list[str]:
+    """The container's arguments: `certpilot acmesolver ...` (the image's entrypoint is `certpilot`)."""
+    spec = challenge.spec
+    return [
+        "acmesolver",
+        f"--listen-port={SOLVER_PORT}",
+        f"--domain={spec.dns_name}",
+        f"--token={spec.token}",
+        f"--key={spec.key}",
+    ]
+
+
+def pod_template_of(challenge: Challenge) -> ACMEChallengeSolverHTTP01IngressPodTemplate | None:
+    http01 = challenge.spec.solver.http01
+    if http01 is None:
+        return None
+    if http01.ingress is not None:
+        return http01.ingress.pod_template
+    if http01.gateway_http_route is not None:
+        return http01.gateway_http_route.pod_template
+    return None
+
+
+def solver_pod(challenge: Challenge, image: str) -> Pod:
+    """The Pod answering this Challenge's token, as cert-manager builds it."""
+    spec: dict[str, Any] = {
+        "automountServiceAccountToken": False,
+        "nodeSelector": {"kubernetes.io/os": "linux"},
+        "restartPolicy": "OnFailure",
+        "enableServiceLinks": False,
+        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [
+            {
+                "name": "acmesolver",
+                "image": image,
+                "imagePullPolicy": "IfNotPresent",
+                "args": solver_command(challenge),
+                "resources": {kind: dict(values) for kind, values in DEFAULT_RESOURCES.items()},
+                "ports": [{"name": "http", "containerPort": SOLVER_PORT}],
+                "securityContext": {
+                    "readOnlyRootFilesystem": True,
+                    "allowPrivilegeEscalation": False,
+                    "capabilities": {"drop": ["ALL"]},
+                },
+            }
+        ],
+    }
+    pod = Pod(metadata=solver_metadata(challenge, solver_labels(challenge), dict(POD_ANNOTATIONS)), spec=spec)
+    template = pod_template_of(challenge)
+    if template is not None:
+        merge_pod_template(pod, template)
+    return pod
+
+
+def merge_pod_template(pod: Pod, template: ACMEChallengeSolverHTTP01IngressPodTemplate) -> None:
+    """cert-manager's merge, field by field: maps are added to, lists appended to, affinity,
+    priority class and service account replaced when set, and a securityContext replaces the
+    default one whole."""
+    if template.metadata is not None:
+        pod.metadata.labels = {**(pod.metadata.labels or {}), **(template.metadata.labels or {})}
+        pod.metadata.annotations = {
+            **(pod.metadata.annotations or {}),
+            **(template.metadata.annotations or {}),
+        }
+    if template.spec is None:
+        return
+    overrides = template.spec.to_dict()
+    spec = pod.spec if pod.spec is not None else {}
+    spec["nodeSelector"] = {**spec.get("nodeSelector", {}), **overrides.get("nodeSelector", {})}
+    for appended in ("tolerations", "imagePullSecrets"):
+        if overrides.get(appended):
+            spec[appended] = [*spec.get(appended, []), *overrides[appended]]
+    for replaced in ("affinity", "priorityClassName", "serviceAccountName", "securityContext"):
+        if overrides.get(replaced):
+            spec[replaced] = overrides[replaced]
+    resources = overrides.get("resources", {})
+    container_resources = spec["containers"][0]["resources"]
+    for kind in ("requests", "limits"):
+        if kind in resources:
+            container_resources[kind] = {**container_resources.get(kind, {}), **resources[kind]}
+    pod.spec = spec
