@@ -25,6 +25,7 @@ import aiohttp
 import pytest
 from kube_harness import DaemonFactory, KubeDaemon, apply, until, wait_for, wait_ready
 
+from certpilot.api.httproute import HTTPRoute
 from certpilot.api.ingress import Ingress
 from certpilot.api.meta import Resource
 from certpilot.api.pod import Pod
@@ -66,7 +67,7 @@ def pebble(tmp_path_factory: pytest.TempPathFactory, bind: BindServer) -> Iterat
     server.stop()
 
 
-def issuer(namespace: str, pebble: PebbleServer, ingress_solver: dict[str, Any]) -> dict[str, Any]:
+def issuer(namespace: str, pebble: PebbleServer, http01: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": "cert-manager.io/v1",
         "kind": "Issuer",
@@ -78,7 +79,7 @@ def issuer(namespace: str, pebble: PebbleServer, ingress_solver: dict[str, Any])
                 "privateKeySecretRef": {"name": "acme-account-key"},
                 "solvers": [
                     {
-                        "http01": {"ingress": ingress_solver},
+                        "http01": http01,
                         "waitInsteadOfSelfCheck": WAIT_BEFORE_ACCEPTING,
                     }
                 ],
@@ -206,7 +207,7 @@ async def test_solver_pod_service_and_ingress_carry_cert_managers_fields_and_pro
         },
         "ingressTemplate": {"metadata": {"labels": {"team": "web"}, "annotations": {"a.test/b": "c"}}},
     }
-    apply(cluster, [issuer(ns, pebble, ingress_solver), certificate(ns, dns_name)])
+    apply(cluster, [issuer(ns, pebble, {"ingress": ingress_solver}), certificate(ns, dns_name)])
     daemon = daemons("--namespace", ns, "--no-leader-elect", "--acme-http01-solver-image", "example/cp:1")
 
     pod, solver = await prove_through_local_acmesolver(cluster, kube_store, ns, daemon, pebble)
@@ -284,7 +285,7 @@ async def test_a_named_ingress_gets_the_challenge_path_and_is_restored_after(
         "metadata": {"name": "web", "namespace": ns},
         "spec": {"ingressClassName": "nginx", "rules": [site_rule]},
     }
-    apply(cluster, [original, issuer(ns, pebble, {"name": "web"}), certificate(ns, dns_name)])
+    apply(cluster, [original, issuer(ns, pebble, {"ingress": {"name": "web"}}), certificate(ns, dns_name)])
     daemon = daemons("--namespace", ns, "--no-leader-elect")
 
     pod, solver = await prove_through_local_acmesolver(cluster, kube_store, ns, daemon, pebble)
@@ -315,3 +316,48 @@ async def test_a_named_ingress_gets_the_challenge_path_and_is_restored_after(
 
     await until(restored, 30, "the named Ingress back to its own rules")
     assert await solver_objects(kube_store, Pod, ns) == []
+
+
+async def test_a_gateway_http_route_solver_gets_an_http_route_deleted_after(
+    gateway_api: Any,
+    kube_namespace: str,
+    kube_store: KubernetesStore,
+    daemons: DaemonFactory,
+    pebble: PebbleServer,
+) -> None:
+    ns = kube_namespace
+    dns_name = f"{ns}.example.test"
+    gateway_solver = {
+        "serviceType": "ClusterIP",
+        "labels": {"gateway": "public"},
+        "parentRefs": [{"name": "gw", "sectionName": "http"}],
+    }
+    apply(gateway_api, [issuer(ns, pebble, {"gatewayHTTPRoute": gateway_solver}), certificate(ns, dns_name)])
+    daemon = daemons("--namespace", ns, "--no-leader-elect")
+
+    pod, solver = await prove_through_local_acmesolver(gateway_api, kube_store, ns, daemon, pebble)
+    try:
+        route = await the_one_solver_object(kube_store, HTTPRoute, ns)
+        service = await the_one_solver_object(kube_store, Service, ns)
+        assert route.metadata.generate_name == "cm-acme-http-solver-"
+        assert (route.metadata.labels or {})["gateway"] == "public"
+        assert (route.metadata.owner_references or [])[0].uid == (pod.metadata.owner_references or [])[0].uid
+        assert route.spec is not None
+        assert route.spec["hostnames"] == [dns_name]
+        assert route.spec["parentRefs"][0]["name"] == "gw"
+        assert route.spec["parentRefs"][0]["sectionName"] == "http"
+        rule = route.spec["rules"][0]
+        token_path = f"/.well-known/acme-challenge/{pod_args(pod)['token']}"
+        assert rule["matches"] == [{"path": {"type": "Exact", "value": token_path}}]
+        backend = rule["backendRefs"][0]
+        assert (backend["kind"], backend["name"], backend["port"]) == ("Service", service.name, 8089)
+        assert await solver_objects(kube_store, Ingress, ns) == [], "no Ingress for a Gateway solver"
+        await wait_ready(kube_store, "site", ns, daemon, within_seconds=120)
+    finally:
+        solver.terminate()
+        solver.wait()
+
+    async def cleaned_up() -> bool:
+        return not any([await solver_objects(kube_store, k, ns) for k in (Pod, Service, HTTPRoute)])
+
+    await until(cleaned_up, 30, "the solver Pod, Service and HTTPRoute deleted after the Challenge")
