@@ -14,7 +14,7 @@ from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, Orde
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import ACMEChallengeType, State
 from certpilot.controllers.acme.account import Account, account_of
-from certpilot.controllers.acme.challenge_choice import challenge_for, choose_challenge
+from certpilot.controllers.acme.challenge_choice import challenge_for, choose_challenge, chosen_with_overrides
 from certpilot.controllers.acme.order_steps import (
     FINAL_CHALLENGE_STATES,
     OrderStep,
@@ -218,6 +218,8 @@ class OrderController:
                 self.http01_answered,
                 bool(self.options.tlsalpn01_listen),
             )
+            if not isinstance(chosen, str):
+                chosen = chosen_with_overrides(chosen, order)
             if isinstance(chosen, str):
                 await self._write(
                     order, self._failed(order.status.model_copy(deep=True), State.ERRORED, chosen)

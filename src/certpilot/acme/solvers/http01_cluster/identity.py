@@ -7,11 +7,12 @@ from __future__ import annotations
 import zlib
 
 from certpilot.api.acme import Challenge
+from certpilot.api.annotations import ACME_HTTP01_SOLVER_LABEL, ACME_HTTP_DOMAIN_LABEL, ACME_HTTP_TOKEN_LABEL
 from certpilot.api.meta import ObjectMeta, OwnerReference, Resource
 
-SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
-DOMAIN_LABEL = "acme.cert-manager.io/http-domain"
-TOKEN_LABEL = "acme.cert-manager.io/http-token"  # noqa: S105 - a label key
+SOLVER_LABEL = ACME_HTTP01_SOLVER_LABEL
+DOMAIN_LABEL = ACME_HTTP_DOMAIN_LABEL
+TOKEN_LABEL = ACME_HTTP_TOKEN_LABEL
 GENERATE_NAME = "cm-acme-http-solver-"
 # The port `certpilot acmesolver` listens on in the Pod, and the Service's port.
 SOLVER_PORT = 8089
