@@ -150,6 +150,14 @@ def run_command(
             help="GROUP=URL: where the DNS-01 webhook solver of that groupName listens (repeatable).",
         ),
     ] = None,
+    copied_annotation_prefixes: Annotated[
+        Many,
+        typer.Option(
+            help="Certificate annotations copied to its CertificateRequests and Orders: prefixes, "
+            "'*' for all, '-PREFIX' to leave out.",
+            show_default=",".join(CONTROLLER.copied_annotation_prefixes),
+        ),
+    ] = None,
     http01_listen: Annotated[
         Many,
         typer.Option(
@@ -277,6 +285,7 @@ def run_command(
         ),
         dns01_recursive_nameservers_only=dns01_recursive_nameservers_only,
         dns01_check_retry_period=timedelta(seconds=dns01_check_retry_period),
+        copied_annotation_prefixes=_split(copied_annotation_prefixes, CONTROLLER.copied_annotation_prefixes),
         http01_listen=_split(http01_listen, CONTROLLER.http01_listen),
         tlsalpn01_listen=_split(tlsalpn01_listen, CONTROLLER.tlsalpn01_listen),
         acme_http_timeout=acme_http_timeout,

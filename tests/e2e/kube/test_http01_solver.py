@@ -361,3 +361,64 @@ async def test_a_gateway_http_route_solver_gets_an_http_route_deleted_after(
         return not any([await solver_objects(kube_store, k, ns) for k in (Pod, Service, HTTPRoute)])
 
     await until(cleaned_up, 30, "the solver Pod, Service and HTTPRoute deleted after the Challenge")
+
+
+async def test_ingress_shims_edit_in_place_solves_through_the_annotated_ingress(
+    cluster: Any,
+    kube_namespace: str,
+    kube_store: KubernetesStore,
+    daemons: DaemonFactory,
+    pebble: PebbleServer,
+) -> None:
+    """The override annotation ingress-shim writes on its Certificate reaches the Order through the
+    CertificateRequest, and the Challenge's solver names the annotated Ingress."""
+    ns = kube_namespace
+    dns_name = f"{ns}.example.test"
+    site_rule = {
+        "host": dns_name,
+        "http": {
+            "paths": [
+                {
+                    "path": "/",
+                    "pathType": "Prefix",
+                    "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                }
+            ]
+        },
+    }
+    annotated = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "web",
+            "namespace": ns,
+            "annotations": {
+                "cert-manager.io/issuer": "acme",
+                "acme.cert-manager.io/http01-edit-in-place": "true",
+            },
+        },
+        "spec": {"rules": [site_rule], "tls": [{"hosts": [dns_name], "secretName": "site-tls"}]},
+    }
+    apply(cluster, [issuer(ns, pebble, {"ingress": {"ingressClassName": "nginx"}}), annotated])
+    daemon = daemons("--namespace", ns, "--no-leader-elect")
+
+    pod, solver = await prove_through_local_acmesolver(cluster, kube_store, ns, daemon, pebble)
+    try:
+        token_path = f"/.well-known/acme-challenge/{pod_args(pod)['token']}"
+
+        def has_the_path(ingress: Ingress) -> bool:
+            rules = ingress.spec.rules if ingress.spec is not None else None
+            return any(p.path == token_path for r in rules or () if r.http for p in r.http.paths)
+
+        await wait_for(kube_store, Ingress, "web", ns, has_the_path)
+        assert await solver_objects(kube_store, Ingress, ns) == [], "no solver Ingress is created"
+        await wait_ready(kube_store, "site-tls", ns, daemon, within_seconds=120)
+    finally:
+        solver.terminate()
+        solver.wait()
+
+    async def restored() -> bool:
+        ingress = await kube_store.get(Ingress, "web", ns)
+        return ingress.spec is not None and [r.to_dict() for r in ingress.spec.rules or ()] == [site_rule]
+
+    await until(restored, 30, "the annotated Ingress back to its own rules")
