@@ -25,11 +25,16 @@ import aiohttp
 import pytest
 from kube_harness import DaemonFactory, KubeDaemon, apply, until, wait_for, wait_ready
 
+from certpilot.acme.solvers.http01_cluster.errors import SolverObjectsConflict
+from certpilot.acme.solvers.http01_cluster.pod import solver_pod
+from certpilot.acme.solvers.http01_cluster.presenter import KubernetesHttp01Presenter
+from certpilot.api.acme import Challenge
 from certpilot.api.httproute import HTTPRoute
 from certpilot.api.ingress import Ingress
 from certpilot.api.meta import Resource
 from certpilot.api.pod import Pod
 from certpilot.api.service import Service
+from certpilot.store.errors import Forbidden
 from certpilot.store.kubernetes import KubernetesStore
 from certpilot.testing.peers.bind import BindServer, bind_server
 from certpilot.testing.peers.pebble import PebbleServer
@@ -422,3 +427,71 @@ async def test_ingress_shims_edit_in_place_solves_through_the_annotated_ingress(
         return ingress.spec is not None and [r.to_dict() for r in ingress.spec.rules or ()] == [site_rule]
 
     await until(restored, 30, "the annotated Ingress back to its own rules")
+
+
+async def test_presenting_again_makes_nothing_twice_and_duplicates_are_replaced(
+    cluster: Any, kube_namespace: str, kube_store: KubernetesStore
+) -> None:
+    """The presenter alone, on the API server: objects are found again by their labels and owner,
+    a duplicate Pod is deleted with the original and made afresh, and an object with the same
+    labels that the Challenge does not control is left alone."""
+    ns = kube_namespace
+    challenge = await kube_store.create(
+        Challenge.model_validate(
+            {
+                "metadata": {"name": "c", "namespace": ns},
+                "spec": {
+                    "url": "https://ca.test/chal/1",
+                    "authorizationURL": "https://ca.test/authz/1",
+                    "dnsName": "www.example.test",
+                    "type": "HTTP-01",
+                    "token": "tok",
+                    "key": "tok.thumb",
+                    "solver": {"http01": {"ingress": {"serviceType": "ClusterIP"}}},
+                    "issuerRef": {"name": "acme"},
+                },
+            }
+        )
+    )
+    presenter = KubernetesHttp01Presenter(kube_store, "img")
+    await until(presenter_succeeds(presenter, challenge), 60, "the first present (namespace ready)")
+    stranger = solver_pod(challenge, "img")
+    stranger.metadata.owner_references = None
+    stranger = await kube_store.create(stranger)
+
+    async def owned(kind: type[T]) -> list[str]:
+        return sorted(o.name for o in await solver_objects(kube_store, kind, ns) if o.name != stranger.name)
+
+    first = {kind: await owned(kind) for kind in (Pod, Service, Ingress)}
+    assert all(len(names) == 1 for names in first.values()), first
+    await presenter.present(challenge)
+    assert {kind: await owned(kind) for kind in (Pod, Service, Ingress)} == first
+
+    await kube_store.create(solver_pod(challenge, "img"))
+    with pytest.raises(SolverObjectsConflict):
+        await presenter.present(challenge)
+    assert await owned(Pod) == []
+    await presenter.present(challenge)
+    assert len(await owned(Pod)) == 1 and await owned(Pod) != first[Pod]
+
+    await presenter.cleanup(challenge)
+    assert {kind: await owned(kind) for kind in (Pod, Service, Ingress)} == {
+        Pod: [],
+        Service: [],
+        Ingress: [],
+    }
+    assert await kube_store.get(Pod, stranger.name, ns), "a Pod the Challenge does not control stays"
+
+
+def presenter_succeeds(presenter: KubernetesHttp01Presenter, challenge: Challenge) -> Any:
+    """present() until it passes: a fresh namespace has no default ServiceAccount for a moment,
+    and the API server refuses Pods until it has."""
+
+    async def attempt() -> bool:
+        try:
+            await presenter.present(challenge)
+        except Forbidden:
+            return False
+        return True
+
+    return attempt
