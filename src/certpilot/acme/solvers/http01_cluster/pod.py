@@ -35,15 +35,17 @@ def solver_command(challenge: Challenge) -> list[str]:
     ]
 
 
-def pod_template_of(challenge: Challenge) -> ACMEChallengeSolverHTTP01IngressPodTemplate | None:
+def pod_templates_of(challenge: Challenge) -> list[ACMEChallengeSolverHTTP01IngressPodTemplate]:
+    """The solver's podTemplates: the ingress one, then the gatewayHTTPRoute one (cert-manager
+    merges both when both are set)."""
     http01 = challenge.spec.solver.http01
     if http01 is None:
-        return None
-    if http01.ingress is not None:
-        return http01.ingress.pod_template
-    if http01.gateway_http_route is not None:
-        return http01.gateway_http_route.pod_template
-    return None
+        return []
+    candidates = [
+        http01.ingress.pod_template if http01.ingress is not None else None,
+        http01.gateway_http_route.pod_template if http01.gateway_http_route is not None else None,
+    ]
+    return [template for template in candidates if template is not None]
 
 
 def solver_pod(challenge: Challenge, image: str) -> Pod:
@@ -71,8 +73,7 @@ def solver_pod(challenge: Challenge, image: str) -> Pod:
         ],
     }
     pod = Pod(metadata=solver_metadata(challenge, solver_labels(challenge), dict(POD_ANNOTATIONS)), spec=spec)
-    template = pod_template_of(challenge)
-    if template is not None:
+    for template in pod_templates_of(challenge):
         merge_pod_template(pod, template)
     return pod
 

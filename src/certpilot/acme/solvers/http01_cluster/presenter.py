@@ -77,7 +77,11 @@ class KubernetesHttp01Presenter:
             else:
                 await self._delete_all(await self._owned(Ingress, challenge))
         elif http01.gateway_http_route is not None:
-            await self._delete_all(await self._owned(HTTPRoute, challenge))
+            try:
+                routes = await self._owned(HTTPRoute, challenge)
+            except Http01SolverMisconfigured:
+                return  # HTTPRoutes are not served (any more): there is none to delete.
+            await self._delete_all(routes)
 
     async def self_check_url(self, challenge: Challenge) -> str:
         """As cert-manager: the objects are presented again first (one deleted by hand comes
