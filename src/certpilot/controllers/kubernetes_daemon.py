@@ -150,7 +150,7 @@ async def run_daemon_on_kubernetes(
             manager,
             options,
             [*shim_factories, *kubernetes_only_controllers(kube, connection)],
-            http01=KubernetesHttp01Presenter(store, kube.acme_http01_solver_image),
+            http01=KubernetesHttp01Presenter(store, kube.http01_solver),
         )
     finally:
         if webhook is not None:

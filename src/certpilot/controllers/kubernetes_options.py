@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from certpilot import __version__
+from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 
 
 @dataclass(frozen=True)
@@ -38,5 +38,5 @@ class KubernetesOptions:
     enable_mutatingwebhookconfigurations_injectable: bool = True
     enable_customresourcedefinitions_injectable: bool = True
     enable_apiservices_injectable: bool = True
-    # The image of HTTP-01 solver Pods: certpilot's own, which runs `certpilot acmesolver`.
-    acme_http01_solver_image: str = f"certpilot:{__version__}"
+    # How HTTP-01 solver Pods (and their Services, Ingresses, HTTPRoutes) are built.
+    http01_solver: SolverSettings = field(default_factory=SolverSettings)

@@ -28,6 +28,7 @@ from kube_harness import DaemonFactory, KubeDaemon, apply, until, wait_for, wait
 from certpilot.acme.solvers.http01_cluster.errors import SolverObjectsConflict
 from certpilot.acme.solvers.http01_cluster.pod import solver_pod
 from certpilot.acme.solvers.http01_cluster.presenter import KubernetesHttp01Presenter
+from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 from certpilot.api.acme import Challenge
 from certpilot.api.httproute import HTTPRoute
 from certpilot.api.ingress import Ingress
@@ -453,9 +454,9 @@ async def test_presenting_again_makes_nothing_twice_and_duplicates_are_replaced(
             }
         )
     )
-    presenter = KubernetesHttp01Presenter(kube_store, "img")
+    presenter = KubernetesHttp01Presenter(kube_store, SolverSettings())
     await until(presenter_succeeds(presenter, challenge), 60, "the first present (namespace ready)")
-    stranger = solver_pod(challenge, "img")
+    stranger = solver_pod(challenge, SolverSettings())
     stranger.metadata.owner_references = None
     stranger = await kube_store.create(stranger)
 
@@ -467,7 +468,7 @@ async def test_presenting_again_makes_nothing_twice_and_duplicates_are_replaced(
     await presenter.present(challenge)
     assert {kind: await owned(kind) for kind in (Pod, Service, Ingress)} == first
 
-    await kube_store.create(solver_pod(challenge, "img"))
+    await kube_store.create(solver_pod(challenge, SolverSettings()))
     with pytest.raises(SolverObjectsConflict):
         await presenter.present(challenge)
     assert await owned(Pod) == []

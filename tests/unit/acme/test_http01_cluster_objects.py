@@ -18,6 +18,7 @@ from certpilot.acme.solvers.http01_cluster.ingress import (
 )
 from certpilot.acme.solvers.http01_cluster.pod import solver_pod
 from certpilot.acme.solvers.http01_cluster.service import solver_service
+from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 from certpilot.api.acme import Challenge
 from certpilot.api.httproute import HTTPRoute
 from certpilot.api.ingress import Ingress
@@ -26,6 +27,7 @@ TOKEN = "tok-123"
 KEY = "tok-123.thumbprint"
 DOMAIN = "www.example.com"
 UID = "9d1c4f40-challenge-uid"
+SETTINGS = SolverSettings(image="img")
 
 
 def challenge(http01: dict[str, Any], dns_name: str = DOMAIN) -> Challenge:
@@ -71,7 +73,7 @@ def test_labels_are_cert_managers_adler32_hashes_and_select_the_solver() -> None
 
 
 def test_the_default_pod_is_cert_managers() -> None:
-    pod = solver_pod(challenge({"ingress": {}}), "certpilot:0.1.0").to_dict()
+    pod = solver_pod(challenge({"ingress": {}}), SolverSettings()).to_dict()
     assert pod == {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -147,7 +149,7 @@ POD_TEMPLATE: dict[str, Any] = {
     [{"ingress": {"podTemplate": POD_TEMPLATE}}, {"gatewayHTTPRoute": {"podTemplate": POD_TEMPLATE}}],
 )
 def test_a_pod_template_merges_as_cert_manager_merges_it(http01: dict[str, Any]) -> None:
-    pod = solver_pod(challenge(http01), "img")
+    pod = solver_pod(challenge(http01), SETTINGS)
     assert pod.metadata.labels == {**labels(), "team": "web"}
     assert pod.metadata.annotations == {
         "sidecar.istio.io/inject": "true",
@@ -170,8 +172,8 @@ def test_a_pod_template_merges_as_cert_manager_merges_it(http01: dict[str, Any])
 
 
 def test_a_template_does_not_change_the_builder_defaults_for_the_next_pod() -> None:
-    solver_pod(challenge({"ingress": {"podTemplate": POD_TEMPLATE}}), "img")
-    spec = solver_pod(challenge({"ingress": {}}), "img").spec
+    solver_pod(challenge({"ingress": {"podTemplate": POD_TEMPLATE}}), SETTINGS)
+    spec = solver_pod(challenge({"ingress": {}}), SETTINGS).spec
     assert spec is not None and spec["containers"][0]["resources"]["requests"] == {
         "cpu": "10m",
         "memory": "64Mi",
@@ -187,7 +189,7 @@ def test_a_template_does_not_change_the_builder_defaults_for_the_next_pod() -> N
     ],
 )
 def test_the_service_is_cert_managers(http01: dict[str, Any], service_type: str) -> None:
-    assert solver_service(challenge(http01)).to_dict() == {
+    assert solver_service(challenge(http01), SETTINGS).to_dict() == {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {
@@ -209,7 +211,7 @@ def test_a_solver_without_ingress_or_gateway_is_refused_naming_both() -> None:
     with pytest.raises(
         Http01SolverMisconfigured, match=r"neither http01\.ingress nor http01\.gatewayHTTPRoute"
     ):
-        solver_service(challenge({}))
+        solver_service(challenge({}), SETTINGS)
 
 
 def solver_path(service: str = "cm-acme-http-solver-abcde") -> dict[str, Any]:
@@ -222,7 +224,7 @@ def solver_path(service: str = "cm-acme-http-solver-abcde") -> dict[str, Any]:
 
 def test_the_ingress_is_cert_managers() -> None:
     ingress = solver_ingress(
-        challenge({"ingress": {"ingressClassName": "nginx"}}), "cm-acme-http-solver-abcde"
+        challenge({"ingress": {"ingressClassName": "nginx"}}), "cm-acme-http-solver-abcde", SETTINGS
     )
     assert ingress.to_dict() == {
         "apiVersion": "networking.k8s.io/v1",
@@ -242,16 +244,16 @@ def test_the_ingress_is_cert_managers() -> None:
 
 
 def test_class_is_the_legacy_annotation_and_cannot_go_with_ingress_class_name() -> None:
-    ingress = solver_ingress(challenge({"ingress": {"class": "traefik"}}), "svc")
+    ingress = solver_ingress(challenge({"ingress": {"class": "traefik"}}), "svc", SETTINGS)
     assert ingress.metadata.annotations is not None
     assert ingress.metadata.annotations["kubernetes.io/ingress.class"] == "traefik"
     assert ingress.spec is not None and ingress.spec.ingress_class_name is None
     with pytest.raises(Http01SolverMisconfigured, match="both class and ingressClassName"):
-        solver_ingress(challenge({"ingress": {"class": "a", "ingressClassName": "b"}}), "svc")
+        solver_ingress(challenge({"ingress": {"class": "a", "ingressClassName": "b"}}), "svc", SETTINGS)
 
 
 def test_an_ip_address_identifier_gets_a_rule_for_every_host() -> None:
-    ingress = solver_ingress(challenge({"ingress": {}}, dns_name="192.0.2.7"), "svc")
+    ingress = solver_ingress(challenge({"ingress": {}}, dns_name="192.0.2.7"), "svc", SETTINGS)
     assert ingress.spec is not None and ingress.spec.rules is not None
     assert ingress.spec.rules[0].host is None
 
@@ -263,7 +265,7 @@ def test_an_ingress_template_adds_metadata_and_may_replace_the_whitelist() -> No
             "annotations": {"haproxy.org/whitelist-source-range": "10.0.0.0/8", "x": "y"},
         }
     }
-    ingress = solver_ingress(challenge({"ingress": {"ingressTemplate": template}}), "svc")
+    ingress = solver_ingress(challenge({"ingress": {"ingressTemplate": template}}), "svc", SETTINGS)
     assert ingress.metadata.labels == {**labels(), "team": "web"}
     assert ingress.metadata.annotations == {"haproxy.org/whitelist-source-range": "10.0.0.0/8", "x": "y"}
 
@@ -335,7 +337,7 @@ GATEWAY_SOLVER = {
 
 
 def test_the_http_route_is_cert_managers() -> None:
-    route = solver_http_route(challenge({"gatewayHTTPRoute": GATEWAY_SOLVER}), "svc")
+    route = solver_http_route(challenge({"gatewayHTTPRoute": GATEWAY_SOLVER}), "svc", SETTINGS)
     assert route.to_dict() == {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "HTTPRoute",
@@ -369,23 +371,58 @@ def test_the_http_route_is_cert_managers() -> None:
 
 def test_an_http_route_with_server_defaults_is_current_and_a_changed_one_is_not() -> None:
     ch = challenge({"gatewayHTTPRoute": GATEWAY_SOLVER})
-    stored = solver_http_route(ch, "svc").to_dict()
+    stored = solver_http_route(ch, "svc", SETTINGS).to_dict()
     stored["spec"]["parentRefs"][0] |= {"group": "gateway.networking.k8s.io", "kind": "Gateway"}
     stored["spec"]["rules"][0]["timeouts"] = {}
-    assert http_route_is_current(HTTPRoute.model_validate(stored), ch, "svc")
-    assert not http_route_is_current(HTTPRoute.model_validate(stored), ch, "another-svc")
+    assert http_route_is_current(HTTPRoute.model_validate(stored), ch, "svc", SETTINGS)
+    assert not http_route_is_current(HTTPRoute.model_validate(stored), ch, "another-svc", SETTINGS)
     stored["metadata"]["labels"] = labels()
-    assert not http_route_is_current(HTTPRoute.model_validate(stored), ch, "svc")
+    assert not http_route_is_current(HTTPRoute.model_validate(stored), ch, "svc", SETTINGS)
 
 
 def test_an_ip_address_identifier_gets_no_http_route_hostname() -> None:
-    route = solver_http_route(challenge({"gatewayHTTPRoute": GATEWAY_SOLVER}, dns_name="2001:db8::1"), "svc")
+    route = solver_http_route(
+        challenge({"gatewayHTTPRoute": GATEWAY_SOLVER}, dns_name="2001:db8::1"), "svc", SETTINGS
+    )
     assert route.spec is not None and "hostnames" not in route.spec
 
 
 def test_only_objects_the_challenge_controls_are_its_own() -> None:
     ch = challenge({"ingress": {}})
-    ours = solver_service(ch)
-    theirs = solver_service(ch)
+    ours = solver_service(ch, SETTINGS)
+    theirs = solver_service(ch, SETTINGS)
     theirs.metadata.owner_references = [theirs.metadata.owner_references[0].model_copy(update={"uid": "x"})]  # type: ignore[index]
     assert is_controlled_by(ours, ch) and not is_controlled_by(theirs, ch)
+
+
+def test_the_solver_flags_set_image_resources_user_runtime_class_and_extra_labels() -> None:
+    settings = SolverSettings(
+        image="registry.test/certpilot:9",
+        resource_request_cpu="1m",
+        resource_request_memory="1Mi",
+        resource_limits_cpu="2m",
+        resource_limits_memory="2Mi",
+        run_as_non_root=False,
+        extra_labels={"team": "web", "acme.cert-manager.io/http01-solver": "false"},
+        runtime_class_name="gvisor",
+    )
+    ch = challenge({"ingress": {}})
+    pod = solver_pod(ch, settings)
+    assert pod.spec is not None
+    container = pod.spec["containers"][0]
+    assert container["image"] == "registry.test/certpilot:9"
+    assert container["resources"] == {
+        "requests": {"cpu": "1m", "memory": "1Mi"},
+        "limits": {"cpu": "2m", "memory": "2Mi"},
+    }
+    assert pod.spec["securityContext"]["runAsNonRoot"] is False
+    assert pod.spec["runtimeClassName"] == "gvisor"
+    # The identity labels cannot be overridden, as cert-manager filters them out of the flag.
+    with_team = {**labels(), "team": "web"}
+    assert pod.metadata.labels == with_team
+    service = solver_service(ch, settings)
+    assert service.metadata.labels == with_team and service.spec is not None
+    assert service.spec["selector"] == labels()
+    assert solver_ingress(ch, "svc", settings).metadata.labels == with_team
+    route = solver_http_route(challenge({"gatewayHTTPRoute": GATEWAY_SOLVER}), "svc", settings)
+    assert route.metadata.labels == {**with_team, "gateway": "public"}

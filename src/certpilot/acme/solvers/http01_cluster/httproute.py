@@ -13,6 +13,7 @@ from certpilot.acme.solvers.http01_cluster.identity import (
     solver_metadata,
 )
 from certpilot.acme.solvers.http01_cluster.ingress import rule_host
+from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 from certpilot.api.acme import Challenge
 from certpilot.api.acme_issuer import ACMEChallengeSolverHTTP01GatewayHTTPRoute
 from certpilot.api.httproute import HTTPRoute
@@ -27,8 +28,12 @@ def gateway_solver_of(challenge: Challenge) -> ACMEChallengeSolverHTTP01GatewayH
     return http01.gateway_http_route
 
 
-def http_route_labels(challenge: Challenge) -> dict[str, str]:
-    return {**solver_labels(challenge), **(gateway_solver_of(challenge).labels or {})}
+def http_route_labels(challenge: Challenge, settings: SolverSettings) -> dict[str, str]:
+    return {
+        **solver_labels(challenge),
+        **settings.added_labels(),
+        **(gateway_solver_of(challenge).labels or {}),
+    }
 
 
 def http_route_spec(challenge: Challenge, service_name: str) -> dict[str, Any]:
@@ -57,20 +62,22 @@ def http_route_spec(challenge: Challenge, service_name: str) -> dict[str, Any]:
     return spec
 
 
-def solver_http_route(challenge: Challenge, service_name: str) -> HTTPRoute:
+def solver_http_route(challenge: Challenge, service_name: str, settings: SolverSettings) -> HTTPRoute:
     return HTTPRoute(
-        metadata=solver_metadata(challenge, http_route_labels(challenge)),
+        metadata=solver_metadata(challenge, http_route_labels(challenge, settings)),
         spec=http_route_spec(challenge, service_name),
     )
 
 
-def http_route_is_current(route: HTTPRoute, challenge: Challenge, service_name: str) -> bool:
+def http_route_is_current(
+    route: HTTPRoute, challenge: Challenge, service_name: str, settings: SolverSettings
+) -> bool:
     """Whether the route carries the spec and labels the solver wants. The API server fills in
     defaults (a parentRef's group and kind, a match's headers...), so only the fields certpilot sets
     are compared."""
     wanted = http_route_spec(challenge, service_name)
     actual = route.spec or {}
-    return route.metadata.labels == http_route_labels(challenge) and all(
+    return route.metadata.labels == http_route_labels(challenge, settings) and all(
         _contains(actual.get(key), value) for key, value in wanted.items()
     )
 

@@ -13,6 +13,7 @@ from certpilot.api.meta import ObjectMeta, OwnerReference, Resource
 SOLVER_LABEL = ACME_HTTP01_SOLVER_LABEL
 DOMAIN_LABEL = ACME_HTTP_DOMAIN_LABEL
 TOKEN_LABEL = ACME_HTTP_TOKEN_LABEL
+IDENTITY_LABELS = (SOLVER_LABEL, DOMAIN_LABEL, TOKEN_LABEL)
 GENERATE_NAME = "cm-acme-http-solver-"
 # The port `certpilot acmesolver` listens on in the Pod, and the Service's port.
 SOLVER_PORT = 8089

@@ -12,6 +12,7 @@ from certpilot.acme.solvers.http01_cluster.identity import (
     solver_labels,
     solver_metadata,
 )
+from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 from certpilot.api.acme import Challenge
 from certpilot.api.acme_issuer import (
     ACMEChallengeSolverHTTP01Ingress,
@@ -65,7 +66,7 @@ def rule_host(dns_name: str) -> str | None:
     return None
 
 
-def solver_ingress(challenge: Challenge, service_name: str) -> Ingress:
+def solver_ingress(challenge: Challenge, service_name: str, settings: SolverSettings) -> Ingress:
     """The Ingress cert-manager creates for a Challenge, with the solver's ingressTemplate merged."""
     solver = ingress_solver_of(challenge)
     if solver.class_ is not None and solver.ingress_class_name is not None:
@@ -77,7 +78,9 @@ def solver_ingress(challenge: Challenge, service_name: str) -> Ingress:
     if solver.class_ is not None:
         annotations[INGRESS_CLASS_ANNOTATION] = solver.class_
     ingress = Ingress(
-        metadata=solver_metadata(challenge, solver_labels(challenge), annotations),
+        metadata=solver_metadata(
+            challenge, {**solver_labels(challenge), **settings.added_labels()}, annotations
+        ),
         spec=IngressSpec(
             ingress_class_name=solver.ingress_class_name,
             rules=[

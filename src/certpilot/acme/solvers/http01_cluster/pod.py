@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from certpilot.acme.solvers.http01_cluster.identity import SOLVER_PORT, solver_labels, solver_metadata
+from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 from certpilot.api.acme import Challenge
 from certpilot.api.acme_issuer import ACMEChallengeSolverHTTP01IngressPodTemplate
 from certpilot.api.pod import Pod
@@ -15,11 +16,6 @@ POD_ANNOTATIONS = {
     "sidecar.istio.io/inject": "false",
     # A solver Pod holds nothing worth keeping a node alive for.
     "cluster-autoscaler.kubernetes.io/safe-to-evict": "true",
-}
-# cert-manager's defaults for --acme-http01-solver-resource-{request,limits}-{cpu,memory}.
-DEFAULT_RESOURCES = {
-    "requests": {"cpu": "10m", "memory": "64Mi"},
-    "limits": {"cpu": "100m", "memory": "64Mi"},
 }
 
 
@@ -48,21 +44,33 @@ def pod_templates_of(challenge: Challenge) -> list[ACMEChallengeSolverHTTP01Ingr
     return [template for template in candidates if template is not None]
 
 
-def solver_pod(challenge: Challenge, image: str) -> Pod:
+def solver_pod(challenge: Challenge, settings: SolverSettings) -> Pod:
     """The Pod answering this Challenge's token, as cert-manager builds it."""
     spec: dict[str, Any] = {
         "automountServiceAccountToken": False,
         "nodeSelector": {"kubernetes.io/os": "linux"},
         "restartPolicy": "OnFailure",
         "enableServiceLinks": False,
-        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": {
+            "runAsNonRoot": settings.run_as_non_root,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
         "containers": [
             {
                 "name": "acmesolver",
-                "image": image,
+                "image": settings.image,
                 "imagePullPolicy": "IfNotPresent",
                 "args": solver_command(challenge),
-                "resources": {kind: dict(values) for kind, values in DEFAULT_RESOURCES.items()},
+                "resources": {
+                    "requests": {
+                        "cpu": settings.resource_request_cpu,
+                        "memory": settings.resource_request_memory,
+                    },
+                    "limits": {
+                        "cpu": settings.resource_limits_cpu,
+                        "memory": settings.resource_limits_memory,
+                    },
+                },
                 "ports": [{"name": "http", "containerPort": SOLVER_PORT}],
                 "securityContext": {
                     "readOnlyRootFilesystem": True,
@@ -72,7 +80,10 @@ def solver_pod(challenge: Challenge, image: str) -> Pod:
             }
         ],
     }
-    pod = Pod(metadata=solver_metadata(challenge, solver_labels(challenge), dict(POD_ANNOTATIONS)), spec=spec)
+    if settings.runtime_class_name:
+        spec["runtimeClassName"] = settings.runtime_class_name
+    labels = {**solver_labels(challenge), **settings.added_labels()}
+    pod = Pod(metadata=solver_metadata(challenge, labels, dict(POD_ANNOTATIONS)), spec=spec)
     for template in pod_templates_of(challenge):
         merge_pod_template(pod, template)
     return pod

@@ -22,6 +22,7 @@ from certpilot.acme.solvers.http01_cluster.ingress import (
 )
 from certpilot.acme.solvers.http01_cluster.pod import solver_pod
 from certpilot.acme.solvers.http01_cluster.service import solver_service
+from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 from certpilot.api.acme import Challenge
 from certpilot.api.httproute import HTTPRoute
 from certpilot.api.ingress import Ingress
@@ -42,19 +43,19 @@ class NamedIngressMissing(RetryWithBackoff):
 
 
 class KubernetesHttp01Presenter:
-    """`image`: the solver Pod's image (`--acme-http01-solver-image`)."""
+    """`settings`: cert-manager's --acme-http01-solver-* flags (image, resources, extra labels...)."""
 
-    def __init__(self, store: Store, image: str) -> None:
+    def __init__(self, store: Store, settings: SolverSettings) -> None:
         self.store = store
-        self.image = image
+        self.settings = settings
 
     async def present(self, challenge: Challenge) -> None:
         # Built first: a misconfigured solver is refused before anything is created.
-        pod, service = solver_pod(challenge, self.image), solver_service(challenge)
+        pod, service = solver_pod(challenge, self.settings), solver_service(challenge, self.settings)
         http01 = challenge.spec.solver.http01
         assert http01 is not None, "solver_service refuses a solver without http01"
         if http01.ingress is not None and not http01.ingress.name:
-            solver_ingress(challenge, "")
+            solver_ingress(challenge, "", self.settings)
         await self._ensure_one(pod, challenge)
         service_name = (await self._ensure_one(service, challenge)).name
         if http01.ingress is not None:
@@ -131,20 +132,20 @@ class KubernetesHttp01Presenter:
                 f"challenge {challenge.key}: solver Ingresses for another Service (or several) found "
                 "and deleted; presenting again"
             )
-        await self._ensure_one(solver_ingress(challenge, service_name), challenge)
+        await self._ensure_one(solver_ingress(challenge, service_name, self.settings), challenge)
 
     async def _ensure_http_route(self, challenge: Challenge, service_name: str) -> None:
         existing = await self._owned(HTTPRoute, challenge)
         if not existing:
-            await self._ensure_one(solver_http_route(challenge, service_name), challenge)
+            await self._ensure_one(solver_http_route(challenge, service_name, self.settings), challenge)
             return
         if len(existing) > 1:
             await self._delete_all(existing[1:])
             raise SolverObjectsConflict(f"challenge {challenge.key}: several solver HTTPRoutes found")
         route = existing[0]
-        if http_route_is_current(route, challenge, service_name):
+        if http_route_is_current(route, challenge, service_name, self.settings):
             return
-        wanted = solver_http_route(challenge, service_name)
+        wanted = solver_http_route(challenge, service_name, self.settings)
         updated = route.model_copy(deep=True)
         updated.spec, updated.metadata.labels = wanted.spec, wanted.metadata.labels
         await self._update(updated, challenge)

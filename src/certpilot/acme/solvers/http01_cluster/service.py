@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from certpilot.acme.solvers.http01_cluster.errors import Http01SolverMisconfigured
 from certpilot.acme.solvers.http01_cluster.identity import SOLVER_PORT, solver_labels, solver_metadata
+from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 from certpilot.api.acme import Challenge
 from certpilot.api.service import Service
 
@@ -26,10 +27,10 @@ def service_type_of(challenge: Challenge) -> str:
     )
 
 
-def solver_service(challenge: Challenge) -> Service:
+def solver_service(challenge: Challenge, settings: SolverSettings) -> Service:
     labels = solver_labels(challenge)
     return Service(
-        metadata=solver_metadata(challenge, dict(labels), dict(SERVICE_ANNOTATIONS)),
+        metadata=solver_metadata(challenge, {**labels, **settings.added_labels()}, dict(SERVICE_ANNOTATIONS)),
         spec={
             "type": service_type_of(challenge),
             "ports": [{"name": "http", "port": SOLVER_PORT, "targetPort": SOLVER_PORT}],
