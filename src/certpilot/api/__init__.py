@@ -10,8 +10,11 @@ from certpilot.api import (
     certificaterequest,
     core,
     gateway,
+    httproute,
     ingress,
     issuer,
+    pod,
+    service,
 )
 
 __all__ = [
@@ -21,6 +24,9 @@ __all__ = [
     "certificaterequest",
     "core",
     "gateway",
+    "httproute",
     "ingress",
     "issuer",
+    "pod",
+    "service",
 ]

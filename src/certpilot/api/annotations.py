@@ -65,6 +65,7 @@ HTTP01_OVERRIDE_INGRESS_CLASS = "acme.cert-manager.io/http01-override-ingress-cl
 HTTP01_OVERRIDE_INGRESS_CLASS_NAME = "acme.cert-manager.io/http01-override-ingress-ingressclassname"
 HTTP01_PARENT_REF_KIND = "acme.cert-manager.io/http01-parentrefkind"
 HTTP01_PARENT_REF_NAME = "acme.cert-manager.io/http01-parentrefname"
+HTTP01_PARENT_REF_NAMESPACE = "acme.cert-manager.io/http01-parentrefnamespace"
 
 # Labels.
 # Every Secret cert-manager manages carries this label, so informers can watch only those.

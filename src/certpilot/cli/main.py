@@ -10,6 +10,7 @@ import typer
 from certpilot import __version__
 from certpilot.api.registry import UnknownKind
 from certpilot.cli import cmctl, resources
+from certpilot.cli.acmesolver import acmesolver_command
 from certpilot.cli.errors import CLIError
 from certpilot.cli.install import install_command
 from certpilot.cli.run import run_command
@@ -30,6 +31,7 @@ app.command("describe")(resources.describe_command)
 app.command("delete")(resources.delete_command)
 app.command("run")(run_command)
 app.command("install")(install_command)
+app.command("acmesolver")(acmesolver_command)
 app.command("renew")(cmctl.renew_command)
 app.command("approve")(cmctl.approve_command)
 app.command("deny")(cmctl.deny_command)

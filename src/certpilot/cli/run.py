@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 from certpilot.api.duration import InvalidDuration, format_duration, parse_duration
 from certpilot.cli.context import resolve_store_path
 from certpilot.cli.errors import CLIError
@@ -29,6 +30,7 @@ CONTROLLER = ControllerOptions()
 DAEMON = DaemonOptions()
 KUBE = KubernetesOptions()
 SHIMS = ShimOptions()
+SOLVER = SolverSettings()
 
 Many = list[str] | None
 
@@ -45,6 +47,17 @@ def _duration(flag: str, value: str) -> timedelta:
         return parse_duration(value)
     except InvalidDuration as e:
         raise CLIError(f"{flag}: {e}") from None
+
+
+def _labels(flag: str, values: Many) -> dict[str, str]:
+    """`KEY=VALUE` pairs (repeatable or comma-separated)."""
+    labels: dict[str, str] = {}
+    for pair in _split(values):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CLIError(f"{flag}: {pair!r} is not KEY=VALUE, e.g. team=web")
+        labels[key.strip()] = value.strip()
+    return labels
 
 
 def _webhook_urls(values: Many) -> dict[str, str]:
@@ -150,10 +163,19 @@ def run_command(
             help="GROUP=URL: where the DNS-01 webhook solver of that groupName listens (repeatable).",
         ),
     ] = None,
+    copied_annotation_prefixes: Annotated[
+        Many,
+        typer.Option(
+            help="Certificate annotations copied to its CertificateRequests and Orders: prefixes, "
+            "'*' for all, '-PREFIX' to leave out.",
+            show_default=",".join(CONTROLLER.copied_annotation_prefixes),
+        ),
+    ] = None,
     http01_listen: Annotated[
         Many,
         typer.Option(
-            help="HTTP-01 listener, e.g. :80 ('' turns it off).",
+            help="Standalone: the HTTP-01 listener, e.g. :80 ('' turns it off). On Kubernetes, "
+            "solver Pods answer HTTP-01.",
             show_default=",".join(CONTROLLER.http01_listen),
         ),
     ] = None,
@@ -248,6 +270,34 @@ def run_command(
     enable_apiservices_injectable: Annotated[
         bool, typer.Option(help="Kubernetes: the CA injector serves APIServices.")
     ] = KUBE.enable_apiservices_injectable,
+    acme_http01_solver_image: Annotated[
+        str,
+        typer.Option(
+            help="Kubernetes: the image of HTTP-01 solver Pods; it must run `certpilot acmesolver`."
+        ),
+    ] = SOLVER.image,
+    acme_http01_solver_resource_request_cpu: Annotated[
+        str, typer.Option(help="Kubernetes: CPU request of HTTP-01 solver Pods.")
+    ] = SOLVER.resource_request_cpu,
+    acme_http01_solver_resource_request_memory: Annotated[
+        str, typer.Option(help="Kubernetes: memory request of HTTP-01 solver Pods.")
+    ] = SOLVER.resource_request_memory,
+    acme_http01_solver_resource_limits_cpu: Annotated[
+        str, typer.Option(help="Kubernetes: CPU limit of HTTP-01 solver Pods.")
+    ] = SOLVER.resource_limits_cpu,
+    acme_http01_solver_resource_limits_memory: Annotated[
+        str, typer.Option(help="Kubernetes: memory limit of HTTP-01 solver Pods.")
+    ] = SOLVER.resource_limits_memory,
+    acme_http01_solver_run_as_non_root: Annotated[
+        bool, typer.Option(help="Kubernetes: HTTP-01 solver Pods run as a non-root user.")
+    ] = SOLVER.run_as_non_root,
+    acme_http01_solver_extra_labels: Annotated[
+        Many,
+        typer.Option(help="Kubernetes: KEY=VALUE labels added to HTTP-01 solver objects (repeatable)."),
+    ] = None,
+    acme_http01_solver_runtime_class_name: Annotated[
+        str | None, typer.Option(help="Kubernetes: the RuntimeClass of HTTP-01 solver Pods.")
+    ] = SOLVER.runtime_class_name,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
@@ -270,6 +320,7 @@ def run_command(
         ),
         dns01_recursive_nameservers_only=dns01_recursive_nameservers_only,
         dns01_check_retry_period=timedelta(seconds=dns01_check_retry_period),
+        copied_annotation_prefixes=_split(copied_annotation_prefixes, CONTROLLER.copied_annotation_prefixes),
         http01_listen=_split(http01_listen, CONTROLLER.http01_listen),
         tlsalpn01_listen=_split(tlsalpn01_listen, CONTROLLER.tlsalpn01_listen),
         acme_http_timeout=acme_http_timeout,
@@ -307,6 +358,16 @@ def run_command(
             enable_mutatingwebhookconfigurations_injectable=enable_mutatingwebhookconfigurations_injectable,
             enable_customresourcedefinitions_injectable=enable_customresourcedefinitions_injectable,
             enable_apiservices_injectable=enable_apiservices_injectable,
+            http01_solver=SolverSettings(
+                image=acme_http01_solver_image,
+                resource_request_cpu=acme_http01_solver_resource_request_cpu,
+                resource_request_memory=acme_http01_solver_resource_request_memory,
+                resource_limits_cpu=acme_http01_solver_resource_limits_cpu,
+                resource_limits_memory=acme_http01_solver_resource_limits_memory,
+                run_as_non_root=acme_http01_solver_run_as_non_root,
+                extra_labels=_labels("--acme-http01-solver-extra-labels", acme_http01_solver_extra_labels),
+                runtime_class_name=acme_http01_solver_runtime_class_name or None,
+            ),
         )
         shims = ShimOptions(
             default_issuer_name=default_issuer_name,

@@ -2,7 +2,8 @@
 
 Differences from standalone, each as cert-manager does it: replicas elect a leader on a
 coordination.k8s.io Lease and only the leader reconciles (every replica keeps its caches warm, so
-a new leader starts at once); only the Secrets certpilot manages are cached (labelled
+a new leader starts at once); HTTP-01 is answered by solver Pods, Services and Ingresses or
+HTTPRoutes, not by the daemon; only the Secrets certpilot manages are cached (labelled
 controller.cert-manager.io/fao), other Secrets are read when needed; Leases and Events are never
 cached. The CA injector (cainjector) runs here only: its targets are cluster objects.
 """
@@ -16,6 +17,7 @@ import uuid
 
 from lightkube import AsyncClient
 
+from certpilot.acme.solvers.http01_cluster.presenter import KubernetesHttp01Presenter
 from certpilot.api.annotations import PART_OF_LABEL
 from certpilot.api.ca_injectables import (
     INJECTABLE_KINDS,
@@ -147,7 +149,10 @@ async def run_daemon_on_kubernetes(
     try:
         shim_factories: list[Factory] = shims_setup.build(shims, await served_shim_kinds(store, shims))
         await run_controllers(
-            manager, options, [*shim_factories, *kubernetes_only_controllers(kube, connection)]
+            manager,
+            options,
+            [*shim_factories, *kubernetes_only_controllers(kube, connection)],
+            http01=KubernetesHttp01Presenter(store, kube.http01_solver),
         )
     finally:
         if webhook is not None:

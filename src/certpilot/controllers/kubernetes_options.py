@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 
 
 @dataclass(frozen=True)
@@ -36,3 +38,5 @@ class KubernetesOptions:
     enable_mutatingwebhookconfigurations_injectable: bool = True
     enable_customresourcedefinitions_injectable: bool = True
     enable_apiservices_injectable: bool = True
+    # How HTTP-01 solver Pods (and their Services, Ingresses, HTTPRoutes) are built.
+    http01_solver: SolverSettings = field(default_factory=SolverSettings)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from certpilot.acme.http_timeout import DEFAULT_ACME_HTTP_TIMEOUT_SECONDS
+from certpilot.controllers.certificates.copied_annotations import DEFAULT_COPIED_ANNOTATION_PREFIXES
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class ControllerOptions:
     output_hook: str | None = None
     # Seconds the output hook may run before it is killed and reported as failed.
     output_hook_timeout: float = 30.0
+    # Certificate annotations copied to its CertificateRequests and Orders ("*" all, "-p" none
+    # starting with p): cert-manager's --copied-annotation-prefixes.
+    copied_annotation_prefixes: tuple[str, ...] = DEFAULT_COPIED_ANNOTATION_PREFIXES
     # cert-manager's --enable-certificate-owner-ref: Secrets owned by (deleted with) their Certificate.
     enable_certificate_owner_ref: bool = False
     # ACME

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from certpilot.acme.solvers.http01_presenter import Http01Presenter
 from certpilot.controllers.acme import setup as acme_setup
 from certpilot.controllers.acme.solving import SolverListeners
 from certpilot.controllers.certificaterequests import setup as certificaterequests_setup
@@ -29,15 +30,19 @@ log = logging.getLogger(__name__)
 Factory = Callable[[ControllerContext], Reconciler]
 
 
-def build_all(options: ControllerOptions, listeners: SolverListeners | None = None) -> list[Factory]:
+def build_all(
+    options: ControllerOptions,
+    listeners: SolverListeners | None = None,
+    http01: Http01Presenter | None = None,
+) -> list[Factory]:
     """Every controller the daemon runs with these options (`listeners`: the ACME HTTP-01 /
-    TLS-ALPN-01 listeners, which the caller stops)."""
+    TLS-ALPN-01 listeners, which the caller stops; `http01`: who answers HTTP-01 instead of them)."""
     backends = builtin_backends(options.acme_http_timeout)
     factories: list[Factory] = [
         *issuers_setup.build(options, backends),
         *certificaterequests_setup.build(options, backends),
         *certificates_setup.build(options),
-        *acme_setup.build(options, listeners),
+        *acme_setup.build(options, listeners, http01),
     ]
     if options.output_dir is not None:
         factories.append(lambda ctx: SecretsMirrorController(ctx, options))
@@ -85,13 +90,16 @@ async def run_daemon(
 
 
 async def run_controllers(
-    manager: Manager, options: ControllerOptions, runtime_specific: Sequence[Factory] = ()
+    manager: Manager,
+    options: ControllerOptions,
+    runtime_specific: Sequence[Factory] = (),
+    http01: Http01Presenter | None = None,
 ) -> None:
     """Add every controller (and those only this runtime runs) to the manager and run them until a
-    signal (or lost leadership)."""
+    signal (or lost leadership). `http01`: the runtime's HTTP-01 presenter (default: the listener)."""
     listeners = SolverListeners.from_options(options)
     try:
-        for factory in [*build_all(options, listeners), *runtime_specific]:
+        for factory in [*build_all(options, listeners, http01), *runtime_specific]:
             manager.add(factory)
         log.info("controllers ready to start", extra={"controllers": len(manager.runners)})
         await manager.run_until_signal()

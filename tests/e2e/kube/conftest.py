@@ -3,12 +3,13 @@ certpilot's CRDs installed once, a KubernetesStore to observe with, and daemons 
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_harness import DaemonFactory, KubeDaemon
+from kube_harness import REPO, DaemonFactory, KubeDaemon
 
 from certpilot.store.kube_connection import load_connection
 from certpilot.store.kubernetes import KubernetesStore
@@ -50,3 +51,21 @@ def cluster_objects(cluster: Any) -> Iterator[list[tuple[str, str]]]:
     yield created
     for resource, name in created:
         cluster.kubectl("delete", resource, name, "--ignore-not-found", "--wait=false", check=False)
+
+
+# The Gateway API v1.6.1 standard-channel CRDs, beside the repository (../shared/gateway-api/crds).
+GATEWAY_API_CRDS = Path(
+    os.environ.get("CERTPILOT_GATEWAY_API_CRDS", REPO.parent / "shared" / "gateway-api" / "crds")
+)
+
+
+@pytest.fixture(scope="session")
+def gateway_api(cluster: Any) -> Any:
+    """The Gateway API v1.6.1 CRDs, installed as a cluster admin would."""
+    if not GATEWAY_API_CRDS.is_dir():
+        pytest.skip(f"the Gateway API CRDs are not at {GATEWAY_API_CRDS}")
+    cluster.kubectl("apply", "--server-side", "-f", str(GATEWAY_API_CRDS))
+    cluster.kubectl("wait", "--for=condition=Established", "crd/gateways.gateway.networking.k8s.io")
+    cluster.kubectl("wait", "--for=condition=Established", "crd/listenersets.gateway.networking.k8s.io")
+    cluster.kubectl("wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io")
+    return cluster

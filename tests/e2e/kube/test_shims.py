@@ -4,13 +4,9 @@ them in place, removing a TLS entry deletes its Certificate, a bad annotation is
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
-import pytest
 from kube_harness import (
-    REPO,
     DaemonFactory,
     KubeDaemon,
     apply,
@@ -29,22 +25,6 @@ from certpilot.api.meta import Resource
 from certpilot.controllers.kubernetes_daemon import served_shim_kinds
 from certpilot.controllers.shims.options import ShimOptions
 from certpilot.store.kubernetes import KubernetesStore
-
-# The Gateway API v1.6.1 standard-channel CRDs, beside the repository (../shared/gateway-api/crds).
-GATEWAY_API_CRDS = Path(
-    os.environ.get("CERTPILOT_GATEWAY_API_CRDS", REPO.parent / "shared" / "gateway-api" / "crds")
-)
-
-
-@pytest.fixture(scope="session")
-def gateway_api(cluster: Any) -> Any:
-    """The Gateway API v1.6.1 CRDs, installed as a cluster admin would."""
-    if not GATEWAY_API_CRDS.is_dir():
-        pytest.skip(f"the Gateway API CRDs are not at {GATEWAY_API_CRDS}")
-    cluster.kubectl("apply", "--server-side", "-f", str(GATEWAY_API_CRDS))
-    cluster.kubectl("wait", "--for=condition=Established", "crd/gateways.gateway.networking.k8s.io")
-    cluster.kubectl("wait", "--for=condition=Established", "crd/listenersets.gateway.networking.k8s.io")
-    return cluster
 
 
 def shim_daemon(daemons: DaemonFactory, namespace: str, *flags: str) -> KubeDaemon:

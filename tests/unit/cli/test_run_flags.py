@@ -14,6 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 from certpilot.api.ca_injectables import (
     CustomResourceDefinition,
     MutatingWebhookConfiguration,
@@ -52,7 +53,9 @@ def test_every_field_of_the_daemon_options_has_a_run_flag() -> None:
         f.name
         for options in (ControllerOptions, DaemonOptions, KubernetesOptions, ShimOptions)
         for f in fields(options)
-    }
+    } - {"http01_solver"}
+    # The solver settings are cert-manager's --acme-http01-solver-* flags.
+    wanted |= {f"acme_http01_solver_{f.name}" for f in fields(SolverSettings)}
     missing = wanted - run_flag_names()
     assert not missing, f"`certpilot run` has no flag for {sorted(missing)}"
 
@@ -132,6 +135,35 @@ def test_kubernetes_flags_hand_the_kubernetes_runtime_its_options(
     assert received == [
         KubernetesOptions(kubeconfig=kubeconfig, namespace="team-a", leader_election_retry_period=2.0)
     ]
+
+
+def test_http01_solver_flags_hand_the_kubernetes_runtime_its_solver_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received: list[KubernetesOptions] = []
+    monkeypatch.setattr(
+        run, "serve_on_kubernetes", lambda _options, _daemon, kube, _shims: received.append(kube)
+    )
+    flags = [
+        "--acme-http01-solver-image=registry.test/certpilot:9",
+        "--acme-http01-solver-resource-limits-memory=128Mi",
+        "--no-acme-http01-solver-run-as-non-root",
+        "--acme-http01-solver-extra-labels=team=web,tier=edge",
+        "--acme-http01-solver-runtime-class-name=gvisor",
+    ]
+    result = CliRunner().invoke(app, ["run", "--kubeconfig", str(tmp_path / "k"), *flags])
+    assert result.exit_code == 0, result.output
+    assert [kube.http01_solver for kube in received] == [
+        SolverSettings(
+            image="registry.test/certpilot:9",
+            resource_limits_memory="128Mi",
+            run_as_non_root=False,
+            extra_labels={"team": "web", "tier": "edge"},
+            runtime_class_name="gvisor",
+        )
+    ]
+    bad = CliRunner().invoke(app, ["run", "--kubeconfig", "k", "--acme-http01-solver-extra-labels=web"])
+    assert isinstance(bad.exception, CLIError) and "'web' is not KEY=VALUE" in str(bad.exception)
 
 
 def test_shim_flags_hand_the_kubernetes_runtime_its_shim_options(

@@ -1,8 +1,9 @@
 """Which challenge of an ACME authorization certpilot solves, with which solver, and the Challenge
 resource that records it. Pure: the key authorization is computed by the caller, who holds the account.
 
-certpilot's `http01` solver means "the daemon's built-in listeners" (there is no Ingress to create in
-standalone): HTTP-01 when the HTTP listener is on, else TLS-ALPN-01 when the TLS listener is on.
+Standalone, certpilot's `http01` solver means "the daemon's built-in listeners" (there is no Ingress
+to create): HTTP-01 when the HTTP listener is on, else TLS-ALPN-01 when the TLS listener is on. On a
+cluster HTTP-01 is always answered (by solver Pods), so the caller passes http01_listening=True.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from certpilot.acme.solver_selection import solver_for
+from certpilot.acme.solvers.http01_overrides import InvalidSolverOverride, solver_with_overrides
 from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, ChallengeSpec, Order
 from certpilot.api.acme_issuer import ACMEChallengeSolver
 from certpilot.api.enums import ACMEChallengeType
@@ -79,6 +81,16 @@ def choose_challenge(
     chosen_type = choice.challenge_type if choice.challenge_type == ACMEChallengeType.DNS01 else builtin
     assert chosen_type is not None, "http01 is selectable only when a built-in listener answers"
     return ChosenChallenge(by_type[chosen_type], chosen_type, choice.solver)
+
+
+def chosen_with_overrides(chosen: ChosenChallenge, order: Order) -> ChosenChallenge | str:
+    """The choice with the Order's HTTP-01 override annotations applied to its solver, or why they
+    cannot be (for status)."""
+    try:
+        solver = solver_with_overrides(chosen.solver, order.metadata.annotations or {}, order.namespace or "")
+    except InvalidSolverOverride as e:
+        return f"Failed to apply the HTTP-01 solver override annotations: {e}"
+    return ChosenChallenge(chosen.offered, chosen.type, solver)
 
 
 def challenge_name(order_name: str, challenge_url: str) -> str:

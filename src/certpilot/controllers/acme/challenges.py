@@ -11,6 +11,7 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from certpilot.acme.client_errors import AcmeError, problem_message
+from certpilot.acme.solvers.http01_presenter import Http01Presenter
 from certpilot.api.acme import Challenge, ChallengeStatus
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import State
@@ -66,11 +67,15 @@ def verdict_of(authz: messages.Authorization, challenge_url: str) -> tuple[State
 
 class ChallengeController:
     def __init__(
-        self, ctx: ControllerContext, options: ControllerOptions, listeners: SolverListeners
+        self,
+        ctx: ControllerContext,
+        options: ControllerOptions,
+        listeners: SolverListeners,
+        http01: Http01Presenter | None = None,
     ) -> None:
         self.ctx = ctx
         self.options = options
-        self.solving = ChallengeSolving(ctx.store, options, listeners)
+        self.solving = ChallengeSolving(ctx.store, options, listeners, http01)
         self.spec = ControllerSpec(name="challenges", primary=Challenge)
         metrics.CERTIFICATE_CHALLENGE_STATUS.read_from(lambda: ctx.cache.list(Challenge))
 

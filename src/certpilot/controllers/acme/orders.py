@@ -14,7 +14,7 @@ from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, Orde
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import ACMEChallengeType, State
 from certpilot.controllers.acme.account import Account, account_of
-from certpilot.controllers.acme.challenge_choice import challenge_for, choose_challenge
+from certpilot.controllers.acme.challenge_choice import challenge_for, choose_challenge, chosen_with_overrides
 from certpilot.controllers.acme.order_steps import (
     FINAL_CHALLENGE_STATES,
     OrderStep,
@@ -81,9 +81,14 @@ def problem_of(order: messages.OrderResource) -> str | None:
 
 
 class OrderController:
-    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+    def __init__(
+        self, ctx: ControllerContext, options: ControllerOptions, http01_always_answered: bool = False
+    ) -> None:
+        """`http01_always_answered`: HTTP-01 is answered without the daemon's listener (solver Pods
+        on a cluster), so `http01` solvers take HTTP-01 challenges whatever --http01-listen says."""
         self.ctx = ctx
         self.options = options
+        self.http01_answered = http01_always_answered or bool(options.http01_listen)
         self.spec = ControllerSpec(
             name="orders", primary=Order, watches=[Watch(Challenge, owner_keys(Order))]
         )
@@ -210,9 +215,11 @@ class OrderController:
                 authorizations[url],
                 account.config.solvers or [],
                 labels,
-                bool(self.options.http01_listen),
+                self.http01_answered,
                 bool(self.options.tlsalpn01_listen),
             )
+            if not isinstance(chosen, str):
+                chosen = chosen_with_overrides(chosen, order)
             if isinstance(chosen, str):
                 await self._write(
                     order, self._failed(order.status.model_copy(deep=True), State.ERRORED, chosen)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from certpilot.acme.solvers.http01_presenter import Http01Presenter
 from certpilot.controllers.acme.challenges import ChallengeController
 from certpilot.controllers.acme.orders import OrderController
 from certpilot.controllers.acme.scheduler import ChallengeScheduler
@@ -14,13 +15,16 @@ from certpilot.runtime.controller import Reconciler
 
 
 def build(
-    options: ControllerOptions, listeners: SolverListeners | None = None
+    options: ControllerOptions,
+    listeners: SolverListeners | None = None,
+    http01: Http01Presenter | None = None,
 ) -> list[Callable[[ControllerContext], Reconciler]]:
     """`listeners`: the daemon's HTTP-01 / TLS-ALPN-01 listeners, which the caller stops at shutdown
-    (`await listeners.stop()`); by default, new ones from the options."""
+    (`await listeners.stop()`); by default, new ones from the options. `http01`: who answers HTTP-01
+    (on a cluster, solver Pods); by default those listeners."""
     shared = listeners or SolverListeners.from_options(options)
     return [
-        lambda ctx: OrderController(ctx, options),
+        lambda ctx: OrderController(ctx, options, http01_always_answered=http01 is not None),
         lambda ctx: ChallengeScheduler(ctx, options),
-        lambda ctx: ChallengeController(ctx, options, shared),
+        lambda ctx: ChallengeController(ctx, options, shared, http01),
     ]

@@ -1,7 +1,8 @@
 """Presenting, self-checking and cleaning up one Challenge with the solver its spec names.
 
-HTTP-01 and TLS-ALPN-01 are answered by the daemon's own listeners (started on first use, stopped with
-the daemon); DNS-01 goes to the provider of the solver's `dns01` block. The DNS stack (dnspython) is
+HTTP-01 goes to the runtime's presenter: the daemon's own listener standalone, solver Pods on a
+cluster. TLS-ALPN-01 is answered by the daemon's own listener (started on first use, stopped with the
+daemon); DNS-01 goes to the provider of the solver's `dns01` block. The DNS stack (dnspython) is
 imported when a DNS-01 Challenge first needs it.
 """
 
@@ -19,6 +20,7 @@ from certpilot.acme.solvers.http01 import (
     http01_self_check,
     parse_listen_address,
 )
+from certpilot.acme.solvers.http01_presenter import Http01Presenter
 from certpilot.acme.solvers.tlsalpn01 import TlsAlpn01Solver
 from certpilot.api.acme import Challenge
 from certpilot.api.acme_issuer import ACMEChallengeSolverDNS01
@@ -86,6 +88,23 @@ class SolverListeners:
             await tlsalpn01.stop()
 
 
+class ListenerHttp01Presenter:
+    """Standalone HTTP-01: the token is served by the daemon's own listener."""
+
+    def __init__(self, listeners: SolverListeners) -> None:
+        self.listeners = listeners
+
+    async def present(self, challenge: Challenge) -> None:
+        (await self.listeners.http01()).present(challenge.spec.token, challenge.spec.key)
+
+    async def cleanup(self, challenge: Challenge) -> None:
+        if self.listeners.http01_listen:
+            (await self.listeners.http01()).cleanup(challenge.spec.token)
+
+    async def self_check_url(self, challenge: Challenge) -> str:
+        return self.listeners.http01_self_check_url(challenge.spec.token)
+
+
 @dataclass(frozen=True)
 class SelfCheck:
     passed: bool
@@ -94,18 +113,25 @@ class SelfCheck:
 
 class ChallengeSolving:
     """present / self_check / cleanup for any Challenge; `resource_namespace` is where the issuer's
-    Secrets (TSIG keys...) live."""
+    Secrets (TSIG keys...) live. `http01`: who answers HTTP-01 (by default the daemon's listener)."""
 
-    def __init__(self, store: Store, options: ControllerOptions, listeners: SolverListeners) -> None:
+    def __init__(
+        self,
+        store: Store,
+        options: ControllerOptions,
+        listeners: SolverListeners,
+        http01: Http01Presenter | None = None,
+    ) -> None:
         self.store = store
         self.options = options
         self.listeners = listeners
+        self.http01: Http01Presenter = http01 or ListenerHttp01Presenter(listeners)
         self.settings = ProviderSettings(webhook_urls=options.dns01_webhook_urls)
 
     async def present(self, challenge: Challenge, resource_namespace: str) -> None:
         spec = challenge.spec
         if spec.type == ACMEChallengeType.HTTP01:
-            (await self.listeners.http01()).present(spec.token, spec.key)
+            await self.http01.present(challenge)
         elif spec.type == ACMEChallengeType.TLS_ALPN01:
             (await self.listeners.tlsalpn01()).present(spec.dns_name, spec.key)
         else:
@@ -115,8 +141,7 @@ class ChallengeSolving:
     async def cleanup(self, challenge: Challenge, resource_namespace: str) -> None:
         spec = challenge.spec
         if spec.type == ACMEChallengeType.HTTP01:
-            if self.listeners.http01_listen:
-                (await self.listeners.http01()).cleanup(spec.token)
+            await self.http01.cleanup(challenge)
         elif spec.type == ACMEChallengeType.TLS_ALPN01:
             if self.listeners.tlsalpn01_listen:
                 (await self.listeners.tlsalpn01()).cleanup(spec.dns_name)
@@ -127,7 +152,7 @@ class ChallengeSolving:
     async def self_check(self, challenge: Challenge, resource_namespace: str) -> SelfCheck:
         spec = challenge.spec
         if spec.type == ACMEChallengeType.HTTP01:
-            url = self.listeners.http01_self_check_url(spec.token)
+            url = await self.http01.self_check_url(challenge)
             if await http01_self_check(url, spec.key):
                 return SelfCheck(True)
             return SelfCheck(

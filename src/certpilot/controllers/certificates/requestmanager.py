@@ -4,6 +4,7 @@ named `<certificate>-<revision>`, matching the spec and the next private key."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate
@@ -15,6 +16,10 @@ from certpilot.api.meta import ObjectMeta
 from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing, issuing_since
+from certpilot.controllers.certificates.copied_annotations import (
+    DEFAULT_COPIED_ANNOTATION_PREFIXES,
+    annotations_to_copy,
+)
 from certpilot.controllers.certificates.parsed_secrets import parsed_key_of
 from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
 from certpilot.controllers.certificates.request_key import remember_made_for, why_not_made_for
@@ -50,7 +55,11 @@ def request_is_stale(
 
 
 def build_request(
-    cert: Certificate, key: PrivateKey, revision: int, key_secret_name: str
+    cert: Certificate,
+    key: PrivateKey,
+    revision: int,
+    key_secret_name: str,
+    copied_annotation_prefixes: Sequence[str] = DEFAULT_COPIED_ANNOTATION_PREFIXES,
 ) -> CertificateRequest:
     spec = cert.spec
     csr_pem = csr_to_pem(build_csr(spec, key))
@@ -60,6 +69,7 @@ def build_request(
             namespace=cert.namespace,
             labels=dict(cert.metadata.labels or {}),
             annotations={
+                **annotations_to_copy(cert.metadata.annotations or {}, copied_annotation_prefixes),
                 ann.CERTIFICATE_NAME: cert.name,
                 ann.CERTIFICATE_REVISION: str(revision),
                 ann.PRIVATE_KEY_SECRET_NAME: key_secret_name,
@@ -115,7 +125,9 @@ class RequestManagerController:
             await self._delete(cert, request, why or "another request exists for this revision")
         if kept is not None:
             return Result()
-        request = build_request(cert, private_key, revision, key_secret_name)
+        request = build_request(
+            cert, private_key, revision, key_secret_name, self.options.copied_annotation_prefixes
+        )
         try:
             stored = await self.ctx.store.create(request)
         except AlreadyExists:
