@@ -91,3 +91,19 @@ def restartable_plane(request: pytest.FixtureRequest) -> KubeControlPlane:
         pytest.skip("restarting the API server needs the suite's own control plane")
     plane: KubeControlPlane = request.getfixturevalue("certpilot_cluster")
     return plane
+
+
+async def test_a_list_of_many_pages_is_whole_and_watchable_from(kube_store: KubernetesStore) -> None:
+    paged = KubernetesStore(kube_store.connection, list_page_size=2)
+    try:
+        for index in range(5):
+            await kube_store.create(certificate(f"c{index}"))
+        items, listed_at = await paged.list(Certificate)
+        assert [c.name for c in items] == [f"c{index}" for index in range(5)]
+        stream = aiter(paged.watch(Certificate, listed_at))
+        await kube_store.create(certificate("after"))
+        event = await asyncio.wait_for(anext(stream), WATCH_DEADLINE_S)
+        assert (event.type, event.object.name) == ("ADDED", "after")
+        await stream.aclose()  # type: ignore[attr-defined]
+    finally:
+        await paged.close()

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 # 429 (API Priority and Fairness) answers are retried this often, after their Retry-After.
 _THROTTLED_ATTEMPTS = 5
+# Objects per list request; the API server hands the rest out with a continue token.
+LIST_PAGE = 500
 # update() of an object without a resourceVersion (an unconditional update) re-reads it this often.
 _BLIND_UPDATE_ATTEMPTS = 5
 # Metadata the API server sets on create; sent anyway, some of it is refused.
@@ -53,9 +55,12 @@ class KubernetesStore:
     """`namespace`: serve one namespace only (lists and watches of namespaced kinds stay in it), as
     `certpilot run --namespace` asks; None serves the whole cluster."""
 
-    def __init__(self, connection: KubeConnection, *, namespace: str | None = None) -> None:
+    def __init__(
+        self, connection: KubeConnection, *, namespace: str | None = None, list_page_size: int = LIST_PAGE
+    ) -> None:
         self.connection = connection
         self.namespace = namespace
+        self._list_page = str(list_page_size)
         self._transport = KubeTransport(connection)
         self._closed = False
         # Discovery answers by group-version path: the resource names served there.
@@ -74,12 +79,22 @@ class KubernetesStore:
         label_selector: str | None = None,
     ) -> tuple[builtins.list[T], str]:
         parse_label_selector(label_selector)  # refused here, with the Store's error, as SQLite does
-        params = {"labelSelector": label_selector} if label_selector else None
         path = collection_path(kind, self._scope(kind, namespace))
-        answer = json.loads(await self._request("GET", kind, path, params=params))
-        items = [item for body in answer.get("items") or () if (item := decode_object(kind, body))]
+        items: builtins.list[T] = []
+        params = {"limit": self._list_page}
+        if label_selector:
+            params["labelSelector"] = label_selector
+        # In pages, as client-go's reflector lists: one answer of thousands of Secrets would be held
+        # whole, as text and as parsed JSON, while it is decoded.
+        while True:
+            answer = json.loads(await self._request("GET", kind, path, params=params))
+            items.extend(item for body in answer.get("items") or () if (item := decode_object(kind, body)))
+            metadata = answer.get("metadata") or {}
+            if not metadata.get("continue"):
+                break
+            params = {**params, "continue": str(metadata["continue"])}
         items.sort(key=lambda o: (o.namespace or "", o.name))
-        return items, str((answer.get("metadata") or {}).get("resourceVersion") or "")
+        return items, str(metadata.get("resourceVersion") or "")
 
     async def watch(
         self, kind: type[T], resource_version: str | None = None, label_selector: str | None = None
