@@ -107,3 +107,10 @@ async def test_a_list_of_many_pages_is_whole_and_watchable_from(kube_store: Kube
         await stream.aclose()  # type: ignore[attr-defined]
     finally:
         await paged.close()
+
+
+async def test_a_connection_never_shows_its_credentials(kube_store: KubernetesStore) -> None:
+    token = kube_store.connection.config.user.token if kube_store.connection.config.user else None
+    assert token
+    assert token not in repr(kube_store.connection)
+    assert token not in str(kube_store.connection)

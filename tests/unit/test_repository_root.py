@@ -12,3 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_repository_root_has_no_empty_files() -> None:
     empty = sorted(p.name for p in ROOT.iterdir() if p.is_file() and p.stat().st_size == 0)
     assert empty == [], f"stray empty files at the repository root: {empty}"
+
+
+def test_test_modules_have_unique_names() -> None:
+    """Test folders have no __init__.py, so pytest imports modules by bare name: two test files of
+    one name in different folders stop the whole run at collection."""
+    tests = Path(__file__).resolve().parents[1]
+    names = [path.name for path in tests.rglob("test_*.py")]
+    assert sorted({name for name in names if names.count(name) > 1}) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lightkube.config.client_adapter import verify_cluster
@@ -28,9 +28,10 @@ class KubeConfigError(RuntimeError):
 
 @dataclass(frozen=True)
 class KubeConnection:
-    """One API server and the credentials for it; `client()` opens an authenticated HTTP client."""
+    """One API server and the credentials for it (used by kube_transport.py)."""
 
-    config: SingleConfig
+    # Holds the user's credentials: kept out of repr (logs, tracebacks, test output).
+    config: SingleConfig = field(repr=False)
     source: str
 
     @property
