@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 from certpilot.api.meta import Resource
-
-DEFAULT_NAMESPACE = "default"
-
-
-def namespace_of(kind: type[Resource], namespace: str | None) -> str | None:
-    """None for cluster-scoped kinds; namespaced kinds default to `default`, as kubectl does."""
-    if not kind.NAMESPACED:
-        return None
-    return namespace or DEFAULT_NAMESPACE
+from certpilot.store.bodies import namespace_of
 
 
 def collection_path(kind: type[Resource], namespace: str | None) -> str:

@@ -24,10 +24,11 @@ from pydantic import ValidationError
 
 from certpilot.api.core import ServiceAccount
 from certpilot.api.meta import Resource
+from certpilot.store.bodies import body_of, namespace_of
 from certpilot.store.errors import Conflict, Invalid, NotFound, Unavailable
 from certpilot.store.kube_connection import KubeConnection
 from certpilot.store.kube_errors import store_error
-from certpilot.store.kube_paths import collection_path, namespace_of, object_path
+from certpilot.store.kube_paths import collection_path, object_path
 from certpilot.store.kube_transport import KubeTransport, TransportFailure
 from certpilot.store.kube_watch import WatchRequest, watch_stream
 from certpilot.store.protocol import WatchEvent
@@ -115,7 +116,7 @@ class KubernetesStore:
 
     async def create(self, obj: T) -> T:
         kind = type(obj)
-        body = _body_of(obj)
+        body = body_of(obj)
         metadata = body["metadata"]
         if not metadata.get("name") and not metadata.get("generateName"):
             raise Invalid(f"{kind.KIND}: metadata.name or metadata.generateName is required")
@@ -178,7 +179,7 @@ class KubernetesStore:
         those for custom resources, so it is done here: read the current version, retry on Conflict)."""
         kind = type(obj)
         path = object_path(kind, obj.name, obj.metadata.namespace) + subresource
-        body = _body_of(obj)
+        body = body_of(obj)
         if body["metadata"].get("resourceVersion"):
             return _decoded_or_raise(kind, await self._request("PUT", kind, path, body=body))
         for _ in range(_BLIND_UPDATE_ATTEMPTS):
@@ -250,19 +251,6 @@ def _undecodable(kind: type[Resource], body: dict[str, Any], error: ValidationEr
         f"{kind.KIND} {where}: field {field}: {first['msg']} (certpilot does not understand this object; "
         "it is left untouched)"
     )
-
-
-def _body_of(obj: Resource) -> dict[str, Any]:
-    body = obj.to_dict()
-    body["apiVersion"] = obj.API_VERSION
-    body["kind"] = obj.KIND
-    metadata = body.setdefault("metadata", {})
-    scope = namespace_of(type(obj), obj.metadata.namespace)
-    if scope:
-        metadata["namespace"] = scope
-    else:
-        metadata.pop("namespace", None)
-    return body
 
 
 def _retry_after(headers: Mapping[str, str]) -> float:

@@ -19,10 +19,11 @@ from typing import TypeVar
 from certpilot.api.core import Event
 from certpilot.api.meta import Resource
 from certpilot.store import sqlite_ops
+from certpilot.store.bodies import body_of, namespace_of
 from certpilot.store.clock import Clock, UtcClock
 from certpilot.store.errors import Invalid
 from certpilot.store.protocol import WatchEvent, WatchEventType
-from certpilot.store.rules import Body, format_timestamp
+from certpilot.store.rules import format_timestamp
 from certpilot.store.selectors import labels_match, parse_label_selector
 from certpilot.store.sqlite_ops import ChangeQuery, ObjectId
 from certpilot.store.sqlite_thread import SQLiteThread, Transaction
@@ -31,7 +32,6 @@ from certpilot.store.watch_reads import WatchReads
 T = TypeVar("T", bound=Resource)
 R = TypeVar("R")
 
-DEFAULT_NAMESPACE = "default"
 # Change-log entries kept for resuming watches; older resourceVersions get Gone.
 DEFAULT_HISTORY_LIMIT = 100_000
 # Changes fetched per watch read.
@@ -113,14 +113,14 @@ class SQLiteStore:
             self._thread.remove_listener(watched, wake)
 
     async def create(self, obj: T) -> T:
-        body = _body_of(obj)
+        body = body_of(obj)
         stored = await self._write(
             partial(sqlite_ops.create_object, body=body, now=self._now(), has_status=obj.HAS_STATUS)
         )
         return type(obj).model_validate_json(stored)
 
     async def update(self, obj: T) -> T:
-        body = _body_of(obj)
+        body = body_of(obj)
         stored = await self._write(
             partial(sqlite_ops.update_object, incoming=body, now=self._now(), has_status=obj.HAS_STATUS)
         )
@@ -129,7 +129,7 @@ class SQLiteStore:
     async def update_status(self, obj: T) -> T:
         if not obj.HAS_STATUS:
             raise Invalid(f"{obj.KIND} has no status subresource: use update()")
-        body = _body_of(obj)
+        body = body_of(obj)
         stored = await self._write(partial(sqlite_ops.update_object_status, incoming=body, now=self._now()))
         return type(obj).model_validate_json(stored)
 
@@ -140,7 +140,7 @@ class SQLiteStore:
     def record_event(self, event: Event) -> asyncio.Future[None]:
         """Queue event's create-or-count write (see `sqlite_ops.record_event`) at once, ahead of any
         read or write started after this call, without waiting for it: resolved once committed."""
-        body = _body_of(event)
+        body = body_of(event)
         return self._thread.submit_write(partial(sqlite_ops.record_event, event=body, now=self._now()))
 
     async def close(self) -> None:
@@ -164,27 +164,12 @@ class SQLiteStore:
 
 
 def _namespace_of(kind: type[Resource], namespace: str | None) -> str:
-    """ "" for cluster-scoped kinds; namespaced kinds default to "default", as kubectl does."""
-    if not kind.NAMESPACED:
-        return ""
-    return namespace or DEFAULT_NAMESPACE
+    """The stored namespace column: "" for cluster-scoped kinds."""
+    return namespace_of(kind, namespace) or ""
 
 
 def _object_id(kind: type[Resource], name: str, namespace: str | None) -> ObjectId:
     return ObjectId(kind.API_VERSION, kind.KIND, _namespace_of(kind, namespace), name)
-
-
-def _body_of(obj: Resource) -> Body:
-    body = obj.to_dict()
-    body["apiVersion"] = obj.API_VERSION
-    body["kind"] = obj.KIND
-    metadata = body.setdefault("metadata", {})
-    scope = _namespace_of(type(obj), obj.metadata.namespace)
-    if scope:
-        metadata["namespace"] = scope
-    else:
-        metadata.pop("namespace", None)
-    return body
 
 
 def _parse_resource_version(resource_version: str) -> int:
