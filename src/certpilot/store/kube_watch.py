@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from certpilot.api.meta import Resource
-from certpilot.store.errors import Gone, StoreError
+from certpilot.store.errors import StoreError
 from certpilot.store.kube_errors import store_error
 from certpilot.store.kube_transport import ErrorAnswer, KubeTransport, TransportFailure
 from certpilot.store.protocol import WatchEvent
@@ -98,6 +98,3 @@ def _error_event(status: dict[str, Any], request: WatchRequest) -> StoreError:
 
 def _what(request: WatchRequest) -> str:
     return f"watch {request.kind.PLURAL}"
-
-
-__all__ = ["Gone", "WatchRequest", "watch_stream"]

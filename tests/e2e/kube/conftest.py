@@ -13,7 +13,10 @@ from kube_harness import REPO, DaemonFactory, KubeDaemon
 
 from certpilot.store.kube_connection import load_connection
 from certpilot.store.kubernetes import KubernetesStore
+from certpilot.testing.peers.bind import BindServer, bind_server
 from certpilot.testing.peers.kube import KubeControlPlane
+from certpilot.testing.peers.pebble import PebbleServer
+from certpilot.testing.peers.ports import free_port
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +72,20 @@ def gateway_api(cluster: Any) -> Any:
     cluster.kubectl("wait", "--for=condition=Established", "crd/listenersets.gateway.networking.k8s.io")
     cluster.kubectl("wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io")
     return cluster
+
+
+@pytest.fixture(scope="session")
+def bind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BindServer]:
+    """BIND for the ACME tests on the cluster: RFC2136 target, and the DNS pebble resolves with (its
+    wildcard A record sends every name to 127.0.0.1)."""
+    server = bind_server(tmp_path_factory.mktemp("kube-bind")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pebble(tmp_path_factory: pytest.TempPathFactory, bind: BindServer) -> Iterator[PebbleServer]:
+    directory = tmp_path_factory.mktemp("kube-pebble")
+    server = PebbleServer(directory, dns_server=bind.address, http_port=free_port(), tls_port=free_port())
+    yield server.start()
+    server.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,33 +14,13 @@ from kube_harness import DaemonFactory, apply, openssl_verify, wait_ready
 from certpilot.api.acme import Order
 from certpilot.api.core import Secret
 from certpilot.store.kubernetes import KubernetesStore
-from certpilot.testing.peers.bind import BindServer, bind_server
+from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.pebble import PebbleServer
-from certpilot.testing.peers.ports import free_port
 
 pytestmark = pytest.mark.skipif(
     any(shutil.which(b) is None for b in ("pebble", "named", "openssl")),
     reason="needs pebble, named and openssl: apt-get install pebble bind9 openssl",
 )
-
-
-@pytest.fixture(scope="module")
-def bind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BindServer]:
-    server = bind_server(tmp_path_factory.mktemp("kube-bind")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def pebble(tmp_path_factory: pytest.TempPathFactory, bind: BindServer) -> Iterator[PebbleServer]:
-    server = PebbleServer(
-        tmp_path_factory.mktemp("kube-pebble"),
-        dns_server=bind.address,
-        http_port=free_port(),
-        tls_port=free_port(),
-    ).start()
-    yield server
-    server.stop()
 
 
 def acme_objects(namespace: str, bind: BindServer, pebble: PebbleServer) -> list[dict[str, Any]]:

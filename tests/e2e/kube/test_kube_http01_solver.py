@@ -18,7 +18,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import aiohttp
@@ -37,9 +36,7 @@ from certpilot.api.pod import Pod
 from certpilot.api.service import Service
 from certpilot.store.errors import Forbidden
 from certpilot.store.kubernetes import KubernetesStore
-from certpilot.testing.peers.bind import BindServer, bind_server
 from certpilot.testing.peers.pebble import PebbleServer
-from certpilot.testing.peers.ports import free_port
 
 pytestmark = pytest.mark.skipif(
     any(shutil.which(b) is None for b in ("pebble", "named")),
@@ -52,25 +49,6 @@ SOLVER_SELECTOR = "acme.cert-manager.io/http01-solver=true"
 # Long enough for the test to see the Pod and pause the daemon before it accepts.
 WAIT_BEFORE_ACCEPTING = "15s"
 TOLERATION = {"key": "dedicated", "operator": "Equal", "value": "acme", "effect": "NoSchedule"}
-
-
-@pytest.fixture(scope="module")
-def bind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BindServer]:
-    server = bind_server(tmp_path_factory.mktemp("http01-bind")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def pebble(tmp_path_factory: pytest.TempPathFactory, bind: BindServer) -> Iterator[PebbleServer]:
-    server = PebbleServer(
-        tmp_path_factory.mktemp("http01-pebble"),
-        dns_server=bind.address,
-        http_port=free_port(),
-        tls_port=free_port(),
-    ).start()
-    yield server
-    server.stop()
 
 
 def issuer(namespace: str, pebble: PebbleServer, http01: dict[str, Any]) -> dict[str, Any]:
