@@ -154,3 +154,34 @@ kube_assets() {
   export KUBEBUILDER_ASSETS="$assets"
   echo "==> Kubernetes binaries in KUBEBUILDER_ASSETS=$assets"
 }
+
+modern_pebble() {
+  # Exports CERTPILOT_PEBBLE_DIR (pebble + pebble-challtestsrv v2.10.1: ARI, profiles, IP identifiers,
+  # dns-persist-01) for the tests of those features, unpacked once from ../shared/pebble. Without it those
+  # tests skip with a reason (or fail, if CERTPILOT_REQUIRE_KUBE is set: CI runs every peer it has).
+  local shared="$ROOT/../shared/pebble" b
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/certpilot/pebble-2.10.1"
+  if [ ! -f "$shared/SHA256SUMS" ]; then
+    if [ -n "${CERTPILOT_REQUIRE_KUBE:-}" ]; then
+      echo "bootstrap: CERTPILOT_REQUIRE_KUBE is set, but there is no $shared" >&2
+      return 1
+    fi
+    echo "==> tests of ARI, profiles, IP identifiers and dns-persist-01 will skip: no $shared"
+    return
+  fi
+  mkdir -p "$dir"
+  if [ ! -x "$dir/pebble" ] || [ ! -x "$dir/pebble-challtestsrv" ]; then
+    apt_install xz:xz-utils
+    (cd "$shared" && sha256sum --quiet --check SHA256SUMS) || {
+      echo "bootstrap: $shared/SHA256SUMS does not match its files" >&2
+      return 1
+    }
+    for b in pebble pebble-challtestsrv; do
+      xz -dc "$shared/$b.xz" >"$dir/$b.tmp.$$"
+      chmod +x "$dir/$b.tmp.$$"
+      mv -f "$dir/$b.tmp.$$" "$dir/$b"
+    done
+  fi
+  export CERTPILOT_PEBBLE_DIR="$dir"
+  echo "==> pebble 2.10.1 in CERTPILOT_PEBBLE_DIR=$dir"
+}

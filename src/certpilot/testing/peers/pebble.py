@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+import os
 import socket
 import tempfile
 from collections.abc import Mapping
@@ -28,6 +29,21 @@ from certpilot.testing.peers.process import PeerProcess, PeerServer
 
 PEBBLE_BINARY = "pebble"
 CHALLTESTSRV_BINARY = "pebble-challtestsrv"
+# Where scripts/test unpacks pebble 2.10.1 (ARI, profiles, IP identifiers, dns-persist-01) from ../shared.
+MODERN_PEBBLE_VARIABLE = "CERTPILOT_PEBBLE_DIR"
+
+
+def modern_pebble_dir() -> Path | None:
+    """The folder holding pebble 2.10.1 and its pebble-challtestsrv, or None when $CERTPILOT_PEBBLE_DIR is
+    unset or incomplete (Debian's pebble 2.4.0 has no ARI, profiles, IP identifiers or dns-persist-01)."""
+    value = os.environ.get(MODERN_PEBBLE_VARIABLE)
+    if not value:
+        return None
+    folder = Path(value)
+    binaries = (folder / PEBBLE_BINARY, folder / CHALLTESTSRV_BINARY)
+    return folder if all(os.access(binary, os.X_OK) for binary in binaries) else None
+
+
 REQUEST_TIMEOUT = 5.0
 
 
@@ -125,8 +141,12 @@ class ChallTestSrv(PeerServer):
         management_port: int | None = None,
         default_ipv4: str = LOOPBACK_V4,
         default_ipv6: str = "",
+        modern_dir: Path | None = None,
     ) -> None:
+        """`modern_dir`: run the pebble-challtestsrv 2.10.1 found there (see `modern_pebble_dir`), whose
+        flags differ from Debian's 2.4.0."""
         self.workdir = _workdir(workdir, "challtestsrv-")
+        self._modern_dir = modern_dir
         self.dns_port = dns_port if dns_port is not None else free_port(udp_too=True)
         self.management_port = management_port if management_port is not None else free_port()
         self._default_ipv4 = default_ipv4
@@ -152,6 +172,11 @@ class ChallTestSrv(PeerServer):
             "-tlsalpn01", "",
             "-management", f"{LOOPBACK_V4}:{self.management_port}",
         ]  # fmt: skip
+        if self._modern_dir is not None:
+            # 2.10 renamed -dns01 to -dnsserver and serves DNS-over-HTTPS on :8443 unless told not to.
+            argv[0] = str(self._modern_dir / CHALLTESTSRV_BINARY)
+            argv[argv.index("-dns01")] = "-dnsserver"
+            argv += ["-doh", ""]
         self._process = PeerProcess("pebble-challtestsrv", argv, self.workdir / "challtestsrv.log", {})
         self._process.start(self._answers)
         return self
@@ -212,6 +237,8 @@ class PebbleServer(PeerServer):
         eab_required: bool = False,
         certificate_validity_period: int | None = None,
         start_timeout: float = 30.0,
+        binary: str = PEBBLE_BINARY,
+        profiles: Mapping[str, int] | None = None,
     ) -> None:
         self.workdir = _workdir(workdir, "pebble-")
         self.dns_server = dns_server
@@ -230,6 +257,8 @@ class PebbleServer(PeerServer):
         self.certificate_validity_period = certificate_validity_period
         self._start_timeout = start_timeout
         self._tls: ServerTls | None = None
+        self.binary = binary
+        self.profiles = dict(profiles or {})
 
     @property
     def directory_url(self) -> str:
@@ -261,13 +290,19 @@ class PebbleServer(PeerServer):
             pebble["externalAccountMACKeys"] = self.eab_keys
         if self.certificate_validity_period is not None:
             pebble["certificateValidityPeriod"] = self.certificate_validity_period
+        if self.profiles:
+            # pebble >= 2.7 takes validity from profiles only; an order naming none gets a random one.
+            pebble["profiles"] = {
+                name: {"description": f"{seconds} s", "validityPeriod": seconds}
+                for name, seconds in self.profiles.items()
+            }
         return {"pebble": pebble}
 
     def start(self) -> Self:
         self._tls = generate_server_tls(self.workdir)
         config_path = self.workdir / "pebble-config.json"
         config_path.write_text(json.dumps(self.config(self._tls), indent=2))
-        argv = [PEBBLE_BINARY, "-config", str(config_path), "-strict=false"]
+        argv = [self.binary, "-config", str(config_path), "-strict=false"]
         if self.dns_server is not None:
             argv += ["-dnsserver", self.dns_server]
         self._process = PeerProcess("pebble", argv, self.workdir / "pebble.log", self.env)
