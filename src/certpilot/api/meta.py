@@ -7,17 +7,19 @@ manifest round-trips with exactly the names cert-manager uses. Unknown fields ar
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from certpilot.api.enums import ConditionStatus
+from certpilot.api.read_only import ReadOnlyObjectError, is_frozen
 from certpilot.api.scalars import Int64, OpenAPI
 
 
 class ApiModel(BaseModel):
-    """Base of every API struct: camelCase aliases, unknown fields forbidden."""
+    """Base of every API struct: camelCase aliases, unknown fields forbidden; read-only once frozen
+    (api/read_only.py: what the informer cache hands out)."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -28,6 +30,18 @@ class ApiModel(BaseModel):
         # Field docstrings become the descriptions in the generated CRDs (`kubectl explain`).
         use_attribute_docstrings=True,
     )
+
+    if not TYPE_CHECKING:  # declared to mypy, these would let it accept any attribute name
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if is_frozen(self):
+                raise ReadOnlyObjectError(f"{type(self).__name__}.{name}")
+            super().__setattr__(name, value)
+
+        def __delattr__(self, name: str) -> None:
+            if is_frozen(self):
+                raise ReadOnlyObjectError(f"{type(self).__name__}.{name}")
+            super().__delattr__(name)
 
     def to_dict(self) -> dict[str, Any]:
         """The object as Kubernetes JSON: camelCase keys, unset fields left out."""

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Generic, TypeVar
 
 from certpilot.api.meta import Resource
+from certpilot.api.read_only import freeze
 from certpilot.runtime.clock import Clock
 from certpilot.runtime.field_index import FieldIndex
 from certpilot.runtime.shared_parts import SharedParts
@@ -202,7 +203,7 @@ class Informer(Generic[T]):
             if gone is not None:
                 self._notify("DELETED", None, gone)
         for obj in objects:
-            self._shared_parts.share(obj)
+            self._publish(obj)
             old = self.cache.put(obj)
             if old is None:
                 self._notify("ADDED", None, obj)
@@ -218,11 +219,16 @@ class Informer(Generic[T]):
             if self.cache.remove(cache_key(obj)) is None:
                 return  # a filtered watch's object that never matched: nothing was cached
         else:
-            self._shared_parts.share(obj)
+            self._publish(obj)
             old = self.cache.put(obj)
         if obj.metadata.resource_version:
             self._resource_version = obj.metadata.resource_version
         self._notify(event.type, old if event.type == "MODIFIED" else None, obj)
+
+    def _publish(self, obj: T) -> None:
+        """Make obj read-only, then share its equal parts with other cached objects."""
+        freeze(obj)
+        self._shared_parts.share(obj)
 
     def _notify(self, type_: WatchEventType, old: T | None, obj: T) -> None:
         for handler in self._handlers:

@@ -6,10 +6,12 @@ or more) and its own copy of small nested structs that are the same in every obj
 (`issuerRef: {name: ca}`, `privateKey: {algorithm: ECDSA, size: 256}`). The informer hands each
 object it stores to `SharedParts.share`, which replaces those with one shared instance.
 
-Sound only because cached objects are never changed in place (every reader copies first), and
-copies stay independent: pydantic's `copy`/`deepcopy` give each copied model its own fields set,
-and `deepcopy` copies shared nested models like any other. One object never holds the same shared
-model twice, so a deep copy never ends up with two fields aliasing one struct.
+Sound because cached objects cannot be changed in place: the informer freezes each object
+(api/read_only.py) before sharing its parts, and copies are independent: pydantic's `copy`/`deepcopy`
+give each copied model its own plain fields set, and `deepcopy` copies shared nested models like any
+other. One object never holds the same shared model twice, so a deep copy never ends up with two
+fields aliasing one struct. Sharing itself writes into the frozen lists and maps of an object no one
+has seen yet, through the plain `list` / `dict` methods.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ class SharedParts:
         self._last_map_values: dict[str, str] = {}
 
     def share(self, obj: BaseModel) -> None:
-        """Point obj's nested models and fields sets at shared equal instances, in place."""
+        """Point obj's nested models and fields sets at shared equal instances, in place. `obj` is
+        frozen and not yet published."""
         self._share_within(obj, set())
 
     def _share_within(self, model: BaseModel, used: set[int]) -> None:
@@ -66,7 +69,7 @@ class SharedParts:
             if isinstance(value, list):
                 for index, item in enumerate(value):
                     if isinstance(item, BaseModel):
-                        value[index] = self._shared_model(item, used)
+                        list.__setitem__(value, index, self._shared_model(item, used))
             elif isinstance(value, BaseModel):
                 values[name] = self._shared_model(value, used)
         self._share_fields_set(model, frozenset(model.__pydantic_fields_set__))
@@ -85,7 +88,7 @@ class SharedParts:
             if isinstance(value, str):
                 last = self._last_map_values.get(key)
                 if last == value:
-                    mapping[key] = last
+                    dict.__setitem__(mapping, key, last)
                 else:
                     self._last_map_values[key] = value
 

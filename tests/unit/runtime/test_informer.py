@@ -11,6 +11,7 @@ from runtime_builders import eventually, secret
 from certpilot.api.core import Secret
 from certpilot.api.issuer import ClusterIssuer, IssuerSpec, SelfSignedIssuer
 from certpilot.api.meta import ObjectMeta
+from certpilot.api.read_only import ReadOnlyObjectError
 from certpilot.runtime.cache import InformerCache, KindNotCached
 from certpilot.runtime.informer import Informer
 from certpilot.store.errors import Gone
@@ -208,3 +209,22 @@ async def test_cached_objects_share_equal_parts(store: SQLiteStore) -> None:
         assert c.metadata.name == "c" and c.metadata.labels == {"app": "web"}
     finally:
         task.cancel()
+
+
+async def test_cached_objects_are_read_only(
+    store: SQLiteStore, running: tuple[InformerCache, list[tuple[WatchEventType, str]]]
+) -> None:
+    cache, _ = running
+    await store.create(secret("ro", labels={"app": "x"}))
+    await eventually(lambda: cache.get(Secret, "ro", "default") is not None)
+    cached = cache.get(Secret, "ro", "default")
+    assert cached is not None
+    with pytest.raises(ReadOnlyObjectError):
+        cached.metadata.labels = {"app": "y"}
+    with pytest.raises(ReadOnlyObjectError):
+        (cached.metadata.labels or {})["app"] = "y"
+    mine = cached.model_copy(deep=True)
+    (mine.metadata.labels or {})["app"] = "y"
+    await store.update(mine)
+    await eventually(lambda: cache.list(Secret, labels={"app": "y"}) != [])
+    assert cached.metadata.labels == {"app": "x"}
