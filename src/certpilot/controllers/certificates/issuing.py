@@ -25,16 +25,8 @@ from certpilot.controllers.certificates.conditions import (
     status_of,
     with_status,
 )
-from certpilot.controllers.certificates.parsed_secrets import (
-    parsed_key_of,
-    remember_parsed_key,
-    remember_parsed_leaf,
-)
-from certpilot.controllers.certificates.policies import (
-    needs_issuance,
-    remember_key_pair_matches,
-    versions_of,
-)
+from certpilot.controllers.certificates.memos import MEMO_CAPACITY, CertificateMemos, versions
+from certpilot.controllers.certificates.policies import needs_issuance
 from certpilot.controllers.certificates.policy_input import (
     CA_CERT_KEY,
     TLS_CERT_KEY,
@@ -51,7 +43,6 @@ from certpilot.controllers.certificates.secret_data import (
     wants_jks,
     wants_pkcs12,
 )
-from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.keys import PrivateKey, public_key_matches
 from certpilot.pki.parse import parse_certificates
@@ -63,7 +54,7 @@ from certpilot.store.errors import NotFound
 
 
 def issued_status(
-    cert: Certificate, secret: Secret, request: CertificateRequest, now: datetime
+    cert: Certificate, secret: Secret, request: CertificateRequest, now: datetime, memos: CertificateMemos
 ) -> CertificateStatus:
     """The status that ends an issuance: the next revision, Issuing and the failure record
     cleared, the next key forgotten, and Ready with the validity times exactly as readiness will
@@ -76,7 +67,7 @@ def issued_status(
     status.failed_issuance_attempts = None
     status.next_private_key_secret_name = None
     issued = PolicyInput(
-        certificate=with_status(cert, status), secret=secret, current_request=request, now=now
+        certificate=with_status(cert, status), secret=secret, current_request=request, now=now, memos=memos
     )
     return with_readiness(status, issued)
 
@@ -118,9 +109,13 @@ class KeystorePasswordMissing(PermanentError):
 
 
 class IssuingController:
-    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+    def __init__(
+        self, ctx: ControllerContext, options: ControllerOptions, memos: CertificateMemos | None = None
+    ) -> None:
+        """memos: shared with the other Certificate controllers of this Manager (setup.build)."""
         self.ctx = ctx
         self.options = options
+        self.memos = memos or CertificateMemos()
         # Secrets found in sync with their Certificate, by both versions: a restart checks every
         # Certificate, and building the desired Secret to compare costs as much as the policies.
         self._in_sync: BoundedMemo[None] = BoundedMemo(MEMO_CAPACITY)
@@ -165,7 +160,7 @@ class IssuingController:
             if key_secret_name
             else None
         )
-        private_key = parsed_key_of(key_secret, TLS_PRIVATE_KEY_KEY).key if key_secret else None
+        private_key = self.memos.parsed_key(key_secret, TLS_PRIVATE_KEY_KEY).key if key_secret else None
         if private_key is None:
             return
         status = request.status
@@ -192,7 +187,7 @@ class IssuingController:
         )
         written = await self._write_secret(existing, secret)
         self._remember_written(cert, secret, written, leaf, private_key)
-        issued = issued_status(cert, written, request, self.ctx.clock.now())
+        issued = issued_status(cert, written, request, self.ctx.clock.now(), self.memos)
         await self.ctx.store.update_status(with_status(cert, issued))
         if key_secret is not None:
             with contextlib.suppress(NotFound):
@@ -208,9 +203,9 @@ class IssuingController:
         readiness, the sync) then neither parse those bytes again nor rebuild the Secret."""
         if secret_needs_sync(stored, sent) is not None:
             return
-        remember_parsed_leaf(stored, TLS_CERT_KEY, leaf)
-        remember_parsed_key(stored, TLS_PRIVATE_KEY_KEY, key)
-        remember_key_pair_matches(stored)
+        self.memos.remember_parsed_leaf(stored, TLS_CERT_KEY, leaf)
+        self.memos.remember_parsed_key(stored, TLS_PRIVATE_KEY_KEY, key)
+        self.memos.remember_key_pair_matches(stored)
         self._in_sync.put(self._in_sync_key(cert, stored), None)
 
     async def _record_failure(
@@ -232,6 +227,7 @@ class IssuingController:
         if in_sync_key in self._in_sync:
             return
         i = PolicyInput(
+            memos=self.memos,
             certificate=cert,
             secret=existing,
             current_request=lookups.current_request(self.ctx.cache, cert),
@@ -261,8 +257,8 @@ class IssuingController:
         other Secrets, so a Certificate with keystores is checked every time."""
         if cert.spec.keystores is not None:
             return None
-        versions = versions_of(secret, cert)
-        return None if versions is None else (*versions, self.options.enable_certificate_owner_ref)
+        checked = versions(("stored", secret), ("spec", cert))
+        return None if checked is None else (*checked, self.options.enable_certificate_owner_ref)
 
     async def _passwords(self, cert: Certificate) -> KeystorePasswords:
         ks = cert.spec.keystores

@@ -9,6 +9,7 @@ from certpilot.api.defaults import private_key_encoding
 from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing, status_of, with_status
+from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.next_key import (
     adoptable_next_key,
     next_key_secret,
@@ -16,7 +17,6 @@ from certpilot.controllers.certificates.next_key import (
     secret_holds_key_for_spec,
     stale_next_keys,
 )
-from certpilot.controllers.certificates.parsed_secrets import remember_parsed_key
 from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
 from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.keys import PrivateKey, encode_private_key, generate_private_key, key_spec_for
@@ -32,9 +32,13 @@ def generate_key_pem(cert: Certificate) -> tuple[PrivateKey, bytes]:
 
 
 class KeyManagerController:
-    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+    def __init__(
+        self, ctx: ControllerContext, options: ControllerOptions, memos: CertificateMemos | None = None
+    ) -> None:
+        """memos: shared with the other Certificate controllers of this Manager (setup.build)."""
         self.ctx = ctx
         self.options = options
+        self.memos = memos or CertificateMemos()
         self.spec = ControllerSpec(
             name="certificates-key-manager",
             primary=Certificate,
@@ -58,7 +62,7 @@ class KeyManagerController:
         if recorded is not None:
             await self._delete(stale_next_keys(candidates, keep=recorded.name))
             return Result()
-        chosen = adoptable_next_key(cert, candidates)
+        chosen = adoptable_next_key(cert, candidates, self.memos)
         created = chosen is None
         if chosen is None:
             new_key, pem = await self._next_key(cert)
@@ -66,7 +70,7 @@ class KeyManagerController:
             chosen = await self.ctx.store.create(sent)
             if new_key is not None and chosen.data == sent.data:
                 # The request manager and this controller read this key next: no need to parse it.
-                remember_parsed_key(chosen, TLS_PRIVATE_KEY_KEY, new_key)
+                self.memos.remember_parsed_key(chosen, TLS_PRIVATE_KEY_KEY, new_key)
         status = status_of(cert)
         status.next_private_key_secret_name = chosen.name
         try:
@@ -85,12 +89,12 @@ class KeyManagerController:
         if name is None:
             return None
         secret = await self.ctx.cached_or_stored(Secret, name, cert.namespace)
-        return secret if secret is not None and secret_holds_key_for_spec(secret, cert) else None
+        return secret if secret is not None and secret_holds_key_for_spec(secret, cert, self.memos) else None
 
     async def _next_key(self, cert: Certificate) -> tuple[PrivateKey | None, bytes]:
         """The next key's PEM, with the key when generated here (a reused one stays a PEM)."""
         current = lookups.certificate_secret(self.ctx.cache, cert)
-        reused = reusable_current_key(cert, current)
+        reused = reusable_current_key(cert, current, self.memos)
         if reused is not None:
             return None, reused
         return await self.ctx.run_blocking(generate_key_pem, cert)

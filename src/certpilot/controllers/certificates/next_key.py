@@ -12,7 +12,7 @@ from certpilot.api.defaults import rotation_policy
 from certpilot.api.enums import RotationPolicy
 from certpilot.api.meta import ObjectMeta
 from certpilot.controllers.certificates.lookups import NEXT_PRIVATE_KEY_LABEL, owner_reference
-from certpilot.controllers.certificates.parsed_secrets import parsed_key_of
+from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
 from certpilot.pki.keys import key_matches_spec
 
@@ -21,29 +21,34 @@ _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _SUFFIX_LENGTH = 5
 
 
-def secret_holds_key_for_spec(secret: Secret | None, cert: Certificate) -> bool:
+def secret_holds_key_for_spec(secret: Secret | None, cert: Certificate, memos: CertificateMemos) -> bool:
     """Whether secret's tls.key parses and has the algorithm and size the spec asks for."""
     if secret is None:
         return False
-    key = parsed_key_of(secret, TLS_PRIVATE_KEY_KEY).key
+    key = memos.parsed_key(secret, TLS_PRIVATE_KEY_KEY).key
     return key is not None and key_matches_spec(key, cert.spec.private_key)
 
 
-def reusable_current_key(cert: Certificate, current_secret: Secret | None) -> bytes | None:
+def reusable_current_key(
+    cert: Certificate, current_secret: Secret | None, memos: CertificateMemos
+) -> bytes | None:
     """With rotationPolicy Never, the current Secret's key when it still fits the spec."""
     if rotation_policy(cert.spec.private_key) != RotationPolicy.NEVER:
         return None
-    if not secret_holds_key_for_spec(current_secret, cert):
+    if current_secret is None or not secret_holds_key_for_spec(current_secret, cert, memos):
         return None
-    assert current_secret is not None
     return current_secret.get_data(TLS_PRIVATE_KEY_KEY)
 
 
-def adoptable_next_key(cert: Certificate, candidates: Sequence[Secret]) -> Secret | None:
+def adoptable_next_key(
+    cert: Certificate, candidates: Sequence[Secret], memos: CertificateMemos
+) -> Secret | None:
     """An existing next-key Secret whose name never reached status (the process stopped between
     creating it and recording it): reusing it means a crash never makes a second key."""
     usable = [
-        s for s in candidates if secret_holds_key_for_spec(s, cert) and s.metadata.deletion_timestamp is None
+        s
+        for s in candidates
+        if secret_holds_key_for_spec(s, cert, memos) and s.metadata.deletion_timestamp is None
     ]
     usable.sort(key=lambda s: (s.metadata.creation_timestamp is None, s.metadata.creation_timestamp, s.name))
     return usable[-1] if usable else None

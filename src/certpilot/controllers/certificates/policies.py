@@ -9,26 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from certpilot.api import annotations as ann
-from certpilot.api.certificate import Certificate
-from certpilot.api.core import Secret
 from certpilot.api.enums import CertificateRenewalPolicy
 from certpilot.controllers.certificates import reasons
 from certpilot.controllers.certificates.issuer_ref import issuer_ref_matches_annotations, issuer_ref_text
+from certpilot.controllers.certificates.memos import versions
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.reasons import Reason
-from certpilot.controllers.certificates.request_match import request_mismatches
-from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.keys import key_matches_spec, public_key_matches
 from certpilot.pki.match import certificate_mismatches
-from certpilot.runtime.bounded_memo import BoundedMemo, Missing
-from certpilot.runtime.object_versions import VersionKey, joined, spec_version, stored_version
+from certpilot.runtime.bounded_memo import Missing
+from certpilot.runtime.object_versions import VersionKey
 
 Policy = Callable[[PolicyInput], Reason | None]
-
-# Trigger, readiness and issuing each run the policies on every reconcile, over the same Secret
-# and spec: the costly checks are remembered per version of both.
-_key_pair_matches: BoundedMemo[bool] = BoundedMemo(MEMO_CAPACITY)
-_issued_mismatches: BoundedMemo[tuple[str, ...]] = BoundedMemo(MEMO_CAPACITY)
 
 
 def secret_does_not_exist(i: PolicyInput) -> Reason | None:
@@ -63,17 +55,11 @@ def secret_private_key_is_invalid(i: PolicyInput) -> Reason | None:
     return None
 
 
-def remember_key_pair_matches(secret: Secret) -> None:
-    """Records that `secret`'s certificate and private key match: for a Secret this process has
-    just written from a key pair it checked (issuing compares them before writing)."""
-    _key_pair_matches.put(stored_version(secret), True)
-
-
 def secret_public_keys_differ(i: PolicyInput) -> Reason | None:
     cert, key = i.parsed_certificate.certificate, i.parsed_key.key
     if cert is None or key is None:
         return None
-    if not _key_pair_matches.get_or_compute(stored_version(i.secret), lambda: public_key_matches(cert, key)):
+    if not i.memos.key_pair_matches(i.secret, lambda: public_key_matches(cert, key)):
         return Reason(
             reasons.INVALID_KEY_PAIR,
             "Issuing certificate as Secret contains a private key that does not match the certificate",
@@ -128,7 +114,7 @@ def current_request_mismatches_spec(i: PolicyInput) -> Reason | None:
     (history pruned, Secret made elsewhere) with the certificate itself, names only, because
     issuers may legitimately add usages or change the lifetime."""
     if i.current_request is not None:
-        mismatches = request_mismatches(i.current_request, i.certificate)
+        mismatches = i.memos.request_mismatches(i.current_request, i.certificate)
         if mismatches:
             return Reason(
                 reasons.REQUEST_CHANGED,
@@ -145,17 +131,6 @@ def current_request_mismatches_spec(i: PolicyInput) -> Reason | None:
     return None
 
 
-def secret_and_spec_versions(i: PolicyInput) -> VersionKey | None:
-    """The Secret's version (uid + resourceVersion) and the spec's (uid + generation); None for
-    objects never stored."""
-    return versions_of(i.secret, i.certificate)
-
-
-def versions_of(secret: Secret | None, certificate: Certificate) -> VersionKey | None:
-    """secret_and_spec_versions of a Secret and a Certificate."""
-    return joined(stored_version(secret), spec_version(certificate))
-
-
 def issued_certificate_mismatches(i: PolicyInput) -> list[str]:
     """certificate_mismatches of the Secret's certificate and the spec, once per their versions
     (trigger, readiness and issuing each ask it on every reconcile)."""
@@ -163,11 +138,7 @@ def issued_certificate_mismatches(i: PolicyInput) -> list[str]:
     if cert is None:
         return []
     spec = i.certificate.spec
-    return list(
-        _issued_mismatches.get_or_compute(
-            secret_and_spec_versions(i), lambda: tuple(certificate_mismatches(cert, spec))
-        )
-    )
+    return i.memos.issued_mismatches(i.secret, i.certificate, lambda: certificate_mismatches(cert, spec))
 
 
 def certificate_has_expired(i: PolicyInput) -> Reason | None:
@@ -233,21 +204,14 @@ READINESS_TIMED_POLICIES: tuple[Policy, ...] = (certificate_has_expired,)
 # A chain's verdict on the versioned checks: the first check that found a reason, and the reason;
 # None when none did.
 Verdict = tuple[Policy, Reason] | None
-# Trigger, readiness and issuing (which asks the trigger's question) each run a chain on every
-# reconcile of the same versions: its verdict is remembered by chain and versions.
-_versioned_verdicts: BoundedMemo[Verdict] = BoundedMemo(MEMO_CAPACITY)
 
 
-def policy_versions(i: PolicyInput) -> VersionKey | None:
-    """The versions the versioned checks read: the Secret's, the spec's (the Certificate's uid,
-    which fixes its name, and generation) and the current request's; None when any was never
-    stored."""
-    request = (None, None) if i.current_request is None else stored_version(i.current_request)
-    return joined(secret_and_spec_versions(i), request)
-
-
-def _chain_key(chain: str, versions: VersionKey | None) -> tuple[object, ...] | None:
-    return None if versions is None else (chain, *versions)
+def chain_key(chain: str, i: PolicyInput) -> VersionKey | None:
+    """Trigger, readiness and issuing (which asks the trigger's question) each run a chain on every
+    reconcile of the same versions: its verdict is remembered by chain and by what the versioned
+    checks read: the Secret, the spec (the Certificate's uid, which fixes its name, and generation)
+    and the current request, if any."""
+    return versions(chain, ("stored", i.secret), ("spec", i.certificate), ("maybe stored", i.current_request))
 
 
 def first_verdict(policies: Sequence[Policy], i: PolicyInput) -> Verdict:
@@ -280,10 +244,8 @@ def verdict_of_subchain(
 
 def needs_issuance(i: PolicyInput) -> Reason | None:
     """Why the Certificate must be (re)issued now, or None when its Secret is good."""
-    versions = policy_versions(i)
-    verdict = _versioned_verdicts.get_or_compute(
-        _chain_key("trigger", versions),
-        lambda: first_verdict(TRIGGER_VERSIONED_POLICIES, i),
+    verdict: Verdict = i.memos.verdict(
+        chain_key("trigger", i), lambda: first_verdict(TRIGGER_VERSIONED_POLICIES, i)
     )
     return verdict[1] if verdict is not None else first_reason(TRIGGER_TIMED_POLICIES, i)
 
@@ -292,20 +254,14 @@ def not_ready_reason(i: PolicyInput) -> Reason | None:
     """Why the Certificate is not Ready, or None when it is. Readiness's versioned checks are
     the trigger's without one: the trigger's verdict for the same versions (it has usually just
     checked them) answers for readiness too."""
-    versions = policy_versions(i)
 
     def readiness_verdict() -> Verdict:
-        trigger_verdict = _versioned_verdicts.get(_chain_key("trigger", versions), Missing.MISSING)
+        trigger_verdict = i.memos.known_verdict(chain_key("trigger", i))
         if trigger_verdict is Missing.MISSING:
             return first_verdict(READINESS_VERSIONED_POLICIES, i)
         return verdict_of_subchain(
             READINESS_VERSIONED_POLICIES, TRIGGER_VERSIONED_POLICIES, trigger_verdict, i
         )
 
-    verdict = _versioned_verdicts.get_or_compute(_chain_key("readiness", versions), readiness_verdict)
+    verdict: Verdict = i.memos.verdict(chain_key("readiness", i), readiness_verdict)
     return verdict[1] if verdict is not None else first_reason(READINESS_TIMED_POLICIES, i)
-
-
-def forget_all() -> None:
-    """Empties the remembered verdicts (tests)."""
-    _versioned_verdicts.clear()

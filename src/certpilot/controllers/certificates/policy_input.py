@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
@@ -11,13 +11,12 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import Secret
 from certpilot.api.enums import CertificateRenewalPolicy
+from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.parsed_secrets import (
     ParsedCertificate,
     ParsedKey,
     parse_key,
     parse_leaf,
-    parsed_key_of,
-    parsed_leaf_of,
 )
 from certpilot.controllers.certificates.renewal import renewal_time
 from certpilot.controllers.certificates.renewal_windows import NoRenewalWindow, renewal_start_within_windows
@@ -30,12 +29,15 @@ CA_CERT_KEY = "ca.crt"
 @dataclass(frozen=True)
 class PolicyInput:
     """certificate: the Certificate. secret: its spec.secretName Secret, if any. current_request:
-    the CertificateRequest of status.revision, if still kept. now: the clock's time."""
+    the CertificateRequest of status.revision, if still kept. now: the clock's time. memos: the
+    answers the controllers remember between reconciles (a fresh set, remembering nothing across
+    inputs, unless the controller passes its own)."""
 
     certificate: Certificate
     secret: Secret | None
     current_request: CertificateRequest | None
     now: datetime
+    memos: CertificateMemos = field(default_factory=CertificateMemos, repr=False, compare=False)
 
     @cached_property
     def cert_pem(self) -> bytes | None:
@@ -49,13 +51,13 @@ class PolicyInput:
     def parsed_certificate(self) -> ParsedCertificate:
         if self.secret is None:
             return parse_leaf(b"")
-        return parsed_leaf_of(self.secret, TLS_CERT_KEY)
+        return self.memos.parsed_leaf(self.secret, TLS_CERT_KEY)
 
     @cached_property
     def parsed_key(self) -> ParsedKey:
         if self.secret is None:
             return parse_key(b"")
-        return parsed_key_of(self.secret, TLS_PRIVATE_KEY_KEY)
+        return self.memos.parsed_key(self.secret, TLS_PRIVATE_KEY_KEY)
 
     @cached_property
     def renewal_schedule(self) -> tuple[datetime | None, str | None]:

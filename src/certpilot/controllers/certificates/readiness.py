@@ -12,6 +12,7 @@ from certpilot.api.defaults import issuer_group, issuer_kind
 from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing, with_status
+from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, PolicyInput
 from certpilot.controllers.certificates.ready_status import (
     already_has_readiness,
@@ -71,9 +72,13 @@ def _timestamp(when: datetime | None) -> float:
 
 
 class ReadinessController:
-    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+    def __init__(
+        self, ctx: ControllerContext, options: ControllerOptions, memos: CertificateMemos | None = None
+    ) -> None:
+        """memos: shared with the other Certificate controllers of this Manager (setup.build)."""
         self.ctx = ctx
         self.options = options
+        self.memos = memos or CertificateMemos()
         self.spec = ControllerSpec(
             name="certificates-readiness",
             primary=Certificate,
@@ -100,6 +105,7 @@ class ReadinessController:
             return Result()
         now = self.ctx.clock.now()
         i = PolicyInput(
+            memos=self.memos,
             certificate=cert,
             secret=secret,
             current_request=lookups.current_request(self.ctx.cache, cert),

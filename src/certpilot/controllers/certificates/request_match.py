@@ -1,8 +1,5 @@
-"""Does a CertificateRequest still ask for what its Certificate specifies?
-
-The answer is remembered per (request, spec) version: readiness and trigger ask it on every
-reconcile about the same current request, and comparing a CSR with a spec is costly.
-"""
+"""Does a CertificateRequest still ask for what its Certificate specifies? (Remembered per
+(request, spec) version: memos.py; comparing a CSR with a spec is costly.)"""
 
 from __future__ import annotations
 
@@ -13,28 +10,7 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.duration import parse_duration
 from certpilot.controllers.certificates.issuer_ref import issuer_refs_equal
-from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.csr import csr_matches_spec
-from certpilot.runtime.bounded_memo import BoundedMemo
-from certpilot.runtime.object_versions import VersionKey, joined, spec_version
-
-_mismatches: BoundedMemo[tuple[str, ...]] = BoundedMemo(MEMO_CAPACITY)
-
-
-def spec_versions(request: CertificateRequest, certificate: Certificate) -> VersionKey | None:
-    """The versions of both specs; None for objects never stored."""
-    return joined(spec_version(request), spec_version(certificate))
-
-
-def request_mismatches(request: CertificateRequest, certificate: Certificate) -> list[str]:
-    """The fields (cert-manager's spec paths) on which request differs from certificate's spec;
-    empty when it still matches."""
-    return list(
-        _mismatches.get_or_compute(
-            spec_versions(request, certificate),
-            lambda: tuple(compare_request_with_spec(request, certificate)),
-        )
-    )
 
 
 def asks_the_same(a: CertificateRequest, b: CertificateRequest) -> bool:
@@ -47,16 +23,6 @@ def asks_the_same(a: CertificateRequest, b: CertificateRequest) -> bool:
         and x.usages == y.usages
         and issuer_refs_equal(x.issuer_ref, y.issuer_ref)
     )
-
-
-def remember_built_request(
-    stored: CertificateRequest, built: CertificateRequest, certificate: Certificate
-) -> None:
-    """Records that `stored` matches `certificate`'s spec when it asks what `built` does, `built`
-    being build_request's answer for that very spec version: comparing a request with the spec it
-    was just built from (parsing its CSR back) finds nothing by construction."""
-    if asks_the_same(stored, built):
-        _mismatches.put(spec_versions(stored, certificate), ())
 
 
 def compare_request_with_spec(request: CertificateRequest, certificate: Certificate) -> list[str]:

@@ -20,10 +20,8 @@ from certpilot.controllers.certificates.copied_annotations import (
     DEFAULT_COPIED_ANNOTATION_PREFIXES,
     annotations_to_copy,
 )
-from certpilot.controllers.certificates.parsed_secrets import parsed_key_of
+from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
-from certpilot.controllers.certificates.request_key import remember_made_for, why_not_made_for
-from certpilot.controllers.certificates.request_match import remember_built_request, request_mismatches
 from certpilot.controllers.certificates.request_state import failed_before
 from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.csr import build_csr, csr_to_pem
@@ -39,14 +37,18 @@ def request_name(cert: Certificate, revision: int) -> str:
 
 
 def request_is_stale(
-    request: CertificateRequest, cert: Certificate, key: PrivateKey, key_secret: Secret | None = None
+    request: CertificateRequest,
+    cert: Certificate,
+    key: PrivateKey,
+    key_secret: Secret | None,
+    memos: CertificateMemos,
 ) -> str | None:
     """Why an existing next-revision request must be replaced, or None to keep it. key_secret:
     the Secret holding `key`, when known (the key check is then remembered per its version)."""
-    mismatches = request_mismatches(request, cert)
+    mismatches = memos.request_mismatches(request, cert)
     if mismatches:
         return "it no longer matches the spec: [" + ", ".join(mismatches) + "]"
-    key_problem = why_not_made_for(request, key, key_secret)
+    key_problem = memos.why_not_made_for(request, key, key_secret)
     if key_problem is not None:
         return key_problem
     if failed_before(request, issuing_since(cert)):
@@ -87,9 +89,13 @@ def build_request(
 
 
 class RequestManagerController:
-    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+    def __init__(
+        self, ctx: ControllerContext, options: ControllerOptions, memos: CertificateMemos | None = None
+    ) -> None:
+        """memos: shared with the other Certificate controllers of this Manager (setup.build)."""
         self.ctx = ctx
         self.options = options
+        self.memos = memos or CertificateMemos()
         self.spec = ControllerSpec(
             name="certificates-request-manager",
             primary=Certificate,
@@ -112,13 +118,13 @@ class RequestManagerController:
         if key_secret_name is None:
             return Result()
         key_secret = await self.ctx.cached_or_stored(Secret, key_secret_name, cert.namespace)
-        private_key = parsed_key_of(key_secret, TLS_PRIVATE_KEY_KEY).key if key_secret else None
+        private_key = self.memos.parsed_key(key_secret, TLS_PRIVATE_KEY_KEY).key if key_secret else None
         if key_secret is None or private_key is None:
             return Result()
         revision = lookups.current_revision(cert) + 1
         kept = None
         for request in lookups.requests_for_revision(self.ctx.cache, cert, revision):
-            why = request_is_stale(request, cert, private_key, key_secret)
+            why = request_is_stale(request, cert, private_key, key_secret, self.memos)
             if why is None and kept is None:
                 kept = request
                 continue
@@ -135,8 +141,8 @@ class RequestManagerController:
             raise RetryWithBackoff(
                 f"CertificateRequest {request.name} already exists; re-checking it"
             ) from None
-        remember_built_request(stored, request, cert)
-        remember_made_for(stored, request, key_secret)
+        self.memos.remember_built_request(stored, request, cert)
+        self.memos.remember_made_for(stored, request, key_secret)
         await self.ctx.events.event(
             cert, "Normal", "Requested", f"Created new CertificateRequest resource {request.name!r}"
         )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from certpilot.controllers.certificates.issuing import IssuingController
 from certpilot.controllers.certificates.keymanager import KeyManagerController
+from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.readiness import ReadinessController
 from certpilot.controllers.certificates.requestmanager import RequestManagerController
 from certpilot.controllers.certificates.revisionmanager import RevisionManagerController
@@ -16,11 +17,13 @@ from certpilot.runtime.controller import Reconciler
 
 
 def build(options: ControllerOptions) -> list[Callable[[ControllerContext], Reconciler]]:
+    """The six controllers, sharing one set of memos that lives as long as they do."""
+    memos = CertificateMemos()
     return [
-        lambda ctx: TriggerController(ctx, options),
-        lambda ctx: KeyManagerController(ctx, options),
-        lambda ctx: RequestManagerController(ctx, options),
-        lambda ctx: IssuingController(ctx, options),
-        lambda ctx: ReadinessController(ctx, options),
+        lambda ctx: TriggerController(ctx, options, memos),
+        lambda ctx: KeyManagerController(ctx, options, memos),
+        lambda ctx: RequestManagerController(ctx, options, memos),
+        lambda ctx: IssuingController(ctx, options, memos),
+        lambda ctx: ReadinessController(ctx, options, memos),
         lambda ctx: RevisionManagerController(ctx, options),
     ]

@@ -4,7 +4,7 @@ otherwise requeues itself at the renewal time so renewal happens on time, foreve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
@@ -14,11 +14,11 @@ from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.backoff import issuance_backoff_remaining
 from certpilot.controllers.certificates.conditions import ISSUING, is_issuing, status_of, with_status
+from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policies import needs_issuance
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.ready_status import with_readiness
 from certpilot.controllers.certificates.reasons import Reason
-from certpilot.controllers.certificates.request_match import request_mismatches
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
@@ -33,11 +33,12 @@ class TriggerDecision:
 
 
 def backoff_after_failure(
-    cert: Certificate, failed_request: CertificateRequest | None, now: datetime, options: ControllerOptions
+    i: PolicyInput, failed_request: CertificateRequest | None, options: ControllerOptions
 ) -> timedelta | None:
     """Time left to wait after a failed issuance; none when the spec changed since the failed
     request, since the new spec deserves an immediate attempt."""
-    if failed_request is not None and request_mismatches(failed_request, cert):
+    cert, now = i.certificate, i.now
+    if failed_request is not None and i.memos.request_mismatches(failed_request, cert):
         return None
     status = cert.status
     return issuance_backoff_remaining(
@@ -52,7 +53,7 @@ def backoff_after_failure(
 def trigger_decision(
     i: PolicyInput, failed_request: CertificateRequest | None, options: ControllerOptions
 ) -> TriggerDecision:
-    backoff = backoff_after_failure(i.certificate, failed_request, i.now, options)
+    backoff = backoff_after_failure(i, failed_request, options)
     if backoff is not None:
         return TriggerDecision(requeue_after=backoff)
     reason = needs_issuance(i)
@@ -81,9 +82,13 @@ def issuing_status(i: PolicyInput, reason: Reason) -> CertificateStatus:
 
 
 class TriggerController:
-    def __init__(self, ctx: ControllerContext, options: ControllerOptions) -> None:
+    def __init__(
+        self, ctx: ControllerContext, options: ControllerOptions, memos: CertificateMemos | None = None
+    ) -> None:
+        """memos: shared with the other Certificate controllers of this Manager (setup.build)."""
         self.ctx = ctx
         self.options = options
+        self.memos = memos or CertificateMemos()
         self.spec = ControllerSpec(
             name="certificates-trigger",
             primary=Certificate,
@@ -103,6 +108,7 @@ class TriggerController:
             return Result()
         now = self.ctx.clock.now()
         i = PolicyInput(
+            memos=self.memos,
             certificate=cert,
             secret=lookups.certificate_secret(self.ctx.cache, cert),
             current_request=lookups.current_request(self.ctx.cache, cert),

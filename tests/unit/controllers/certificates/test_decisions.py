@@ -14,6 +14,7 @@ from certpilot.api.certificaterequest import CertificateRequestStatus
 from certpilot.api.enums import AdditionalOutputFormatType, PrivateKeyAlgorithm, RotationPolicy
 from certpilot.api.meta import Condition
 from certpilot.controllers.certificates import reasons
+from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.next_key import (
     adoptable_next_key,
     next_key_secret,
@@ -86,10 +87,10 @@ def test_rotation_never_reuses_a_fitting_key_only() -> None:
             algorithm=PrivateKeyAlgorithm.ECDSA, rotation_policy=RotationPolicy.NEVER
         ),
     )
-    assert reusable_current_key(never, GOOD) == GOOD.get_data("tls.key")
-    assert reusable_current_key(CERT, GOOD) is None
+    assert reusable_current_key(never, GOOD, CertificateMemos()) == GOOD.get_data("tls.key")
+    assert reusable_current_key(CERT, GOOD, CertificateMemos()) is None
     rsa_never = certificate("web", private_key=CertificatePrivateKey(rotation_policy=RotationPolicy.NEVER))
-    assert reusable_current_key(rsa_never, GOOD) is None
+    assert reusable_current_key(rsa_never, GOOD, CertificateMemos()) is None
 
 
 def test_next_key_secret_shape_and_adoption() -> None:
@@ -102,19 +103,21 @@ def test_next_key_secret_shape_and_adoption() -> None:
         "controller.cert-manager.io/fao": "true",
     }
     assert secret.metadata.owner_references and secret.metadata.owner_references[0].uid == "uid-1"
-    assert adoptable_next_key(cert, [secret]) is secret
+    assert adoptable_next_key(cert, [secret], CertificateMemos()) is secret
     wrong = certificate("web", private_key=CertificatePrivateKey(algorithm=PrivateKeyAlgorithm.RSA))
-    assert adoptable_next_key(wrong, [secret]) is None
+    assert adoptable_next_key(wrong, [secret], CertificateMemos()) is None
     other = next_key_secret(cert, encode_private_key(KEY))
     assert stale_next_keys([secret, other], keep=secret.name) == [other]
 
 
 def test_request_stale_reasons() -> None:
     request = build_request(CERT, KEY, 1, "k")
-    assert request_is_stale(request, CERT, KEY) is None
-    assert "different private key" in (request_is_stale(request, CERT, ec_key()) or "")
+    assert request_is_stale(request, CERT, KEY, None, CertificateMemos()) is None
+    assert "different private key" in (
+        request_is_stale(request, CERT, ec_key(), None, CertificateMemos()) or ""
+    )
     changed = certificate("web", private_key=EC, dns_names=["x.example.com"])
-    assert "spec" in (request_is_stale(request, changed, KEY) or "")
+    assert "spec" in (request_is_stale(request, changed, KEY, None, CertificateMemos()) or "")
 
 
 def test_request_failed_in_an_earlier_attempt_is_stale() -> None:
@@ -134,7 +137,7 @@ def test_request_failed_in_an_earlier_attempt_is_stale() -> None:
             )
         ]
     )
-    assert "earlier" in (request_is_stale(request, cert, KEY) or "")
+    assert "earlier" in (request_is_stale(request, cert, KEY, None, CertificateMemos()) or "")
 
 
 def test_request_names_annotations_and_spec() -> None:

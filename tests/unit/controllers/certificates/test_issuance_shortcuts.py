@@ -24,30 +24,16 @@ from certpilot.api.conditions import set_condition
 from certpilot.api.core import Secret
 from certpilot.api.enums import AdditionalOutputFormatType, KeyUsage, PrivateKeyAlgorithm, SignatureAlgorithm
 from certpilot.api.meta import OwnerReference
-from certpilot.controllers.certificates import parsed_secrets, request_key, request_match
+from certpilot.controllers.certificates import memos as memos_module
+from certpilot.controllers.certificates import parsed_secrets
 from certpilot.controllers.certificates.conditions import ISSUING, with_status
 from certpilot.controllers.certificates.keymanager import generate_key_pem
-from certpilot.controllers.certificates.parsed_secrets import (
-    parsed_key_of,
-    parsed_leaf_of,
-    remember_parsed_key,
-    remember_parsed_leaf,
-)
+from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY
 from certpilot.controllers.certificates.post_issuance import secret_needs_sync
 from certpilot.controllers.certificates.readiness import is_left_to_issuing
-from certpilot.controllers.certificates.request_key import (
-    OTHER_KEY,
-    UNPARSEABLE,
-    csr_key_problem,
-    remember_made_for,
-    why_not_made_for,
-)
-from certpilot.controllers.certificates.request_match import (
-    compare_request_with_spec,
-    remember_built_request,
-    request_mismatches,
-)
+from certpilot.controllers.certificates.request_key import OTHER_KEY, UNPARSEABLE, csr_key_problem
+from certpilot.controllers.certificates.request_match import compare_request_with_spec
 from certpilot.controllers.certificates.requestmanager import build_request, request_is_stale
 from certpilot.controllers.certificates.secret_data import KeyPair, KeystorePasswords, desired_secret
 from certpilot.pki.keys import generate_private_key, key_spec_for, parse_private_key, public_keys_equal
@@ -119,30 +105,33 @@ def test_a_request_built_from_a_spec_matches_that_spec(cert: Certificate) -> Non
 def test_a_stored_request_built_here_is_not_compared_with_its_spec_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    memos = CertificateMemos()
     cert = stored_cert(CERT, "cert-built")
     built = build_request(cert, KEY, 1, "k")
     request = stored(built, "req-built")
-    remember_built_request(request, built, cert)
-    monkeypatch.setattr(request_match, "compare_request_with_spec", never_called)
-    assert request_mismatches(request, cert) == []
+    memos.remember_built_request(request, built, cert)
+    monkeypatch.setattr(memos_module, "compare_request_with_spec", never_called)
+    assert memos.request_mismatches(request, cert) == []
     # Another spec version is compared afresh.
     respec = stored_cert(certificate("web", dns_names=["other.example.com"], private_key=EC), "cert-built", 2)
     with pytest.raises(AssertionError):
-        request_mismatches(request, respec)
+        memos.request_mismatches(request, respec)
 
 
 def test_a_stored_request_asking_otherwise_than_the_one_built_is_compared() -> None:
+    memos = CertificateMemos()
     cert = stored_cert(CERT, "cert-changed")
     built = build_request(cert, KEY, 1, "k")
     request = stored(built, "req-changed")
     request.spec.duration = "1h"
-    remember_built_request(request, built, cert)
-    assert request_mismatches(request, cert) == ["spec.duration"]
+    memos.remember_built_request(request, built, cert)
+    assert memos.request_mismatches(request, cert) == ["spec.duration"]
 
 
 def test_the_key_check_finds_the_csr_s_key_and_is_remembered_per_version(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    memos = CertificateMemos()
     request = stored(build_request(CERT, KEY, 1, "k"), "req-key")
     assert csr_key_problem(request, KEY) is None
     assert csr_key_problem(request, ec_key()) == OTHER_KEY
@@ -150,29 +139,31 @@ def test_the_key_check_finds_the_csr_s_key_and_is_remembered_per_version(
     garbled.spec.request = base64.b64encode(b"not a CSR").decode()
     assert csr_key_problem(garbled, KEY) == UNPARSEABLE
     key_secret = stored_secret(Secret(), "key-secret")
-    assert why_not_made_for(request, ec_key(), key_secret) == OTHER_KEY
-    monkeypatch.setattr(request_key, "csr_key_problem", never_called)
-    assert why_not_made_for(request, KEY, key_secret) == OTHER_KEY
+    assert memos.why_not_made_for(request, ec_key(), key_secret) == OTHER_KEY
+    monkeypatch.setattr(memos_module, "csr_key_problem", never_called)
+    assert memos.why_not_made_for(request, KEY, key_secret) == OTHER_KEY
     # Without a stored key Secret nothing is remembered.
     with pytest.raises(AssertionError):
-        why_not_made_for(request, KEY, None)
+        memos.why_not_made_for(request, KEY, None)
 
 
 def test_a_request_built_here_is_recorded_as_made_for_its_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    memos = CertificateMemos()
     cert = stored_cert(CERT, "cert-made")
     built = build_request(cert, KEY, 1, "k")
     request, key_secret = stored(built, "req-made"), stored_secret(Secret(), "key-made")
-    remember_made_for(request, built, key_secret)
-    remember_built_request(request, built, cert)
-    monkeypatch.setattr(request_key, "csr_key_problem", never_called)
-    assert request_is_stale(request, cert, KEY, key_secret) is None
+    memos.remember_made_for(request, built, key_secret)
+    memos.remember_built_request(request, built, cert)
+    monkeypatch.setattr(memos_module, "csr_key_problem", never_called)
+    assert request_is_stale(request, cert, KEY, key_secret, memos) is None
     other = stored(build_request(cert, ec_key(), 1, "k"), "req-other")
-    remember_made_for(other, built, key_secret)  # another CSR: not recorded
+    memos.remember_made_for(other, built, key_secret)  # another CSR: not recorded
     with pytest.raises(AssertionError):
-        why_not_made_for(other, KEY, key_secret)
+        memos.why_not_made_for(other, KEY, key_secret)
 
 
 def test_a_written_secret_s_leaf_and_key_are_remembered_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    memos = CertificateMemos()
     pem = self_signed_for(CERT, KEY)
     secret = stored_secret(
         desired_secret(
@@ -184,12 +175,12 @@ def test_a_written_secret_s_leaf_and_key_are_remembered_not_parsed(monkeypatch: 
     # What parsing those bytes finds.
     assert parsed_secrets.parse_leaf(secret.get_data(TLS_CERT_KEY) or b"").certificate == leaf
     assert public_keys_equal(parse_private_key(secret.get_data(TLS_PRIVATE_KEY_KEY) or b""), KEY)
-    remember_parsed_leaf(secret, TLS_CERT_KEY, leaf)
-    remember_parsed_key(secret, TLS_PRIVATE_KEY_KEY, KEY)
-    monkeypatch.setattr(parsed_secrets, "parse_leaf", never_called)
-    monkeypatch.setattr(parsed_secrets, "parse_key", never_called)
-    assert parsed_leaf_of(secret, TLS_CERT_KEY).certificate is leaf
-    assert parsed_key_of(secret, TLS_PRIVATE_KEY_KEY).key is KEY
+    memos.remember_parsed_leaf(secret, TLS_CERT_KEY, leaf)
+    memos.remember_parsed_key(secret, TLS_PRIVATE_KEY_KEY, KEY)
+    monkeypatch.setattr(memos_module, "parse_leaf", never_called)
+    monkeypatch.setattr(memos_module, "parse_key", never_called)
+    assert memos.parsed_leaf(secret, TLS_CERT_KEY).certificate is leaf
+    assert memos.parsed_key(secret, TLS_PRIVATE_KEY_KEY).key is KEY
 
 
 def template_cert() -> Certificate:

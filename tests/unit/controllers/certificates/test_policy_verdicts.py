@@ -8,6 +8,7 @@ from certpilot.api.certificate import Certificate, CertificatePrivateKey
 from certpilot.api.core import Secret
 from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.controllers.certificates import policies, reasons
+from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policies import needs_issuance, not_ready_reason
 from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY, PolicyInput
 from certpilot.controllers.certificates.reasons import Reason
@@ -36,37 +37,36 @@ def reason_of(found: object) -> str | None:
 
 
 def test_the_clock_s_checks_run_every_time_though_the_verdict_is_remembered() -> None:
-    policies.forget_all()
+    memos = CertificateMemos()
     cert, secret = stored_cert(CERT, 1), stored_secret(GOOD, "1")
-    assert needs_issuance(PolicyInput(cert, secret, None, NOW)) is None
-    assert not_ready_reason(PolicyInput(cert, secret, None, NOW)) is None
-    expired = PolicyInput(cert, secret, None, NOW + timedelta(days=100))
+    assert needs_issuance(PolicyInput(cert, secret, None, NOW, memos)) is None
+    assert not_ready_reason(PolicyInput(cert, secret, None, NOW, memos)) is None
+    expired = PolicyInput(cert, secret, None, NOW + timedelta(days=100), memos)
     assert reason_of(needs_issuance(expired)) == reasons.EXPIRED
     assert reason_of(not_ready_reason(expired)) == reasons.EXPIRED
 
 
 def test_a_new_secret_or_spec_version_is_judged_afresh() -> None:
-    policies.forget_all()
+    memos = CertificateMemos()
     cert = stored_cert(CERT, 1)
-    assert needs_issuance(PolicyInput(cert, stored_secret(GOOD, "1"), None, NOW)) is None
+    assert needs_issuance(PolicyInput(cert, stored_secret(GOOD, "1"), None, NOW, memos)) is None
     without_key = stored_secret(GOOD, "2")
     without_key.data = {k: v for k, v in (without_key.data or {}).items() if k != TLS_PRIVATE_KEY_KEY}
-    assert reason_of(needs_issuance(PolicyInput(cert, without_key, None, NOW))) == reasons.MISSING_DATA
+    assert reason_of(needs_issuance(PolicyInput(cert, without_key, None, NOW, memos))) == reasons.MISSING_DATA
     respec = stored_cert(
         certificate("web", dns_names=["other.example.com"], private_key=CERT.spec.private_key), 2
     )
-    found = needs_issuance(PolicyInput(respec, stored_secret(GOOD, "1"), None, NOW))
+    found = needs_issuance(PolicyInput(respec, stored_secret(GOOD, "1"), None, NOW, memos))
     assert reason_of(found) == reasons.SECRET_MISMATCH
 
 
 def test_the_trigger_s_and_readiness_s_verdicts_are_kept_apart() -> None:
-    policies.forget_all()
     other = stored_secret(GOOD, "1")
     other.metadata.annotations = {**(other.metadata.annotations or {}), ann.CERTIFICATE_NAME: "another"}
-    i = PolicyInput(stored_cert(CERT, 1), other, None, NOW)
+    i = PolicyInput(stored_cert(CERT, 1), other, None, NOW, CertificateMemos())
     assert not_ready_reason(i) is None
     assert reason_of(needs_issuance(i)) == reasons.INCORRECT_CERTIFICATE
-    policies.forget_all()
+    i = PolicyInput(stored_cert(CERT, 1), other, None, NOW, CertificateMemos())
     assert reason_of(needs_issuance(i)) == reasons.INCORRECT_CERTIFICATE
     assert not_ready_reason(i) is None
 

@@ -2,17 +2,20 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.conditions import set_condition
 from certpilot.api.core import Secret
-from certpilot.controllers.certificates import parsed_secrets
+from certpilot.controllers.certificates import memos as memos_module
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import ISSUING, READY
+from certpilot.controllers.certificates.memos import CertificateMemos
+from certpilot.controllers.certificates.parsed_secrets import parse_leaf
 from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, PolicyInput
 from certpilot.controllers.certificates.ready_status import readiness_status
 from certpilot.controllers.certificates.requestmanager import build_request
-from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.testing.builders import certificate, ec_key, issued_secret
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
@@ -127,28 +130,36 @@ def stored(secret: Secret, rv: str) -> Secret:
 
 
 def test_a_secret_version_is_parsed_once_and_a_new_version_again() -> None:
-    parsed_secrets.forget_all()
+    memos = CertificateMemos()
     cert = certificate("web")
     first = stored(issued_secret(cert, ec_key(), not_before=NOW, lifetime=timedelta(days=90)), "1")
-    a = PolicyInput(cert, first, None, NOW)
-    b = PolicyInput(cert, first.model_copy(deep=True), None, NOW)
+    a = PolicyInput(cert, first, None, NOW, memos)
+    b = PolicyInput(cert, first.model_copy(deep=True), None, NOW, memos)
     assert a.parsed_key.key is b.parsed_key.key
     assert a.parsed_certificate.certificate is b.parsed_certificate.certificate
     second = stored(issued_secret(cert, ec_key(), not_before=NOW, lifetime=timedelta(days=90)), "2")
-    c = PolicyInput(cert, second, None, NOW)
+    c = PolicyInput(cert, second, None, NOW, memos)
     assert c.parsed_key.key is not a.parsed_key.key
     assert c.parsed_certificate.certificate != a.parsed_certificate.certificate
     assert "BEGIN" not in repr(c.parsed_key) and "<hidden>" in repr(c.parsed_key)
 
 
-def test_unstored_secrets_are_parsed_every_time_and_the_cache_stays_bounded() -> None:
-    parsed_secrets.forget_all()
+def test_unstored_secrets_are_parsed_every_time_and_the_cache_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    memos = CertificateMemos(capacity=16)
     secret = issued_secret(certificate("web"), ec_key(), not_before=NOW, lifetime=timedelta(days=90))
-    once = parsed_secrets.parsed_key_of(secret, TLS_PRIVATE_KEY_KEY)
-    assert parsed_secrets.parsed_key_of(secret, TLS_PRIVATE_KEY_KEY).key is not once.key
-    for rv in range(MEMO_CAPACITY + 10):
-        parsed_secrets.parsed_leaf_of(stored(secret, str(rv)), TLS_CERT_KEY)
-    assert len(parsed_secrets._leaves) == MEMO_CAPACITY
+    once = memos.parsed_key(secret, TLS_PRIVATE_KEY_KEY)
+    assert memos.parsed_key(secret, TLS_PRIVATE_KEY_KEY).key is not once.key
+    parses: list[bytes] = []
+    monkeypatch.setattr(memos_module, "parse_leaf", lambda pem: parses.append(pem) or parse_leaf(pem))
+    for rv in range(16 + 10):
+        memos.parsed_leaf(stored(secret, str(rv)), TLS_CERT_KEY)
+    assert len(parses) == 26
+    memos.parsed_leaf(stored(secret, "25"), TLS_CERT_KEY)  # the newest 16 are still remembered
+    assert len(parses) == 26
+    memos.parsed_leaf(stored(secret, "0"), TLS_CERT_KEY)  # the oldest were let go
+    assert len(parses) == 27
 
 
 def test_readiness_status_is_a_new_status_and_leaves_the_cached_one_alone() -> None:

@@ -13,6 +13,7 @@ from certpilot.api.meta import OwnerReference
 from certpilot.controllers.certificates import reasons
 from certpilot.controllers.certificates.conditions import ISSUING, READY, status_of, with_status
 from certpilot.controllers.certificates.issuing import issued_status
+from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, PolicyInput
 from certpilot.controllers.certificates.readiness import is_left_to_the_trigger
 from certpilot.controllers.certificates.ready_status import (
@@ -76,7 +77,7 @@ def test_issuing_completion_sets_ready_true_as_readiness_computes_it_for_the_new
     )
     request = build_request(issuing, KEY, 1, "web-abcde")
     secret = issued_secret_for(issuing)
-    status = issued_status(issuing, secret, request, NOW)
+    status = issued_status(issuing, secret, request, NOW, CertificateMemos())
     assert status.revision == 1
     assert status.next_private_key_secret_name is None and status.failed_issuance_attempts is None
     assert [(c.type, c.status) for c in status.conditions or ()] == [(READY, "True")]
