@@ -162,7 +162,7 @@ async def hosted_zone_id(client: Route53Client, request: Dns01Request) -> str:
     if request.zone:
         candidates.insert(0, request.zone.rstrip(".").lower())
     for name in dict.fromkeys(candidates):
-        answer = await client.call("list_hosted_zones_by_name", DNSName=name, MaxItems="1")
+        answer = await client.call("list_hosted_zones_by_name", DNSName=name)
         for zone in answer.get("HostedZones", []):
             public = not zone.get("Config", {}).get("PrivateZone", False)
             if zone["Name"].rstrip(".").lower() == name and public:
