@@ -34,7 +34,8 @@ ZONE = "example.test."
 NAMESPACE = "default"
 # One DNS name per case and peer, so that cases never see each other's records: <label>.<peer id>.ZONE
 LABELS = ("present", "pair", "absent", "propagated", "discovery", "cname", "creds")
-# Peers whose values always live at a CNAME target (the user's `_acme-challenge` points there).
+# Peers whose values always live at a CNAME target (the user's `_acme-challenge` points there, and the
+# solver needs no cnameStrategy).
 CNAME_DELEGATED = frozenset({"acmeDNS"})
 # Peers whose API cannot delete a value: cleanup leaves it for the next present to replace.
 KEEPS_VALUES = frozenset({"acmeDNS"})
@@ -98,7 +99,7 @@ class Solving:
 
     def challenge(self, name: str, value: str, follow: bool = False) -> Challenge:
         block: dict[str, Any] = dict(self.peer.solver_config())
-        if follow or self.peer.name in CNAME_DELEGATED:
+        if follow:
             block["cnameStrategy"] = "Follow"
         return Challenge(
             metadata=ObjectMeta(
