@@ -11,9 +11,10 @@ import pytest
 from certpilot.acme.solvers.dns01.acmedns import AcmeDnsProvider
 from certpilot.acme.solvers.dns01.cloudflare import CloudflareProvider
 from certpilot.acme.solvers.dns01.errors import InvalidProviderConfig, ProviderSdkMissing
+from certpilot.acme.solvers.dns01.names import parent_names, relative_name
 from certpilot.acme.solvers.dns01.provider import Dns01Request
 from certpilot.acme.solvers.dns01.registry import ProviderSettings, provider_for
-from certpilot.acme.solvers.dns01.rest import endpoint_of, parent_names, relative_name
+from certpilot.acme.solvers.dns01.rest import endpoint_of
 from certpilot.api.acme_issuer import (
     ACMEChallengeSolverDNS01,
     ACMEIssuerDNS01ProviderAcmeDNS,

@@ -12,8 +12,9 @@ from typing import Any
 
 from certpilot.acme.solvers.dns01.credentials import secret_text
 from certpilot.acme.solvers.dns01.errors import InvalidProviderConfig, ProviderApiError, ZoneNotFound
+from certpilot.acme.solvers.dns01.names import parent_names
 from certpilot.acme.solvers.dns01.provider import Dns01Request
-from certpilot.acme.solvers.dns01.rest import RestApi, endpoint_of, parent_names
+from certpilot.acme.solvers.dns01.rest import RestApi, endpoint_of
 from certpilot.api.acme_issuer import ACMEIssuerDNS01ProviderCloudflare
 
 API = "https://api.cloudflare.com/client/v4"

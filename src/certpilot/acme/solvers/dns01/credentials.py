@@ -12,3 +12,8 @@ async def secret_text(request: Dns01Request, ref: SecretKeySelector, field: str)
     if not ref.key:
         raise InvalidProviderConfig(f"{field} must name the key of Secret {ref.name!r} that holds it")
     return (await request.get_secret_value(ref.name, ref.key)).decode().strip()
+
+
+def describe_sources(sources: list[SecretKeySelector]) -> str:
+    """`Secret 'cf' key 'api-token'`, and so on: where the credentials came from, never their value."""
+    return " and ".join(f"Secret {ref.name!r} key {ref.key!r}" for ref in sources) or "no Secret"

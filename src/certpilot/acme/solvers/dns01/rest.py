@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 
+from certpilot.acme.solvers.dns01.credentials import describe_sources
 from certpilot.acme.solvers.dns01.errors import ProviderApiError, ProviderCredentialsRejected
 from certpilot.api.meta import SecretKeySelector
 
@@ -25,11 +26,6 @@ ERROR_BODY_LIMIT = 300
 def endpoint_of(provider: str, default: str) -> str:
     """The vendor's base URL, or `CERTPILOT_DNS01_<PROVIDER>_ENDPOINT` when set (tests)."""
     return os.environ.get(f"CERTPILOT_DNS01_{provider.upper()}_ENDPOINT") or default
-
-
-def describe_sources(sources: list[SecretKeySelector]) -> str:
-    """`Secret 'cf' key 'api-token'`, and so on: where the credentials came from, never their value."""
-    return " and ".join(f"Secret {ref.name!r} key {ref.key!r}" for ref in sources) or "no Secret"
 
 
 @dataclass(frozen=True)
@@ -84,17 +80,3 @@ class RestApi:
             raise ProviderApiError(
                 f"{self.provider} API: {method} {path} did not answer JSON: {text[:ERROR_BODY_LIMIT]}"
             ) from None
-
-
-def relative_name(fqdn: str, zone: str) -> str:
-    """`fqdn` relative to `zone` (both absolute), `@` for the apex."""
-    fqdn, zone = fqdn.lower().rstrip("."), zone.lower().rstrip(".")
-    if fqdn == zone:
-        return "@"
-    return fqdn.removesuffix("." + zone)
-
-
-def parent_names(fqdn: str) -> list[str]:
-    """`a.b.c.` → [`a.b.c`, `b.c`, `c`]: the candidate zones of a name, closest first, without the dot."""
-    labels = fqdn.lower().rstrip(".").split(".")
-    return [".".join(labels[i:]) for i in range(len(labels))]

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from certpilot.acme.solvers.dns01.credentials import secret_text
+from certpilot.acme.solvers.dns01.credentials import describe_sources, secret_text
 from certpilot.acme.solvers.dns01.errors import (
     InvalidProviderConfig,
     ProviderApiError,
@@ -25,8 +25,8 @@ from certpilot.acme.solvers.dns01.errors import (
     ZoneNotFound,
     sdk_missing,
 )
+from certpilot.acme.solvers.dns01.names import parent_names
 from certpilot.acme.solvers.dns01.provider import Dns01Request
-from certpilot.acme.solvers.dns01.rest import describe_sources, parent_names
 from certpilot.api.acme_issuer import ACMEIssuerDNS01ProviderRoute53
 from certpilot.api.meta import SecretKeySelector
 
@@ -116,7 +116,8 @@ class Route53Client:
         status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         message = f"{code or 'HTTP ' + str(status)}: {error.get('Message', '')}".rstrip(": ")
         if code in CREDENTIAL_ERRORS or status in (401, 403):
-            where = describe_sources(self.credentials.sources) if self.credentials.sources else "ambient"
+            sources = self.credentials.sources
+            where = describe_sources(sources) if sources else "the ambient chain"
             return ProviderCredentialsRejected(
                 f"route53 {operation}: AWS refused the credentials from {where} ({message})"
             )
