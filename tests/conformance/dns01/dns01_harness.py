@@ -21,6 +21,7 @@ from certpilot.api.enums import ACMEChallengeType
 from certpilot.api.meta import ObjectMeta
 from certpilot.controllers.acme.solving import ChallengeSolving, SolverListeners
 from certpilot.controllers.options import ControllerOptions
+from certpilot.issuers.secrets import get_secret, secret_value
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.peers.bind import BindServer, bind_server
 from certpilot.testing.peers.dns_standins.acmedns import ACME_DNS_ZONE, AcmeDnsPeer
@@ -116,6 +117,10 @@ class Solving:
                 issuer_ref=IssuerReference(name="acme"),
             ),
         )
+
+    async def secret_value(self, name: str, key: str) -> bytes:
+        """A key of one of the peer's Secrets, read from the store as the solver reads it."""
+        return secret_value(await get_secret(self.store, NAMESPACE, name), key)
 
     async def present(self, challenge: Challenge) -> None:
         await self.solving.present(challenge, NAMESPACE)

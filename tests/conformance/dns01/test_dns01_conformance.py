@@ -80,7 +80,7 @@ async def solving(
         await solving.store.close()
 
 
-def vendor_name(peer: Any, name: str) -> str:
+def vendor_name(name: str) -> str:
     """Where the vendor holds the value for `name`: `_acme-challenge.<name>.`."""
     return f"_acme-challenge.{name}."
 
@@ -91,17 +91,17 @@ async def test_present_is_idempotent_and_cleanup_removes_the_value(
     name, value = dns_name(peer_id, "present"), txt_value()
     challenge = solving.challenge(name, value)
     await solving.present(challenge)
-    assert value in peer.txt_values(vendor_name(peer, name))
+    assert value in peer.txt_values(vendor_name(name))
     await solving.present(challenge)  # a retry changes nothing
-    assert value in peer.txt_values(vendor_name(peer, name))
+    assert value in peer.txt_values(vendor_name(name))
     if peer.name not in KEEPS_VALUES:
-        assert peer.txt_values(vendor_name(peer, name)) == {value}
+        assert peer.txt_values(vendor_name(name)) == {value}
     await solving.cleanup(challenge)
     await solving.cleanup(challenge)  # cleanup is idempotent too
     if peer.name in KEEPS_VALUES:
-        assert value in peer.txt_values(vendor_name(peer, name))  # replaced by the next present only
+        assert value in peer.txt_values(vendor_name(name))  # replaced by the next present only
     else:
-        assert peer.txt_values(vendor_name(peer, name)) == set()
+        assert peer.txt_values(vendor_name(name)) == set()
 
 
 async def test_two_values_share_a_name_and_cleanup_removes_only_its_own(
@@ -112,16 +112,16 @@ async def test_two_values_share_a_name_and_cleanup_removes_only_its_own(
     apex, wildcard = solving.challenge(name, txt_value()), solving.challenge(name, txt_value())
     await solving.present(apex)
     await solving.present(wildcard)
-    assert peer.txt_values(vendor_name(peer, name)) >= {apex.spec.key, wildcard.spec.key}
+    assert peer.txt_values(vendor_name(name)) >= {apex.spec.key, wildcard.spec.key}
     await solving.wait_until_propagated(apex)
     await solving.wait_until_propagated(wildcard)
     await solving.cleanup(apex)
     if peer.name not in KEEPS_VALUES:
-        assert peer.txt_values(vendor_name(peer, name)) == {wildcard.spec.key}
+        assert peer.txt_values(vendor_name(name)) == {wildcard.spec.key}
     await solving.wait_until_propagated(wildcard)
     await solving.cleanup(wildcard)
     if peer.name not in KEEPS_VALUES:
-        assert peer.txt_values(vendor_name(peer, name)) == set()
+        assert peer.txt_values(vendor_name(name)) == set()
 
 
 async def test_cleanup_of_a_value_never_presented_changes_nothing(
@@ -132,7 +132,7 @@ async def test_cleanup_of_a_value_never_presented_changes_nothing(
     kept = solving.challenge(name, txt_value())
     await solving.present(kept)
     await solving.cleanup(solving.challenge(name, txt_value()))
-    assert kept.spec.key in peer.txt_values(vendor_name(peer, name))
+    assert kept.spec.key in peer.txt_values(vendor_name(name))
     await solving.cleanup(kept)
 
 
@@ -145,7 +145,7 @@ async def test_propagation_check_sees_the_value_through_bind(
     await solving.wait_until_propagated(challenge)
     await solving.cleanup(challenge)
     if peer.name not in KEEPS_VALUES:
-        assert challenge.spec.key not in peer.txt_values(vendor_name(peer, challenge.spec.dns_name))
+        assert challenge.spec.key not in peer.txt_values(vendor_name(challenge.spec.dns_name))
 
 
 @pytest.mark.parametrize("given_zone", [None, "deep.discovery"], ids=["no-zone", "sub-zone"])
@@ -157,14 +157,18 @@ async def test_provider_finds_the_vendor_zone_itself(
     if peer.name in ZONELESS:
         pytest.skip(f"{peer.name} has no zones: the account's subdomain is the only place values go")
     name = f"deep.{dns_name(peer_id, 'discovery')}"
-    fqdn = vendor_name(peer, name)
+    fqdn = vendor_name(name)
     zone = None if given_zone is None else f"{given_zone}.{peer_id}.{peer.zone}"
     block = solving.challenge(name, "x").spec.solver.dns01
     assert block is not None
     choice = provider_for(block, ProviderSettings(webhook_urls={}))
-    reader = solving.solving._secret_reader("default")  # the controller's own Secret reader
     request = Dns01Request(
-        dns_name=name, fqdn=fqdn, zone=zone, value=txt_value(), config=choice.config, get_secret_value=reader
+        dns_name=name,
+        fqdn=fqdn,
+        zone=zone,
+        value=txt_value(),
+        config=choice.config,
+        get_secret_value=solving.secret_value,
     )
     await choice.provider.present(request)
     assert request.value in peer.txt_values(fqdn)
@@ -181,7 +185,7 @@ async def test_cname_strategy_follow_puts_the_value_at_the_cname_target(
     challenge = solving.challenge(name, txt_value(), follow=True)
     await solving.present(challenge)
     assert challenge.spec.key in peer.txt_values(cname_target(peer_id))
-    assert peer.txt_values(vendor_name(peer, name)) == set()
+    assert peer.txt_values(vendor_name(name)) == set()
     await solving.wait_until_propagated(challenge)
     await solving.cleanup(challenge)
     assert peer.txt_values(cname_target(peer_id)) == set()
@@ -215,4 +219,4 @@ async def test_refused_credentials_name_the_secret_and_never_show_it(
     for data in shown:
         for value in data.values():
             assert value.decode() not in message
-    assert peer.txt_values(vendor_name(peer, name)) == set()
+    assert peer.txt_values(vendor_name(name)) == set()
