@@ -166,8 +166,10 @@ class ChallengeSolving:
         dns01 = spec.solver.dns01
         assert dns01 is not None, "_dns01 refuses solvers without a dns01 block"
         nameservers, recursive_only = self_check_nameservers(dns01, self.options)
+        # The check follows CNAMEs whatever the cnameStrategy, as cert-manager's does: the CA's resolver
+        # will, and acme-dns setups point `_acme-challenge` at the account's subdomain without Follow.
         result = await txt_record_propagated(
-            request.fqdn, spec.key, nameservers, recursive_only, follows_cname(dns01)
+            request.fqdn, spec.key, nameservers, recursive_only, follow_cname=True
         )
         if result.ok:
             return SelfCheck(True)

@@ -44,3 +44,23 @@ class DnsUpdateFailed(Dns01Error):
 
 class WebhookError(Dns01Error):
     """The DNS-01 webhook could not be reached, or answered that it failed."""
+
+
+class ProviderSdkMissing(InvalidProviderConfig):
+    """The provider's SDK is not installed: the message names the extra to install."""
+
+
+class ProviderCredentialsRejected(Dns01Error):
+    """The vendor's API refused the credentials; the message names the Secret and key they came from."""
+
+
+class ProviderApiError(Dns01Error):
+    """The vendor's API could not be reached, or answered with an error other than refused credentials."""
+
+
+def sdk_missing(provider: str, package: str) -> ProviderSdkMissing:
+    """The error for a provider whose SDK (`package`) is not installed."""
+    return ProviderSdkMissing(
+        f"the {provider} DNS-01 provider needs {package}, which is not installed: "
+        f"pip install 'certpilot[{provider.lower()}]'"
+    )

@@ -60,3 +60,17 @@ def is_ip_address(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def relative_name(fqdn: str, zone: str) -> str:
+    """`fqdn` relative to `zone` (both absolute), `@` for the apex."""
+    fqdn, zone = fqdn.lower().rstrip("."), zone.lower().rstrip(".")
+    if fqdn == zone:
+        return "@"
+    return fqdn.removesuffix("." + zone)
+
+
+def parent_names(fqdn: str) -> list[str]:
+    """`a.b.c.` → [`a.b.c`, `b.c`, `c`]: the candidate zones of a name, closest first, without the dot."""
+    labels = fqdn.lower().rstrip(".").split(".")
+    return [".".join(labels[i:]) for i in range(len(labels))]

@@ -1,9 +1,10 @@
-"""Which provider module serves which `dns01` configuration block. A provider's module (dnspython
-for rfc2136) is imported when a Challenge first needs it."""
+"""Which provider module serves which `dns01` configuration block. A provider's module (and its SDK:
+dnspython for rfc2136, boto3 for route53) is imported when a Challenge first needs it, so a missing
+optional SDK breaks only the Challenges that use it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from certpilot.acme.solvers.dns01.errors import InvalidProviderConfig, ProviderNotSupported
@@ -11,7 +12,46 @@ from certpilot.acme.solvers.dns01.provider import Dns01Provider
 from certpilot.api.acme_issuer import ACMEChallengeSolverDNS01
 from certpilot.api.meta import ApiModel
 
-SUPPORTED = ("rfc2136", "webhook")
+
+def _route53() -> Dns01Provider:
+    from certpilot.acme.solvers.dns01.route53 import Route53Provider
+
+    return Route53Provider()
+
+
+def _cloudflare() -> Dns01Provider:
+    from certpilot.acme.solvers.dns01.cloudflare import CloudflareProvider
+
+    return CloudflareProvider()
+
+
+def _digitalocean() -> Dns01Provider:
+    from certpilot.acme.solvers.dns01.digitalocean import DigitalOceanProvider
+
+    return DigitalOceanProvider()
+
+
+def _acmedns() -> Dns01Provider:
+    from certpilot.acme.solvers.dns01.acmedns import AcmeDnsProvider
+
+    return AcmeDnsProvider()
+
+
+def _rfc2136() -> Dns01Provider:
+    from certpilot.acme.solvers.dns01.rfc2136 import RFC2136Provider
+
+    return RFC2136Provider()
+
+
+# The providers built from their block alone, by the block's JSON name (the webhook also needs settings).
+PROVIDERS: dict[str, Callable[[], Dns01Provider]] = {
+    "rfc2136": _rfc2136,
+    "route53": _route53,
+    "cloudflare": _cloudflare,
+    "digitalocean": _digitalocean,
+    "acmeDNS": _acmedns,
+}
+SUPPORTED = (*PROVIDERS, "webhook")
 
 
 @dataclass(frozen=True)
@@ -41,10 +81,8 @@ def provider_for(dns01: ACMEChallengeSolverDNS01, settings: ProviderSettings) ->
         for field, info in type(dns01).model_fields.items()
         if (info.alias or field) == name
     )
-    if name == "rfc2136":
-        from certpilot.acme.solvers.dns01.rfc2136 import RFC2136Provider
-
-        return ProviderChoice(name, RFC2136Provider(), config)
+    if name in PROVIDERS:
+        return ProviderChoice(name, PROVIDERS[name](), config)
     if name == "webhook":
         from certpilot.acme.solvers.dns01.webhook import WebhookProvider
 
