@@ -44,3 +44,15 @@ class DnsUpdateFailed(Dns01Error):
 
 class WebhookError(Dns01Error):
     """The DNS-01 webhook could not be reached, or answered that it failed."""
+
+
+class ProviderExtraMissing(InvalidProviderConfig):
+    """The provider's SDK is not installed: the message names the `certpilot[...]` extra to install."""
+
+
+class ProviderAuthenticationFailed(Dns01Error):
+    """The DNS vendor rejected the credentials (the message names the Secret and key, never the secret)."""
+
+
+class ProviderApiError(Dns01Error):
+    """The DNS vendor's API could not be reached, or refused a request for another reason than credentials."""

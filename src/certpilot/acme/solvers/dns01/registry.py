@@ -1,5 +1,5 @@
 """Which provider module serves which `dns01` configuration block. A provider's module (dnspython
-for rfc2136) is imported when a Challenge first needs it."""
+for rfc2136, a vendor SDK for the cloud providers) is imported when a Challenge first needs it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from certpilot.acme.solvers.dns01.provider import Dns01Provider
 from certpilot.api.acme_issuer import ACMEChallengeSolverDNS01
 from certpilot.api.meta import ApiModel
 
-SUPPORTED = ("rfc2136", "webhook")
+SUPPORTED = ("rfc2136", "webhook", "azureDNS", "cloudDNS", "akamai")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,18 @@ def provider_for(dns01: ACMEChallengeSolverDNS01, settings: ProviderSettings) ->
         from certpilot.acme.solvers.dns01.webhook import WebhookProvider
 
         return ProviderChoice(name, WebhookProvider(settings.webhook_urls, settings.webhook_timeout), config)
+    if name == "azureDNS":
+        from certpilot.acme.solvers.dns01.azuredns import AzureDNSProvider
+
+        return ProviderChoice(name, AzureDNSProvider(), config)
+    if name == "cloudDNS":
+        from certpilot.acme.solvers.dns01.clouddns import CloudDNSProvider
+
+        return ProviderChoice(name, CloudDNSProvider(), config)
+    if name == "akamai":
+        from certpilot.acme.solvers.dns01.akamai import AkamaiProvider
+
+        return ProviderChoice(name, AkamaiProvider(), config)
     raise ProviderNotSupported(
         f"DNS-01 provider {name!r} is not supported in certpilot yet: "
         f"use one of {', '.join(SUPPORTED)} (or its cert-manager webhook solver, through webhook)"
