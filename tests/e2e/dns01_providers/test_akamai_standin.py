@@ -4,6 +4,7 @@ EdgeGrid signatures from the shared client secret and writes through to a real B
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -85,3 +86,16 @@ async def test_name_outside_every_zone_is_not_found(peer: AkamaiStandin) -> None
     provider, request = request_for(peer, "_acme-challenge.www.elsewhere.test.", "v")
     with pytest.raises(ZoneNotFound, match=r"elsewhere.test"):
         await provider.present(request)
+
+
+async def test_signing_material_never_reaches_the_logs(
+    peer: AkamaiStandin, standin_bind: BindServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    provider, request = request_for(peer, "_acme-challenge.logged.example.test.", "logged-value")
+    await provider.present(request)
+    await provider.cleanup(request)
+    assert "signing key" not in caplog.text
+    assert "EG1-HMAC-SHA256" not in caplog.text
+    for value in secret_values(peer):
+        assert value not in caplog.text

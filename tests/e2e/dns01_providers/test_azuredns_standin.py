@@ -3,6 +3,7 @@ which writes through to a real BIND 9. Untested here: managed and workload ident
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -108,3 +109,15 @@ async def test_managed_identity_needs_ambient_credentials(peer: AzureDnsStandin)
     provider, request = request_for(peer, "_acme-challenge.mi.example.test.", "v", config=config)
     with pytest.raises(InvalidProviderConfig, match="ambient credentials are not allowed"):
         await provider.present(request)
+
+
+async def test_secret_and_tokens_never_reach_the_logs(
+    peer: AzureDnsStandin, standin_bind: BindServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    provider, request = request_for(peer, "_acme-challenge.logged.example.test.", "logged-value")
+    await provider.present(request)
+    await provider.cleanup(request)
+    assert "_acme-challenge.logged" in caplog.text  # the SDK did log its requests
+    for value in [*secret_values(peer), *peer.issued_tokens()]:
+        assert value not in caplog.text

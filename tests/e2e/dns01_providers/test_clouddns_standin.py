@@ -5,6 +5,7 @@ Credentials (no Google host)."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -125,3 +126,15 @@ async def test_no_service_account_needs_ambient_credentials(peer: CloudDnsStandi
     )
     with pytest.raises(InvalidProviderConfig, match="ambient credentials are not allowed"):
         await provider.present(request)
+
+
+async def test_key_and_tokens_never_reach_the_logs(
+    peer: CloudDnsStandin, standin_bind: BindServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    provider, request = request_for(peer, "_acme-challenge.logged.example.test.", "logged-value")
+    await provider.present(request)
+    await provider.cleanup(request)
+    assert "PRIVATE KEY" not in caplog.text
+    for token in peer.issued_tokens():
+        assert token not in caplog.text

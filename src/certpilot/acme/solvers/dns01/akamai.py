@@ -12,6 +12,7 @@ is found even when DNS named its parent). Calls are blocking and run in a worker
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -42,6 +43,9 @@ TXT_TTL = 300  # cert-manager's
 REQUEST_TIMEOUT = 30.0
 WRITE_ATTEMPTS = 3  # when another writer created or removed the set between our read and write
 LOST_RACE = (404, 409)
+# edgegrid-python logs the signing key and the signed Authorization header at DEBUG: never let them out,
+# whatever level the daemon logs at.
+EDGEGRID_LOGGER = "akamai.edgegrid"
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ def write_txt_value(
     config: ACMEIssuerDNS01ProviderAkamai, credentials: EdgeGridCredentials, fqdn: str, value: str, add: bool
 ) -> None:
     edgegrid = untyped_sdk_module("akamai.edgegrid", EXTRA)
+    logging.getLogger(EDGEGRID_LOGGER).setLevel(logging.INFO)
     session = requests.Session()
     session.auth = edgegrid.EdgeGridAuth(
         client_token=credentials.client_token,

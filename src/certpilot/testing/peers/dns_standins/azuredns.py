@@ -89,6 +89,10 @@ class AzureDnsStandin:
     def stop(self) -> None:
         self.server.stop()
 
+    def issued_tokens(self) -> list[str]:
+        """Every access token this stand-in has handed out (tests check none is ever logged)."""
+        return list(self._tokens)
+
     # DnsProviderPeer
 
     def solver_config(self) -> dict[str, Any]:

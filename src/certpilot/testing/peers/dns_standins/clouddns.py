@@ -123,6 +123,10 @@ class CloudDnsStandin:
             "token_uri": f"{self.server.base_url}/token",
         }
 
+    def issued_tokens(self) -> list[str]:
+        """Every access token this stand-in has handed out (tests check none is ever logged)."""
+        return list(self._tokens)
+
     # DnsProviderPeer
 
     def solver_config(self) -> dict[str, Any]:
