@@ -143,7 +143,14 @@ class EdgeDnsApi:
         self.credentials = credentials
         self.base = endpoint_override(EXTRA) or f"https://{config.service_consumer_domain.rstrip('/')}"
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        expected: tuple[int, ...] = LOST_RACE,
+    ) -> tuple[int, Any]:
+        """The status and JSON body of a call; an error status raises unless it is `expected`."""
         response = self.session.request(
             method, f"{self.base}/config-dns/v2{path}", json=body, timeout=REQUEST_TIMEOUT
         )
@@ -152,7 +159,7 @@ class EdgeDnsApi:
                 f"Akamai refused {described(self.config)} (HTTP {response.status_code}): "
                 f"{self.problem_text(response)}"
             )
-        if response.status_code >= 300 and response.status_code not in (404, 409):
+        if response.status_code >= 300 and response.status_code not in expected:
             raise ProviderApiError(
                 f"Akamai Edge DNS answered HTTP {response.status_code} to {method} {path}: "
                 f"{self.problem_text(response)}"
@@ -169,11 +176,14 @@ class EdgeDnsApi:
         return vendor_text(text, self.credentials.values())
 
     def zone_for(self, fqdn: str) -> str:
-        """The closest parent of `fqdn` that is an Edge DNS zone of this account."""
+        """The closest parent of `fqdn` that is an Edge DNS zone of this account (one GET per candidate;
+        names such as `_acme-challenge...` cannot be zones and are skipped, an invalid name is not one)."""
         labels = absolute(fqdn).rstrip(".").split(".")
         for start in range(len(labels) - 1):
+            if labels[start].startswith("_"):
+                continue
             zone = ".".join(labels[start:])
-            status, _ = self.call("GET", f"/zones/{quote(zone, safe='')}")
+            status, _ = self.call("GET", f"/zones/{quote(zone, safe='')}", expected=(400, 404))
             if status < 300:
                 return zone
         raise ZoneNotFound(f"no Edge DNS zone of this Akamai account holds {fqdn}")
