@@ -2,4 +2,4 @@
 
 This folder has no __init__.py, so pytest puts it on sys.path and the plugins import by bare name."""
 
-pytest_plugins = ["kube_fixtures", "modern_pebble_fixtures"]
+pytest_plugins = ["kube_fixtures", "modern_pebble_fixtures", "dns_standin_fixtures"]

@@ -25,7 +25,10 @@ from certpilot.issuers.secrets import get_secret, secret_value
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.peers.bind import BindServer, bind_server
 from certpilot.testing.peers.dns_standins.acmedns import ACME_DNS_ZONE, AcmeDnsPeer
+from certpilot.testing.peers.dns_standins.akamai import AkamaiStandin
+from certpilot.testing.peers.dns_standins.azuredns import AzureDnsStandin
 from certpilot.testing.peers.dns_standins.base import BindZoneWriter
+from certpilot.testing.peers.dns_standins.clouddns import CloudDnsStandin
 from certpilot.testing.peers.dns_standins.cloudflare import CloudflarePeer
 from certpilot.testing.peers.dns_standins.digitalocean import DigitalOceanPeer
 from certpilot.testing.peers.dns_standins.peers import OTHER_ZONE, DnsProviderPeer
@@ -68,6 +71,13 @@ def start_peer(peer_id: str, bind: BindServer, directory: Path) -> Any:
         return Route53Peer(bind, directory).start()
     if peer_id == "digitalocean":
         return DigitalOceanPeer(bind).start()
+    zones = (ZONE.rstrip("."), OTHER_ZONE.rstrip("."))
+    if peer_id == "azuredns":
+        return AzureDnsStandin(bind, directory, zones).start()
+    if peer_id == "clouddns":
+        return CloudDnsStandin(bind, zones).start()
+    if peer_id == "akamai":
+        return AkamaiStandin(bind, zones).start()
     return CloudflarePeer(bind, legacy_api_key=peer_id == "cloudflare-key").start()
 
 

@@ -45,7 +45,16 @@ pytestmark = [
         shutil.which("named") is None, reason="BIND 9 (named) is not installed: apt-get install bind9"
     ),
 ]
-PEER_IDS = ("route53", "cloudflare-token", "cloudflare-key", "digitalocean", "acmedns")
+PEER_IDS = (
+    "route53",
+    "cloudflare-token",
+    "cloudflare-key",
+    "digitalocean",
+    "acmedns",
+    "azuredns",
+    "clouddns",
+    "akamai",
+)
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,6 @@ from certpilot.acme.solvers.dns01.webhook import (
 )
 from certpilot.api.acme_issuer import (
     ACMEChallengeSolverDNS01,
-    ACMEIssuerDNS01ProviderAkamai,
     ACMEIssuerDNS01ProviderCloudflare,
     ACMEIssuerDNS01ProviderRFC2136,
     ACMEIssuerDNS01ProviderWebhook,
@@ -189,19 +188,6 @@ def test_registry_serves_cloudflare_from_its_block() -> None:
     choice = provider_for(dns01, ProviderSettings(webhook_urls={}))
     assert type(choice.provider).__name__ == "CloudflareProvider"
     assert choice.config is dns01.cloudflare
-
-
-def test_registry_says_which_providers_are_not_supported_yet() -> None:
-    dns01 = ACMEChallengeSolverDNS01(
-        akamai=ACMEIssuerDNS01ProviderAkamai(
-            service_consumer_domain="akab.example",
-            client_token_secret_ref=SecretKeySelector(name="ak", key="client-token"),
-            client_secret_secret_ref=SecretKeySelector(name="ak", key="client-secret"),
-            access_token_secret_ref=SecretKeySelector(name="ak", key="access-token"),
-        )
-    )
-    with pytest.raises(ProviderNotSupported, match="'akamai' is not supported in certpilot yet"):
-        provider_for(dns01, ProviderSettings(webhook_urls={}))
 
 
 def test_registry_needs_exactly_one_provider() -> None:

@@ -1,5 +1,5 @@
 """Which provider module serves which `dns01` configuration block. A provider's module (and its SDK:
-dnspython for rfc2136, boto3 for route53) is imported when a Challenge first needs it, so a missing
+dnspython for rfc2136, a vendor SDK for the cloud providers) is imported when a Challenge first needs it, so a missing
 optional SDK breaks only the Challenges that use it."""
 
 from __future__ import annotations
@@ -37,6 +37,24 @@ def _acmedns() -> Dns01Provider:
     return AcmeDnsProvider()
 
 
+def _azuredns() -> Dns01Provider:
+    from certpilot.acme.solvers.dns01.azuredns import AzureDNSProvider
+
+    return AzureDNSProvider()
+
+
+def _clouddns() -> Dns01Provider:
+    from certpilot.acme.solvers.dns01.clouddns import CloudDNSProvider
+
+    return CloudDNSProvider()
+
+
+def _akamai() -> Dns01Provider:
+    from certpilot.acme.solvers.dns01.akamai import AkamaiProvider
+
+    return AkamaiProvider()
+
+
 def _rfc2136() -> Dns01Provider:
     from certpilot.acme.solvers.dns01.rfc2136 import RFC2136Provider
 
@@ -50,6 +68,9 @@ PROVIDERS: dict[str, Callable[[], Dns01Provider]] = {
     "cloudflare": _cloudflare,
     "digitalocean": _digitalocean,
     "acmeDNS": _acmedns,
+    "azureDNS": _azuredns,
+    "cloudDNS": _clouddns,
+    "akamai": _akamai,
 }
 SUPPORTED = (*PROVIDERS, "webhook")
 
