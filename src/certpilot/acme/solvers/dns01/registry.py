@@ -1,6 +1,6 @@
 """Which provider module serves which `dns01` configuration block. A provider's module (and its SDK:
-dnspython for rfc2136, a vendor SDK for the cloud providers) is imported when a Challenge first needs it, so a missing
-optional SDK breaks only the Challenges that use it."""
+dnspython for rfc2136, a vendor SDK for the cloud providers) is imported when a Challenge first needs
+it, so a missing optional SDK breaks only the Challenges that use it."""
 
 from __future__ import annotations
 
