@@ -109,7 +109,9 @@ class Solving:
     store: SQLiteStore
 
     def challenge(self, name: str, value: str, follow: bool = False) -> Challenge:
-        block: dict[str, Any] = dict(self.peer.solver_config())
+        config = self.peer.solver_config()
+        # The vendor stand-ins give the provider's own block; the others the dns01 block around it.
+        block: dict[str, Any] = dict(config) if self.peer.name in config else {self.peer.name: config}
         if follow:
             block["cnameStrategy"] = "Follow"
         return Challenge(

@@ -135,6 +135,11 @@ class CloudDnsStandin:
     def secrets(self) -> dict[str, dict[str, bytes]]:
         return {SECRET_NAME: {SECRET_KEY: json.dumps(self.service_account_key()).encode()}}
 
+    def wrong_secrets(self) -> dict[str, dict[str, bytes]]:
+        """A well-formed key signed with a private key this stand-in never issued."""
+        other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return {SECRET_NAME: {SECRET_KEY: json.dumps(self.service_account_key(other)).encode()}}
+
     def environment(self) -> dict[str, str]:
         return {"CERTPILOT_DNS01_CLOUDDNS_ENDPOINT": self.server.base_url}
 
