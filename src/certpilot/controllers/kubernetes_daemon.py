@@ -17,6 +17,7 @@ import uuid
 
 from lightkube import AsyncClient
 
+from certpilot.acme.solvers.dns01.webhook_apiserver import ThroughApiServer
 from certpilot.acme.solvers.http01_cluster.presenter import KubernetesHttp01Presenter
 from certpilot.api.annotations import PART_OF_LABEL
 from certpilot.api.ca_injectables import (
@@ -153,6 +154,7 @@ async def run_daemon_on_kubernetes(
             options,
             [*shim_factories, *kubernetes_only_controllers(kube, connection)],
             http01=KubernetesHttp01Presenter(store, kube.http01_solver),
+            dns01_webhooks=ThroughApiServer(store),
         )
     finally:
         if webhook is not None:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from certpilot.acme.solvers.dns01.webhook import SolverEndpoints
 from certpilot.acme.solvers.http01_presenter import Http01Presenter
 from certpilot.controllers.acme import setup as acme_setup
 from certpilot.controllers.acme.solving import SolverListeners
@@ -34,15 +35,17 @@ def build_all(
     options: ControllerOptions,
     listeners: SolverListeners | None = None,
     http01: Http01Presenter | None = None,
+    dns01_webhooks: SolverEndpoints | None = None,
 ) -> list[Factory]:
     """Every controller the daemon runs with these options (`listeners`: the ACME HTTP-01 /
-    TLS-ALPN-01 listeners, which the caller stops; `http01`: who answers HTTP-01 instead of them)."""
+    TLS-ALPN-01 listeners, which the caller stops; `http01`: who answers HTTP-01 instead of them;
+    `dns01_webhooks`: where DNS-01 webhook solvers are reached instead of `--dns01-webhook-url`)."""
     backends = builtin_backends(options.acme_http_timeout)
     factories: list[Factory] = [
         *issuers_setup.build(options, backends),
         *certificaterequests_setup.build(options, backends),
         *certificates_setup.build(options),
-        *acme_setup.build(options, listeners, http01),
+        *acme_setup.build(options, listeners, http01, dns01_webhooks),
     ]
     if options.output_dir is not None:
         factories.append(lambda ctx: SecretsMirrorController(ctx, options))
@@ -94,12 +97,14 @@ async def run_controllers(
     options: ControllerOptions,
     runtime_specific: Sequence[Factory] = (),
     http01: Http01Presenter | None = None,
+    dns01_webhooks: SolverEndpoints | None = None,
 ) -> None:
     """Add every controller (and those only this runtime runs) to the manager and run them until a
-    signal (or lost leadership). `http01`: the runtime's HTTP-01 presenter (default: the listener)."""
+    signal (or lost leadership). `http01`: the runtime's HTTP-01 presenter (default: the listener);
+    `dns01_webhooks`: how it reaches DNS-01 webhook solvers (default: `--dns01-webhook-url`)."""
     listeners = SolverListeners.from_options(options)
     try:
-        for factory in [*build_all(options, listeners, http01), *runtime_specific]:
+        for factory in [*build_all(options, listeners, http01, dns01_webhooks), *runtime_specific]:
             manager.add(factory)
         log.info("controllers ready to start", extra={"controllers": len(manager.runners)})
         await manager.run_until_signal()

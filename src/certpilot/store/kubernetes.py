@@ -29,7 +29,7 @@ from certpilot.store.errors import Conflict, Invalid, NotFound, Unavailable
 from certpilot.store.kube_connection import KubeConnection
 from certpilot.store.kube_errors import store_error
 from certpilot.store.kube_paths import collection_path, object_path
-from certpilot.store.kube_transport import KubeTransport, TransportFailure
+from certpilot.store.kube_transport import Answer, KubeTransport, TransportFailure
 from certpilot.store.kube_watch import WatchRequest, watch_stream
 from certpilot.store.protocol import WatchEvent
 from certpilot.store.selectors import parse_label_selector
@@ -169,6 +169,19 @@ class KubernetesStore:
         if not isinstance(token, str) or not token:
             raise Invalid(f"POST {path}: the API server answered without a token")
         return token
+
+    async def post_raw(self, path: str, body: bytes) -> Answer:
+        """POST `body` to any API path with the store's credentials (an aggregated API's resource, such
+        as a DNS-01 webhook solver) and return the answer whatever its status: the caller reads its
+        own kind of error body. Raises Unavailable when the API server cannot be reached."""
+        if self._closed:
+            raise Unavailable("the Kubernetes store is closed")
+        try:
+            return await self._transport.request("POST", path, body=body)
+        except TransportFailure as error:
+            raise Unavailable(
+                f"POST {path}: cannot reach the Kubernetes API at {self.connection.server}: {error}"
+            ) from None
 
     async def close(self) -> None:
         self._closed = True

@@ -1,122 +1,115 @@
-"""The webhook DNS-01 provider against a real local HTTP server playing a cert-manager webhook solver.
-
-The peer is an aiohttp server on 127.0.0.1 speaking the ChallengePayload contract (a real HTTP server,
-not a mock of the client): it keeps presented TXT values in memory and fails when its config says so.
-"""
+"""The webhook DNS-01 provider, standalone (`--dns01-webhook-url`), against the suite's stand-in for a
+cert-manager DNS webhook (certpilot.testing.peers.dns_webhook): a real HTTP(S) server speaking the
+ChallengePayload API whose solver writes TXT records to a real BIND by RFC2136."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
+import ssl
+from datetime import UTC, datetime
 
 import pytest
-from aiohttp import web
 
 from certpilot.acme.solvers.dns01.errors import InvalidProviderConfig, WebhookError
 from certpilot.acme.solvers.dns01.provider import Dns01Request
-from certpilot.acme.solvers.dns01.webhook import WebhookProvider
+from certpilot.acme.solvers.dns01.webhook import DirectUrls, WebhookProvider
 from certpilot.api.acme_issuer import ACMEIssuerDNS01ProviderWebhook
+from certpilot.server.serving_certificates import issue_serving, new_ca
+from certpilot.testing.peers.bind import BindServer
+from certpilot.testing.peers.dns_webhook import DnsWebhookServer
 
 GROUP = "acme.example.test"
-
-
-class FakeDnsWebhook:
-    """A webhook solver: POST /apis/<group>/v1alpha1/<solver> with a ChallengePayload."""
-
-    def __init__(self) -> None:
-        self.records: dict[str, set[str]] = {}
-        self.payloads: list[dict[str, Any]] = []
-
-    async def handle(self, http_request: web.Request) -> web.Response:
-        if http_request.match_info["solver"] == "broken":
-            return web.Response(status=500, text="internal error")
-        payload = await http_request.json()
-        self.payloads.append(payload)
-        req = payload["request"]
-        if (req.get("config") or {}).get("fail"):
-            status = {"status": "Failure", "message": "provider API said: zone is locked"}
-            return web.json_response(
-                {**payload, "response": {"uid": req["uid"], "success": False, "status": status}}
-            )
-        values = self.records.setdefault(req["resolvedFQDN"], set())
-        if req["action"] == "Present":
-            values.add(req["key"])
-        else:
-            values.discard(req["key"])
-        return web.json_response({**payload, "response": {"uid": req["uid"], "success": True}})
-
-
-@pytest.fixture
-async def webhook_server() -> AsyncIterator[tuple[FakeDnsWebhook, str]]:
-    solver = FakeDnsWebhook()
-    app = web.Application()
-    app.router.add_post("/apis/{group}/v1alpha1/{solver}", solver.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield solver, f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+SOLVER = "rfc2136-standin"
+FQDN = "_acme-challenge.hook.example.test."
 
 
 async def no_secrets(name: str, key: str) -> bytes:
     raise KeyError(name)
 
 
-def request(solver_name: str = "mydns", config: object = None) -> Dns01Request:
+def request(value: str, solver_name: str = SOLVER, config: object = None) -> Dns01Request:
     return Dns01Request(
         dns_name="hook.example.test",
-        fqdn="_acme-challenge.hook.example.test.",
+        fqdn=FQDN,
         zone="example.test.",
-        value="hook-value",
+        value=value,
         config=ACMEIssuerDNS01ProviderWebhook(group_name=GROUP, solver_name=solver_name, config=config),
         get_secret_value=no_secrets,
-        challenge_uid="uid-7",
         resource_namespace="team-a",
     )
 
 
-async def test_present_and_cleanup_follow_the_contract(webhook_server: tuple[FakeDnsWebhook, str]) -> None:
-    solver, url = webhook_server
-    provider = WebhookProvider({GROUP: url}, timeout=5)
-    await provider.present(request(config={"zone": "x"}))
-    assert solver.records["_acme-challenge.hook.example.test."] == {"hook-value"}
-    sent = solver.payloads[0]
-    assert sent["apiVersion"] == "webhook.acme.cert-manager.io/v1alpha1"
-    assert sent["request"]["action"] == "Present"
-    assert sent["request"]["uid"] == "uid-7"
-    assert sent["request"]["resourceNamespace"] == "team-a"
-    assert sent["request"]["config"] == {"zone": "x"}
-    await provider.cleanup(request(config={"zone": "x"}))
-    assert solver.payloads[1]["request"]["action"] == "CleanUp"
-    assert solver.records["_acme-challenge.hook.example.test."] == set()
+async def test_present_and_cleanup_write_through_the_webhook_to_bind(bind: BindServer) -> None:
+    async with DnsWebhookServer(GROUP, bind) as hook:
+        provider = WebhookProvider(DirectUrls({GROUP: hook.url}, timeout=10))
+        await provider.present(request("value-one", config={"ttl": 30}))
+        await provider.present(request("value-one", config={"ttl": 30}))  # idempotent
+        await provider.present(request("value-two"))
+        assert bind.query_txt(FQDN) == ["value-one", "value-two"]
+
+        await provider.cleanup(request("value-one", config={"ttl": 30}))
+        assert bind.query_txt(FQDN) == ["value-two"]
+        await provider.cleanup(request("value-two"))
+        await provider.cleanup(request("value-two"))  # already gone: still a success
+        assert bind.query_txt(FQDN) == []
+
+        first, *_, last = (call.body for call in hook.calls)
+        # Exactly cert-manager's body: no apiVersion or kind, an empty uid, the block's config only.
+        assert first == {
+            "request": {
+                "uid": "",
+                "action": "Present",
+                "type": "dns-01",
+                "dnsName": "hook.example.test",
+                "key": "value-one",
+                "resourceNamespace": "team-a",
+                "resolvedFQDN": FQDN,
+                "resolvedZone": "example.test.",
+                "allowAmbientCredentials": False,
+                "config": {"ttl": 30},
+            }
+        }
+        assert last["request"]["action"] == "CleanUp"
+        assert "config" not in last["request"]
 
 
-async def test_failure_response_carries_the_solvers_message(
-    webhook_server: tuple[FakeDnsWebhook, str],
-) -> None:
-    _, url = webhook_server
-    with pytest.raises(WebhookError, match="zone is locked") as caught:
-        await WebhookProvider({GROUP: url}).present(request(config={"fail": True}))
-    assert "hook-value" not in str(caught.value)
+async def test_a_solver_failure_carries_its_message_and_never_the_key(bind: BindServer) -> None:
+    async with DnsWebhookServer(GROUP, bind) as hook:
+        provider = WebhookProvider(DirectUrls({GROUP: hook.url}, timeout=10))
+        refused = r"RFC2136 update of not-served\.test\. was answered"
+        with pytest.raises(WebhookError, match=refused) as caught:
+            await provider.present(request("secret-key-auth", config={"zone": "not-served.test."}))
+        assert "secret-key-auth" not in str(caught.value)
+        assert f"{GROUP}/{SOLVER}" in str(caught.value)
 
 
-async def test_http_error_is_a_webhook_error(webhook_server: tuple[FakeDnsWebhook, str]) -> None:
-    _, url = webhook_server
-    with pytest.raises(WebhookError, match="HTTP 500"):
-        await WebhookProvider({GROUP: url}).present(request("broken"))
+async def test_an_api_error_is_reported_with_the_status_message(bind: BindServer) -> None:
+    async with DnsWebhookServer(GROUP, bind) as hook:
+        provider = WebhookProvider(DirectUrls({GROUP: hook.url}, timeout=10))
+        with pytest.raises(WebhookError, match="HTTP 404 to Present: the server could not find"):
+            await provider.present(request("v", solver_name="no-such-solver"))
 
 
-async def test_unreachable_webhook_is_a_webhook_error(webhook_server: tuple[FakeDnsWebhook, str]) -> None:
-    _, url = webhook_server
-    closed = url.rsplit(":", 1)[0] + ":1"
-    with pytest.raises(WebhookError, match="failed to Present"):
-        await WebhookProvider({GROUP: closed}, timeout=5).present(request())
+async def test_the_solver_is_called_over_https_trusting_its_ca(bind: BindServer) -> None:
+    now = datetime.now(UTC)
+    ca = new_ca(now)
+    trusted = ssl.create_default_context(cadata=ca.certificate_pem.decode())
+    async with DnsWebhookServer(GROUP, bind, serving=issue_serving(ca, ["127.0.0.1"], now)) as hook:
+        assert hook.url.startswith("https://")
+        await WebhookProvider(DirectUrls({GROUP: hook.url}, ssl_context=trusted)).present(request("tls-v"))
+        assert bind.query_txt(FQDN) == ["tls-v"]
+        with pytest.raises(WebhookError, match="CERTIFICATE_VERIFY_FAILED"):
+            await WebhookProvider(DirectUrls({GROUP: hook.url})).cleanup(request("tls-v"))
+        await WebhookProvider(DirectUrls({GROUP: hook.url}, ssl_context=trusted)).cleanup(request("tls-v"))
+        assert bind.query_txt(FQDN) == []
 
 
-async def test_group_without_configured_url_says_how_to_fix_it() -> None:
+async def test_an_unreachable_webhook_is_a_webhook_error(bind: BindServer) -> None:
+    async with DnsWebhookServer(GROUP, bind) as hook:
+        closed = hook.url
+    with pytest.raises(WebhookError, match=f"{GROUP}/{SOLVER} at {closed}"):
+        await WebhookProvider(DirectUrls({GROUP: closed}, timeout=5)).present(request("v"))
+
+
+async def test_a_group_without_a_url_says_how_to_fix_it() -> None:
     with pytest.raises(InvalidProviderConfig, match=f"no URL configured for DNS-01 webhook group '{GROUP}'"):
-        await WebhookProvider({}).present(request())
+        await WebhookProvider(DirectUrls({})).present(request("v"))

@@ -18,10 +18,12 @@ from certpilot.acme.solvers.dns01.provider import Dns01Request
 from certpilot.acme.solvers.dns01.registry import ProviderSettings, provider_for
 from certpilot.acme.solvers.dns01.rfc2136 import RFC2136Provider, rejection_error, tsig_algorithm_named
 from certpilot.acme.solvers.dns01.webhook import (
+    SolverAnswer,
     WebhookProvider,
     challenge_payload,
+    error_message_of,
     failure_of,
-    solver_url,
+    solver_path,
     without_credentials,
 )
 from certpilot.api.acme_issuer import (
@@ -119,7 +121,6 @@ def request(config: object, value: str = "txt-value-secret") -> Dns01Request:
         value=value,
         config=config,  # type: ignore[arg-type]
         get_secret_value=no_secret,
-        challenge_uid="uid-1",
         resource_namespace="ns",
     )
 
@@ -128,26 +129,61 @@ def test_request_repr_hides_the_value() -> None:
     assert "txt-value-secret" not in repr(request(ACMEIssuerDNS01ProviderRFC2136(nameserver="1.2.3.4")))
 
 
-def test_challenge_payload_is_cert_managers_shape() -> None:
+def test_challenge_payload_is_what_cert_manager_puts_on_the_wire() -> None:
     config = ACMEIssuerDNS01ProviderWebhook(
         group_name="acme.example.com", solver_name="mydns", config={"a": 1}
     )
-    payload = challenge_payload(request(config), config, "Present")
-    assert payload["apiVersion"] == "webhook.acme.cert-manager.io/v1alpha1"
-    assert payload["kind"] == "ChallengePayload"
-    assert payload["request"] == {
-        "uid": "uid-1",
-        "action": "Present",
-        "type": "dns-01",
-        "dnsName": "*.example.test",
-        "key": "txt-value-secret",
-        "resourceNamespace": "ns",
-        "resolvedFQDN": "_acme-challenge.example.test.",
-        "resolvedZone": "example.test.",
-        "allowAmbientCredentials": False,
-        "config": {"a": 1},
+    # cert-manager's REST client does not register ChallengePayload in its scheme: no apiVersion/kind.
+    assert challenge_payload(request(config), config, "Present") == {
+        "request": {
+            "uid": "",
+            "action": "Present",
+            "type": "dns-01",
+            "dnsName": "*.example.test",
+            "key": "txt-value-secret",
+            "resourceNamespace": "ns",
+            "resolvedFQDN": "_acme-challenge.example.test.",
+            "resolvedZone": "example.test.",
+            "allowAmbientCredentials": False,
+            "config": {"a": 1},
+        }
     }
-    assert solver_url("http://h:1/", config) == "http://h:1/apis/acme.example.com/v1alpha1/mydns"
+    assert solver_path(config) == "/apis/acme.example.com/v1alpha1/mydns"
+
+
+def test_challenge_payload_leaves_out_empty_omitempty_fields() -> None:
+    config = ACMEIssuerDNS01ProviderWebhook(group_name="g.example.com", solver_name="s")
+    sent = challenge_payload(request(config), config, "CleanUp")["request"]
+    assert "config" not in sent
+    assert sent["action"] == "CleanUp"
+
+
+@pytest.mark.parametrize(
+    ("group", "solver", "field"),
+    [
+        ("../../api/v1/namespaces/x/secrets", "s", "groupName"),
+        ("Acme.Example.com", "s", "groupName"),
+        ("acme.example.com", "a/b", "solverName"),
+        ("acme.example.com", "..", "solverName"),
+        ("acme.example.com", "", "solverName"),
+    ],
+)
+def test_solver_path_refuses_names_leaving_the_solvers_api(group: str, solver: str, field: str) -> None:
+    config = ACMEIssuerDNS01ProviderWebhook(group_name=group, solver_name=solver)
+    with pytest.raises(InvalidProviderConfig, match=f"webhook.{field}"):
+        solver_path(config)
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (SolverAnswer(403, b'{"kind":"Status","message":"forbidden: User x cannot create"}'), "forbidden"),
+        (SolverAnswer(503, b"service unavailable"), "service unavailable"),
+        (SolverAnswer(500, b'{"kind":"Other"}'), '{"kind":"Other"}'),
+    ],
+)
+def test_error_message_of(answer: SolverAnswer, message: str) -> None:
+    assert error_message_of(answer).startswith(message)
 
 
 @pytest.mark.parametrize(
@@ -177,6 +213,25 @@ def test_registry_serves_rfc2136_and_webhook() -> None:
     assert choice.config is rfc.rfc2136
     hook = ACMEChallengeSolverDNS01(webhook=ACMEIssuerDNS01ProviderWebhook(group_name="g", solver_name="s"))
     assert isinstance(provider_for(hook, settings).provider, WebhookProvider)
+
+
+async def test_registry_hands_the_webhook_provider_the_runtimes_endpoints() -> None:
+    """A recording SolverEndpoints stands in for the API server here: the e2e tests cover the real one."""
+    sent: list[bytes] = []
+
+    class Recording:
+        def describe(self, config: ACMEIssuerDNS01ProviderWebhook) -> str:
+            return "recording"
+
+        async def post(self, config: ACMEIssuerDNS01ProviderWebhook, body: bytes) -> SolverAnswer:
+            sent.append(body)
+            return SolverAnswer(201, b'{"response":{"success":true}}')
+
+    config = ACMEIssuerDNS01ProviderWebhook(group_name="g", solver_name="s")
+    settings = ProviderSettings(webhook_urls={}, webhook_endpoints=Recording())
+    choice = provider_for(ACMEChallengeSolverDNS01(webhook=config), settings)
+    await choice.provider.present(request(config))
+    assert len(sent) == 1
 
 
 def test_registry_serves_cloudflare_from_its_block() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from certpilot.acme.client_errors import AcmeError, problem_message
+from certpilot.acme.solvers.dns01.webhook import SolverEndpoints
 from certpilot.acme.solvers.http01_presenter import Http01Presenter
 from certpilot.api.acme import Challenge, ChallengeStatus
 from certpilot.api.duration import parse_duration
@@ -72,10 +73,11 @@ class ChallengeController:
         options: ControllerOptions,
         listeners: SolverListeners,
         http01: Http01Presenter | None = None,
+        dns01_webhooks: SolverEndpoints | None = None,
     ) -> None:
         self.ctx = ctx
         self.options = options
-        self.solving = ChallengeSolving(ctx.store, options, listeners, http01)
+        self.solving = ChallengeSolving(ctx.store, options, listeners, http01, dns01_webhooks)
         self.spec = ControllerSpec(name="challenges", primary=Challenge)
         metrics.CERTIFICATE_CHALLENGE_STATUS.read_from(lambda: ctx.cache.list(Challenge))
 

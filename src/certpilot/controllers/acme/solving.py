@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from certpilot.acme.solvers.dns01.names import NameserverAddress, parse_nameserver
 from certpilot.acme.solvers.dns01.provider import Dns01Provider, Dns01Request, GetSecretValue
 from certpilot.acme.solvers.dns01.registry import ProviderSettings, provider_for
+from certpilot.acme.solvers.dns01.webhook import SolverEndpoints
 from certpilot.acme.solvers.http01 import (
     Http01Solver,
     http01_challenge_url,
@@ -113,7 +114,8 @@ class SelfCheck:
 
 class ChallengeSolving:
     """present / self_check / cleanup for any Challenge; `resource_namespace` is where the issuer's
-    Secrets (TSIG keys...) live. `http01`: who answers HTTP-01 (by default the daemon's listener)."""
+    Secrets (TSIG keys...) live. `http01`: who answers HTTP-01 (by default the daemon's listener);
+    `dns01_webhooks`: where DNS-01 webhook solvers are reached (by default `--dns01-webhook-url`)."""
 
     def __init__(
         self,
@@ -121,12 +123,15 @@ class ChallengeSolving:
         options: ControllerOptions,
         listeners: SolverListeners,
         http01: Http01Presenter | None = None,
+        dns01_webhooks: SolverEndpoints | None = None,
     ) -> None:
         self.store = store
         self.options = options
         self.listeners = listeners
         self.http01: Http01Presenter = http01 or ListenerHttp01Presenter(listeners)
-        self.settings = ProviderSettings(webhook_urls=options.dns01_webhook_urls)
+        self.settings = ProviderSettings(
+            webhook_urls=options.dns01_webhook_urls, webhook_endpoints=dns01_webhooks
+        )
 
     async def present(self, challenge: Challenge, resource_namespace: str) -> None:
         spec = challenge.spec
@@ -194,7 +199,6 @@ class ChallengeSolving:
             value=challenge.spec.key,
             config=choice.config,
             get_secret_value=self._secret_reader(resource_namespace),
-            challenge_uid=challenge.metadata.uid or "",
             resource_namespace=resource_namespace,
         )
         return request, choice.provider

@@ -8,6 +8,11 @@ Every process listens on a free loopback port and is stopped by its own PID.
 There is no kubelet and no scheduler, so Pods are stored but never run. The controller-manager runs
 only what API-level tests need: garbage collection of ownerReferences, namespace deletion,
 ServiceAccounts and their tokens, and ClusterRole aggregation.
+
+The aggregation layer is on as in a real cluster (a front-proxy CA and the client certificate the
+API server presents to extension API servers), and routes to the Endpoints of an APIService's
+Service rather than its ClusterIP (`--enable-aggregator-routing`: there is no kube-proxy), so an
+extension API server a test runs on a non-loopback address of this host is reachable through it.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ SERVING_NAMES = (
     "kubernetes.default.svc.cluster.local",
 )
 SERVING_ADDRESSES = ("127.0.0.1", "10.0.0.1")
+# The CN of the client certificate the aggregator presents to extension API servers.
+FRONT_PROXY_CLIENT_NAME = "front-proxy-client"
 
 
 class KubeControlPlaneError(RuntimeError):
@@ -99,6 +106,9 @@ class ControlPlanePki:
     serving_key_file: Path
     service_account_key_file: Path
     service_account_public_file: Path
+    front_proxy_ca_file: Path
+    front_proxy_client_cert_file: Path
+    front_proxy_client_key_file: Path
 
 
 def _name(common_name: str) -> x509.Name:
@@ -117,9 +127,43 @@ def _pkcs8(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
     )
 
 
+def _front_proxy_pair(now: datetime.datetime) -> tuple[x509.Certificate, x509.Certificate, bytes]:
+    """The front-proxy CA (its own, as kubeadm makes it) and the aggregator's client certificate and
+    key, which extension API servers check against that CA."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("certpilot test front-proxy CA"))
+        .issuer_name(_name("certpilot test front-proxy CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    client_key = ec.generate_private_key(ec.SECP256R1())
+    client_cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(FRONT_PROXY_CLIENT_NAME))
+        .issuer_name(ca_cert.subject)
+        .public_key(client_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return ca_cert, client_cert, _pkcs8(client_key)
+
+
 def generate_control_plane_pki(directory: Path) -> ControlPlanePki:
-    """A throwaway CA, the apiserver's serving certificate (loopback and in-cluster names) and the
-    RSA key pair that signs ServiceAccount tokens."""
+    """A throwaway CA, the apiserver's serving certificate (loopback and in-cluster names), the
+    RSA key pair that signs ServiceAccount tokens and the aggregation layer's front-proxy pair."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -161,12 +205,16 @@ def generate_control_plane_pki(directory: Path) -> ControlPlanePki:
         .sign(ca_key, hashes.SHA256())
     )
     service_account_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    front_proxy_ca, front_proxy_client, front_proxy_client_key = _front_proxy_pair(now)
     pki = ControlPlanePki(
         ca_file=directory / "ca.crt",
         serving_cert_file=directory / "apiserver.crt",
         serving_key_file=directory / "apiserver.key",
         service_account_key_file=directory / "sa.key",
         service_account_public_file=directory / "sa.pub",
+        front_proxy_ca_file=directory / "front-proxy-ca.crt",
+        front_proxy_client_cert_file=directory / "front-proxy-client.crt",
+        front_proxy_client_key_file=directory / "front-proxy-client.key",
     )
     pki.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     pki.serving_cert_file.write_bytes(serving_cert.public_bytes(serialization.Encoding.PEM))
@@ -177,6 +225,9 @@ def generate_control_plane_pki(directory: Path) -> ControlPlanePki:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
+    pki.front_proxy_ca_file.write_bytes(front_proxy_ca.public_bytes(serialization.Encoding.PEM))
+    pki.front_proxy_client_cert_file.write_bytes(front_proxy_client.public_bytes(serialization.Encoding.PEM))
+    _write_private(pki.front_proxy_client_key_file, front_proxy_client_key)
     return pki
 
 
@@ -229,6 +280,11 @@ class KubeControlPlane:
     @property
     def ca_file(self) -> Path:
         return self._started_pki().ca_file
+
+    @property
+    def front_proxy_ca_file(self) -> Path:
+        """The CA an extension API server checks the aggregator's client certificate against."""
+        return self._started_pki().front_proxy_ca_file
 
     @property
     def admin_token(self) -> str:
@@ -406,6 +462,15 @@ class KubeControlPlane:
             # End open watches (the controller-manager's) on SIGTERM instead of hanging on them.
             "--shutdown-watch-termination-grace-period=1s",
             "--profiling=false",
+            # The aggregation layer, as kubeadm configures it.
+            "--enable-aggregator-routing=true",
+            f"--proxy-client-cert-file={pki.front_proxy_client_cert_file}",
+            f"--proxy-client-key-file={pki.front_proxy_client_key_file}",
+            f"--requestheader-client-ca-file={pki.front_proxy_ca_file}",
+            f"--requestheader-allowed-names={FRONT_PROXY_CLIENT_NAME}",
+            "--requestheader-username-headers=X-Remote-User",
+            "--requestheader-group-headers=X-Remote-Group",
+            "--requestheader-extra-headers-prefix=X-Remote-Extra-",
         ]
         apiserver = PeerProcess("kube-apiserver", argv, self.directory / "kube-apiserver.log", {})
         apiserver.start(self._apiserver_is_ready, timeout=self.start_timeout)

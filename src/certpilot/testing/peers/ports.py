@@ -33,3 +33,20 @@ def free_port(*, udp_too: bool = False, ipv6_too: bool = False) -> int:
             continue
         return port
     raise RuntimeError("no free loopback port found after 50 attempts")
+
+
+def non_loopback_ipv4() -> str | None:
+    """An IPv4 address of this host outside 127.0.0.0/8 that a server can bind, or None.
+
+    The address the kernel would send from towards a TEST-NET-3 address (a UDP connect sends
+    nothing). Kubernetes refuses loopback addresses in Endpoints and EndpointSlices, so a server
+    the API server must reach through a Service listens on such an address."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("203.0.113.1", 9))
+            address: str = probe.getsockname()[0]
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+            server.bind((address, 0))
+    except OSError:
+        return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address  # noqa: S104

@@ -33,7 +33,6 @@ class Dns01Request:
     value: str = field(repr=False)
     config: ApiModel
     get_secret_value: GetSecretValue = field(repr=False)
-    challenge_uid: str = ""
     resource_namespace: str = ""
     allow_ambient_credentials: bool = False
 

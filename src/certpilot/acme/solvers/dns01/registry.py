@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from certpilot.acme.solvers.dns01.errors import InvalidProviderConfig, ProviderNotSupported
 from certpilot.acme.solvers.dns01.provider import Dns01Provider
 from certpilot.api.acme_issuer import ACMEChallengeSolverDNS01
 from certpilot.api.meta import ApiModel
+
+if TYPE_CHECKING:
+    from certpilot.acme.solvers.dns01.webhook import SolverEndpoints
 
 
 def _route53() -> Dns01Provider:
@@ -77,10 +81,13 @@ SUPPORTED = (*PROVIDERS, "webhook")
 
 @dataclass(frozen=True)
 class ProviderSettings:
-    """Daemon-wide settings providers need (from `certpilot run`'s options)."""
+    """Daemon-wide settings providers need (from `certpilot run`'s options). `webhook_endpoints`:
+    where webhook solvers are reached on this runtime (the API server on Kubernetes); by default
+    the `webhook_urls` of each groupName."""
 
     webhook_urls: Mapping[str, str]
     webhook_timeout: float = 30.0
+    webhook_endpoints: SolverEndpoints | None = None
 
 
 @dataclass(frozen=True)
@@ -105,9 +112,10 @@ def provider_for(dns01: ACMEChallengeSolverDNS01, settings: ProviderSettings) ->
     if name in PROVIDERS:
         return ProviderChoice(name, PROVIDERS[name](), config)
     if name == "webhook":
-        from certpilot.acme.solvers.dns01.webhook import WebhookProvider
+        from certpilot.acme.solvers.dns01.webhook import DirectUrls, WebhookProvider
 
-        return ProviderChoice(name, WebhookProvider(settings.webhook_urls, settings.webhook_timeout), config)
+        endpoints = settings.webhook_endpoints or DirectUrls(settings.webhook_urls, settings.webhook_timeout)
+        return ProviderChoice(name, WebhookProvider(endpoints), config)
     raise ProviderNotSupported(
         f"DNS-01 provider {name!r} is not supported in certpilot yet: "
         f"use one of {', '.join(SUPPORTED)} (or its cert-manager webhook solver, through webhook)"
