@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 import hvac
 
+from certpilot.api.core import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY
 from certpilot.api.meta import Resource
 from certpilot.api.vault_issuer import VaultAuth, VaultIssuer
-from certpilot.issuers.secrets import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, get_secret, secret_value
+from certpilot.issuers.secrets import get_secret, secret_value
 from certpilot.issuers.vault_connection import ClientCertificate, read_secret_key
 from certpilot.store.errors import StoreError
 from certpilot.store.protocol import Store

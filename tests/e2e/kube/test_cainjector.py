@@ -15,8 +15,8 @@ from typing import Any
 from kube_harness import apply, self_signed_issuer, until, wait_for, wait_ready
 from webhook_server import AllowingWebhook
 
+from certpilot.api.annotations import ALLOW_DIRECT_INJECTION
 from certpilot.api.ca_injectables import (
-    ALLOW_DIRECT_INJECTION,
     INJECT_APISERVER_CA,
     INJECT_CA_FROM,
     INJECT_CA_FROM_SECRET,

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from certpilot.acme.client import AcmeClient
 
 # How soon to look again at an order the server is still working on (validating, issuing).
-POLL_SECONDS = 0.5
+ORDER_POLL_SECONDS = 0.5
 # ACME errors worth retrying: everything else the server says about an order is its final word.
 TRANSIENT_ERROR_CODES = frozenset({"serverInternal", "badNonce", "rateLimited", "orderNotReady"})
 
@@ -172,7 +172,7 @@ class OrderController:
         if state in (State.INVALID, State.EXPIRED):
             reason = failure_reason(problem_of(server_order), challenges, str(state))
             return self._failed(status, state, reason), None
-        return status, POLL_SECONDS
+        return status, ORDER_POLL_SECONDS
 
     def _failed(self, status: OrderStatus, state: State, reason: str) -> OrderStatus:
         status.state = state

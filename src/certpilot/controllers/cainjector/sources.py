@@ -11,8 +11,8 @@ import enum
 from dataclasses import dataclass
 
 from certpilot.api import annotations as ann
+from certpilot.api.annotations import ALLOW_DIRECT_INJECTION
 from certpilot.api.ca_injectables import (
-    ALLOW_DIRECT_INJECTION,
     INJECT_APISERVER_CA,
     INJECT_CA_FROM,
     INJECT_CA_FROM_SECRET,

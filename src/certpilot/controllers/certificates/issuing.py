@@ -13,18 +13,12 @@ from cryptography import x509
 
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.conditions import remove_condition, set_condition
-from certpilot.api.core import Secret
+from certpilot.api.conditions import ISSUING, remove_condition, set_condition
+from certpilot.api.core import CA_CERT_KEY, TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.meta import SecretKeySelector
 from certpilot.controllers.certificates import lookups, reasons
 from certpilot.controllers.certificates import relevant_changes as changes
-from certpilot.controllers.certificates.conditions import (
-    ISSUING,
-    is_issuing,
-    issuing_since,
-    status_of,
-    with_status,
-)
+from certpilot.controllers.certificates.conditions import is_issuing, issuing_since, status_of, with_status
 from certpilot.controllers.certificates.parsed_secrets import (
     parsed_key_of,
     remember_parsed_key,
@@ -35,12 +29,7 @@ from certpilot.controllers.certificates.policies import (
     remember_key_pair_matches,
     versions_of,
 )
-from certpilot.controllers.certificates.policy_input import (
-    CA_CERT_KEY,
-    TLS_CERT_KEY,
-    TLS_PRIVATE_KEY_KEY,
-    PolicyInput,
-)
+from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.post_issuance import secret_needs_sync
 from certpilot.controllers.certificates.ready_status import with_readiness
 from certpilot.controllers.certificates.request_state import failed_before, failure, is_issued

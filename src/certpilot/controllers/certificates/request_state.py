@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.conditions import get_condition
+from certpilot.api.conditions import (
+    DENIED,
+    INVALID_REQUEST,
+    READY,
+    REASON_DENIED,
+    REASON_FAILED,
+    get_condition,
+)
 from certpilot.api.meta import Condition
-
-READY = "Ready"
-DENIED = "Denied"
-INVALID_REQUEST = "InvalidRequest"
-REASON_ISSUED = "Issued"
-REASON_FAILED = "Failed"
-REASON_DENIED = "Denied"
 
 
 def _conditions(request: CertificateRequest) -> list[Condition]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestSpec
-from certpilot.api.core import Secret
+from certpilot.api.core import TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.defaults import duration, usages
 from certpilot.api.duration import format_duration
 from certpilot.api.meta import ObjectMeta
@@ -21,7 +21,6 @@ from certpilot.controllers.certificates.copied_annotations import (
     annotations_to_copy,
 )
 from certpilot.controllers.certificates.parsed_secrets import parsed_key_of
-from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
 from certpilot.controllers.certificates.request_key import remember_made_for, why_not_made_for
 from certpilot.controllers.certificates.request_match import remember_built_request, request_mismatches
 from certpilot.controllers.certificates.request_state import failed_before

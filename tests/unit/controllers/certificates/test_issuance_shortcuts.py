@@ -20,12 +20,12 @@ from certpilot.api.certificate import (
     NameConstraints,
 )
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestStatus
-from certpilot.api.conditions import set_condition
-from certpilot.api.core import Secret
+from certpilot.api.conditions import ISSUING, set_condition
+from certpilot.api.core import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.enums import AdditionalOutputFormatType, KeyUsage, PrivateKeyAlgorithm, SignatureAlgorithm
 from certpilot.api.meta import OwnerReference
 from certpilot.controllers.certificates import parsed_secrets, request_key, request_match
-from certpilot.controllers.certificates.conditions import ISSUING, with_status
+from certpilot.controllers.certificates.conditions import with_status
 from certpilot.controllers.certificates.keymanager import generate_key_pem
 from certpilot.controllers.certificates.parsed_secrets import (
     parsed_key_of,
@@ -33,7 +33,6 @@ from certpilot.controllers.certificates.parsed_secrets import (
     remember_parsed_key,
     remember_parsed_leaf,
 )
-from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY
 from certpilot.controllers.certificates.post_issuance import secret_needs_sync
 from certpilot.controllers.certificates.readiness import is_left_to_issuing
 from certpilot.controllers.certificates.request_key import (

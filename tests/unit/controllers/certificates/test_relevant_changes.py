@@ -4,12 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate, CertificateStatus
-from certpilot.api.conditions import set_condition
-from certpilot.api.core import Secret
+from certpilot.api.conditions import ISSUING, READY, set_condition
+from certpilot.api.core import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.controllers.certificates import parsed_secrets
 from certpilot.controllers.certificates import relevant_changes as changes
-from certpilot.controllers.certificates.conditions import ISSUING, READY
-from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, PolicyInput
+from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.ready_status import readiness_status
 from certpilot.controllers.certificates.requestmanager import build_request
 from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
