@@ -77,7 +77,10 @@ def choose_challenge(
             f"(offered: {', '.join(sorted(c.type for c in authz.challenges or ())) or 'none'})"
         )
     chosen_type = choice.challenge_type if choice.challenge_type == ACMEChallengeType.DNS01 else builtin
-    assert chosen_type is not None, "http01 is selectable only when a built-in listener answers"
+    if chosen_type is None:
+        return (
+            f"solver for {name!r} answers HTTP-01, but no built-in listener can answer an offered challenge"
+        )
     return ChosenChallenge(by_type[chosen_type], chosen_type, choice.solver)
 
 

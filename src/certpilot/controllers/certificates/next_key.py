@@ -32,9 +32,8 @@ def reusable_current_key(cert: Certificate, current_secret: Secret | None) -> by
     """With rotationPolicy Never, the current Secret's key when it still fits the spec."""
     if rotation_policy(cert.spec.private_key) != RotationPolicy.NEVER:
         return None
-    if not secret_holds_key_for_spec(current_secret, cert):
+    if current_secret is None or not secret_holds_key_for_spec(current_secret, cert):
         return None
-    assert current_secret is not None
     return current_secret.get_data(TLS_PRIVATE_KEY_KEY)
 
 

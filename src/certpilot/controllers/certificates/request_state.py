@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass
 from datetime import datetime
 
 from certpilot.api.certificaterequest import CertificateRequest
@@ -20,13 +22,22 @@ def _conditions(request: CertificateRequest) -> list[Condition]:
     return list(request.status.conditions or ()) if request.status else []
 
 
-def is_issued(request: CertificateRequest) -> bool:
+@dataclass(frozen=True)
+class SignedChain:
+    """What the issuer returned on a request: the PEM chain (leaf first) and the PEM CA, or b""."""
+
+    certificate: bytes
+    ca: bytes
+
+
+def signed_chain(request: CertificateRequest) -> SignedChain | None:
+    """The chain of a request that is Ready=True with a certificate; None until then."""
     ready = get_condition(_conditions(request), READY)
-    return (
-        ready is not None
-        and ready.status == "True"
-        and request.status is not None
-        and bool(request.status.certificate)
+    status = request.status
+    if ready is None or ready.status != "True" or status is None or not status.certificate:
+        return None
+    return SignedChain(
+        base64.b64decode(status.certificate), base64.b64decode(status.ca) if status.ca else b""
     )
 
 

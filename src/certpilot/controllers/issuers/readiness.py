@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import READY, get_condition, set_condition
 from certpilot.api.core import Secret
 from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer, IssuerStatus
+from certpilot.api.meta import Resource
 from certpilot.controllers.issuers.failed_signing import (
     failure_message_changed,
     ready_issuer_that_failed_to_sign,
@@ -111,12 +111,14 @@ class IssuerReadinessController:
             ],
         )
 
-    def _issuers_using(self, obj: Any) -> list[ObjectKey]:
-        assert isinstance(obj, Secret)
+    def _issuers_using(self, obj: Resource) -> list[ObjectKey]:
+        if not isinstance(obj, Secret):
+            raise TypeError(f"{self.spec.name}: its Secret watch was handed a {obj.KIND}")
         return issuers_using_secret(self.ctx.cache, self.kind, obj, self.options)
 
-    def _issuer_that_failed_to_sign(self, obj: Any) -> list[ObjectKey]:
-        assert isinstance(obj, CertificateRequest)
+    def _issuer_that_failed_to_sign(self, obj: Resource) -> list[ObjectKey]:
+        if not isinstance(obj, CertificateRequest):
+            raise TypeError(f"{self.spec.name}: its CertificateRequest watch was handed a {obj.KIND}")
         return ready_issuer_that_failed_to_sign(self.ctx.cache, self.kind, obj)
 
     async def reconcile(self, key: ObjectKey) -> Result:
