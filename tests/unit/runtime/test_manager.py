@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 
 import aiohttp
-from runtime_builders import eventually, secret
 
 from certpilot.api.core import Secret
 from certpilot.api.issuer import Issuer
@@ -22,6 +21,7 @@ from certpilot.runtime.leader import LeaderElector
 from certpilot.runtime.manager import Manager
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.runtime.runtime_builders import eventually, secret
 
 
 class SecretLabeller:
