@@ -55,3 +55,12 @@ class FakeClock:
         while self.sleepers < count:
             self._slept.clear()
             await self._slept.wait()
+
+    async def wait_for_sleep_or_end(self, task: asyncio.Future[None]) -> None:
+        """Let other tasks run until one sleeps on this clock or `task` has finished: after moving
+        time, the moment a task that loops on this clock has done its round."""
+        sleeping = asyncio.ensure_future(self.wait_for_sleepers())
+        try:
+            await asyncio.wait({sleeping, task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()

@@ -11,15 +11,6 @@ from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
 
 
-async def sleeping_again_or_done(clock: FakeClock, task: asyncio.Future[None]) -> None:
-    """Until `task` waits on the clock again or has finished: the moment to move time again."""
-    sleeping = asyncio.ensure_future(clock.wait_for_sleepers())
-    try:
-        await asyncio.wait({sleeping, task}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        sleeping.cancel()
-
-
 def electors(store: SQLiteStore, clock: FakeClock) -> tuple[LeaderElector, LeaderElector]:
     options = {"lease_duration": 15, "renew_deadline": 10, "retry_period": 2}
     return (
@@ -75,7 +66,7 @@ async def test_handover_when_the_leader_stops_renewing(store: SQLiteStore) -> No
     while not campaign.done():  # a is silent; b retries every 2 s until a's 15 s lease has run out
         clock.advance(2)
         rounds += 1
-        await asyncio.wait_for(sleeping_again_or_done(clock, campaign), 10)
+        await asyncio.wait_for(clock.wait_for_sleep_or_end(campaign), 10)
         assert rounds <= 9, "b did not take over once a's lease had run out"
     assert rounds == 8
     assert b.is_leader
@@ -91,12 +82,12 @@ async def test_old_leader_gives_up_after_renew_deadline(store: SQLiteStore) -> N
     clock.advance(20)
     assert await b.try_acquire_or_renew() is True
     holding = asyncio.ensure_future(a.hold())
-    await asyncio.wait_for(sleeping_again_or_done(clock, holding), 10)
+    await asyncio.wait_for(clock.wait_for_sleep_or_end(holding), 10)
     rounds = 0
     while not holding.done():  # renewals fail (b holds it) until 10 s have passed
         clock.advance(2)
         rounds += 1
-        await asyncio.wait_for(sleeping_again_or_done(clock, holding), 10)
+        await asyncio.wait_for(clock.wait_for_sleep_or_end(holding), 10)
         assert rounds <= 6, "a kept leading past its renew deadline"
     assert rounds == 5
     assert not a.is_leader

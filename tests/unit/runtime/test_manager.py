@@ -153,7 +153,7 @@ async def test_a_standby_manager_starts_workers_only_after_taking_the_lease(tmp_
     await leader.stop()  # releases the lease
     while not standby_start.done():
         clock.advance(2)
-        await asyncio.sleep(0.02)
+        await asyncio.wait_for(clock.wait_for_sleep_or_end(standby_start), 10)
     await standby_start
     assert standby.ready
     await standby.stop()
