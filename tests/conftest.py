@@ -1,5 +1,5 @@
 """Suite-wide pytest plugins: fixtures that several test folders share.
 
-This folder has no __init__.py, so pytest puts it on sys.path and the plugins import by bare name."""
+tests/ is a package (pytest puts the repository root on sys.path), so helpers import as tests.<path>."""
 
-pytest_plugins = ["kube_fixtures", "modern_pebble_fixtures", "dns_standin_fixtures"]
+pytest_plugins = ["tests.kube_fixtures", "tests.modern_pebble_fixtures", "tests.dns_standin_fixtures"]

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from store_harness import ServerTimeCheck, StoreFactory
 
 from certpilot.api.certificate import Certificate
 from certpilot.api.core import Event, Secret
@@ -27,6 +26,7 @@ from certpilot.store.kubernetes import KubernetesStore
 from certpilot.store.protocol import Store
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.contract.store_harness import ServerTimeCheck, StoreFactory
 
 REPO = Path(__file__).resolve().parents[2]
 # Namespaces the contract tests write to.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import pytest
-from store_harness import ServerTimeCheck, eventually
-from store_objects import certificate, cluster_issuer, secret
 
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.core import Secret
@@ -17,6 +17,8 @@ from certpilot.api.meta import Condition, Resource
 from certpilot.store.errors import AlreadyExists, Conflict, Invalid, NotFound
 from certpilot.store.protocol import Store, WatchEvent
 from certpilot.testing.clock import FakeClock
+from tests.contract.store_harness import ServerTimeCheck, eventually
+from tests.contract.store_objects import certificate, cluster_issuer, secret
 
 # Generous: a watch that does not deliver within this is broken, not slow.
 WATCH_DEADLINE_S = 5.0
@@ -348,12 +350,21 @@ async def test_finalizers_hold_a_deletion(store: Store, server_time: ServerTimeC
 
 
 async def test_a_deletion_timestamp_cannot_be_set_or_cleared_by_update(store: Store) -> None:
+    """As Kubernetes: only delete sets it, and only the end of the deletion clears it."""
+    live = await store.create(certificate("live"))
+    live.metadata.deletion_timestamp = datetime(2030, 1, 1, tzinfo=UTC)
+    # Kubernetes refuses the write (the field is immutable); the SQLite store ignores the field.
+    with contextlib.suppress(Invalid):
+        await store.update(live)
+    assert (await store.get(Certificate, "live", "default")).metadata.deletion_timestamp is None
+
     created = await store.create(certificate("web", finalizers=["example.com/cleanup"]))
     await store.delete(Certificate, "web", "default")
 
     created.metadata.resource_version = None
-    updated = await store.update(created)
-    assert updated.metadata.deletion_timestamp is not None
+    cleared_by_update = await store.update(created)
+    assert cleared_by_update.metadata.deletion_timestamp is not None
+    assert (await store.get(Certificate, "web", "default")).metadata.deletion_timestamp is not None
 
 
 async def test_deleting_an_owner_deletes_its_dependents_at_every_level(store: Store) -> None:

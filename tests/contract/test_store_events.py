@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from store_harness import eventually
-from store_objects import certificate, cluster_issuer
-
 from certpilot.api.certificate import Certificate
 from certpilot.api.core import Event
 from certpilot.store.events import StoreEventRecorder
 from certpilot.store.kubernetes import KubernetesStore
 from certpilot.store.protocol import Store
 from certpilot.testing.clock import FakeClock
+from tests.contract.store_harness import eventually
+from tests.contract.store_objects import certificate, cluster_issuer
 
 
 async def test_repeats_of_an_event_raise_its_count(store: Store, clock: FakeClock) -> None:

@@ -7,8 +7,6 @@ import asyncio
 import os
 
 import pytest
-from store_harness import eventually
-from store_objects import certificate, secret
 
 from certpilot.api.certificate import Certificate
 from certpilot.api.core import Secret
@@ -17,6 +15,8 @@ from certpilot.runtime.informer import Informer
 from certpilot.store.errors import Gone, Invalid
 from certpilot.store.kubernetes import KubernetesStore
 from certpilot.testing.peers.kube import KubeControlPlane
+from tests.contract.store_harness import eventually
+from tests.contract.store_objects import certificate, secret
 
 WATCH_DEADLINE_S = 5.0
 

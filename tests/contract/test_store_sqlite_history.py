@@ -6,13 +6,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from store_harness import StoreFactory
-from store_objects import certificate, secret
 
 from certpilot.api.certificate import Certificate
 from certpilot.api.core import Secret
 from certpilot.store.errors import Gone, Invalid, Unavailable
 from certpilot.store.sqlite import SQLiteStore
+from tests.contract.store_harness import StoreFactory
+from tests.contract.store_objects import certificate, secret
 
 
 async def test_watch_resumes_after_close_and_reopen(open_sqlite: StoreFactory) -> None:

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from store_harness import StoreFactory
-from store_objects import secret
 
 from certpilot.api.core import Secret
+from tests.contract.store_harness import StoreFactory
+from tests.contract.store_objects import secret
 
 CHILD = Path(__file__).with_name("store_child.py")
 

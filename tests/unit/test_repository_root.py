@@ -15,8 +15,7 @@ def test_the_repository_root_has_no_empty_files() -> None:
 
 
 def test_test_modules_have_unique_names() -> None:
-    """Test folders have no __init__.py, so pytest imports modules by bare name: two test files of
-    one name in different folders stop the whole run at collection."""
+    """A test file is named in reports, tracebacks and `-k` by its file name alone: one name, one file."""
     tests = Path(__file__).resolve().parents[1]
     names = [path.name for path in tests.rglob("test_*.py")]
     assert sorted({name for name in names if names.count(name) > 1}) == []

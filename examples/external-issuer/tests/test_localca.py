@@ -14,14 +14,20 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from cryptography.x509.oid import NameOID
 
-from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestSpec
-from certpilot.api.common import IssuerReference
-from certpilot.api.core import Secret
-from certpilot.api.meta import ObjectMeta
-from certpilot.issuers.base import IssuerContext, IssuerNotReady
-from certpilot.issuers.plugins import plugin_problem
-from certpilot.runtime.clock import SystemClock
-from certpilot.store.sqlite import SQLiteStore
+from certpilot.issuers.api import (
+    TLS_CERT_KEY,
+    TLS_PRIVATE_KEY_KEY,
+    CertificateRequest,
+    CertificateRequestSpec,
+    IssuerContext,
+    IssuerNotReady,
+    IssuerReference,
+    ObjectMeta,
+    Secret,
+    SystemClock,
+    plugin_problem,
+)
+from certpilot.testing.stores import embedded_store
 
 
 def ca_secret() -> Secret:
@@ -40,8 +46,8 @@ def ca_secret() -> Secret:
         .sign(key, hashes.SHA256())
     )
     secret = Secret(metadata=ObjectMeta(name="localca", namespace="default"), type="kubernetes.io/tls")
-    secret.set_data("tls.crt", cert.public_bytes(Encoding.PEM))
-    secret.set_data("tls.key", key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    secret.set_data(TLS_CERT_KEY, cert.public_bytes(Encoding.PEM))
+    secret.set_data(TLS_PRIVATE_KEY_KEY, key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
     return secret
 
 
@@ -68,20 +74,17 @@ def test_the_plugin_is_valid() -> None:
 
 
 async def test_check_and_sign(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "store.db")
     issuer = LocalCAIssuer(
         metadata=ObjectMeta(name="localca", namespace="default"),
         spec=LocalCAIssuerSpec(secret_name="localca"),  # noqa: S106 - a Secret name
     )
-    ctx = IssuerContext(issuer=issuer, resource_namespace="default", store=store, clock=SystemClock())
-    try:
+    async with embedded_store(tmp_path / "store.db") as store:
+        ctx = IssuerContext(issuer=issuer, resource_namespace="default", store=store, clock=SystemClock())
         with pytest.raises(IssuerNotReady, match='secret "default/localca" not found'):
             await plugin.backend.check(ctx)
         await store.create(ca_secret())
         ready = await plugin.backend.check(ctx)
         signed = await plugin.backend.sign(ctx, request_for("web.example.test"))
-    finally:
-        await store.close()
     assert ready.reason == "CAVerified"
     leaf = x509.load_pem_x509_certificate(signed.certificate)
     leaf.verify_directly_issued_by(x509.load_pem_x509_certificate(signed.ca))

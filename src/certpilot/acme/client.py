@@ -258,10 +258,11 @@ class AcmeClient:
         return self._remember_account(response, uri=None)
 
     def _require_account(self) -> messages.RegistrationResource:
-        if self._net.account is None and self.find_account() is None:
-            raise AcmeAccountNotFound("no ACME account exists for this account key: register it first")
+        if self._net.account is None:
+            self.find_account()
         account = self._net.account
-        assert account is not None
+        if account is None:
+            raise AcmeAccountNotFound("no ACME account exists for this account key: register it first")
         return account
 
     @labelled("update_registration")

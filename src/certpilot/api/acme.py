@@ -3,6 +3,7 @@ Challenge per authorization to prove. Both specs are immutable once created."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from pydantic import Field
@@ -72,6 +73,17 @@ class OrderStatus(ApiModel):
     """Why the order failed, if it did."""
     failure_time: datetime | None = None
     """When the order failed."""
+
+
+# Kubernetes label values hold 63 characters; cert-manager keeps 52 of the parent's name and adds "-<hash>".
+NAME_PREFIX_LENGTH = 52
+
+
+def derived_name(parent_name: str, seed: bytes) -> str:
+    """`<parent name>-<32-bit hash of seed>`, how an Order is named after its CertificateRequest
+    and a Challenge after its Order: the same inputs always give the same name."""
+    digest = hashlib.sha256(seed).digest()
+    return f"{parent_name[:NAME_PREFIX_LENGTH]}-{int.from_bytes(digest[:4], 'big')}"
 
 
 @register

@@ -23,7 +23,6 @@ from certpilot.api.registry import register
 INJECT_CA_FROM = "cert-manager.io/inject-ca-from"
 INJECT_CA_FROM_SECRET = "cert-manager.io/inject-ca-from-secret"  # noqa: S105 - an annotation key
 INJECT_APISERVER_CA = "cert-manager.io/inject-apiserver-ca"
-ALLOW_DIRECT_INJECTION = "cert-manager.io/allow-direct-injection"
 INJECTION_ANNOTATIONS = (INJECT_CA_FROM, INJECT_CA_FROM_SECRET, INJECT_APISERVER_CA)
 
 

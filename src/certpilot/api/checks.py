@@ -59,14 +59,6 @@ def ip_address_problem(value: str) -> str | None:
     return None
 
 
-def ip_network_problem(value: str) -> str | None:
-    try:
-        ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        return f"{value!r} is not an IP range: expected CIDR notation, e.g. 10.0.0.0/8"
-    return None
-
-
 def email_problem(value: str) -> str | None:
     if not _EMAIL.fullmatch(value):
         return f"{value!r} is not an email address: expected user@domain"

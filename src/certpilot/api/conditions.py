@@ -16,6 +16,12 @@ APPROVED = "Approved"
 DENIED = "Denied"
 INVALID_REQUEST = "InvalidRequest"
 
+# Reasons of a CertificateRequest's Ready condition.
+REASON_PENDING = "Pending"
+REASON_FAILED = "Failed"
+REASON_ISSUED = "Issued"
+REASON_DENIED = "Denied"
+
 
 def get_condition(conditions: Sequence[Condition] | None, type: str) -> Condition | None:
     for condition in conditions or ():

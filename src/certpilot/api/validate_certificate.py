@@ -10,7 +10,8 @@ from certpilot.api.annotations import is_reserved
 from certpilot.api.certificate import CertificateKeystores, CertificatePrivateKey, CertificateSpec
 from certpilot.api.certificaterequest import CertificateRequestSpec
 from certpilot.api.common import IssuerReference
-from certpilot.api.duration import InvalidDuration, parse_duration
+from certpilot.api.defaults import DEFAULT_DURATION
+from certpilot.api.duration import InvalidDuration, format_duration, parse_duration
 from certpilot.api.enums import PrivateKeyAlgorithm, SignatureAlgorithm
 from certpilot.api.field_error import FieldError
 from certpilot.api.validate_renewal import renewal_errors
@@ -153,7 +154,7 @@ def _duration_errors(text: str, path: str) -> Iterator[FieldError]:
 
 
 def _lifetime_errors(spec: CertificateSpec) -> Iterator[FieldError]:
-    duration = timedelta(hours=2160)
+    duration = DEFAULT_DURATION
     if spec.duration is not None:
         duration_errors = list(_duration_errors(spec.duration, "spec.duration"))
         yield from duration_errors
@@ -176,7 +177,7 @@ def _lifetime_errors(spec: CertificateSpec) -> Iterator[FieldError]:
             yield FieldError(
                 "spec.renewBefore",
                 f"{spec.renew_before!r} must be less than the certificate duration "
-                f"({spec.duration or '2160h'})",
+                f"({spec.duration or format_duration(DEFAULT_DURATION)})",
             )
     percentage = spec.renew_before_percentage
     if percentage is not None and not 0 < percentage < 100:

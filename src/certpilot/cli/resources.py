@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from certpilot.api.defaults import DEFAULT_NAMESPACE
 from certpilot.api.loader import ManifestError, SkippedDocument, UnknownKindInManifest, load_path
 from certpilot.api.meta import Resource
 from certpilot.api.registry import UnknownKind, kind_named
@@ -21,7 +22,6 @@ from certpilot.store.apply import apply_objects
 from certpilot.store.errors import NotFound
 from certpilot.store.protocol import Store
 
-DEFAULT_NAMESPACE = "default"
 IGNORE_UNKNOWN_KINDS_HINT = (
     "Nothing was applied. To apply the rest and skip documents of kinds certpilot does not serve, "
     "use --ignore-unknown-kinds."

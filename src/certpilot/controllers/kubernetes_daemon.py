@@ -146,7 +146,7 @@ async def run_daemon_on_kubernetes(
             "pid": os.getpid(),
         },
     )
-    webhook = await start_webhook(store, kube) if kube.webhook_listen else None
+    webhook = await start_webhook(store, kube, kube.webhook_listen) if kube.webhook_listen else None
     try:
         shim_factories: list[Factory] = shims_setup.build(shims, await served_shim_kinds(store, shims))
         await run_controllers(
@@ -162,14 +162,13 @@ async def run_daemon_on_kubernetes(
         await store.close()
 
 
-async def start_webhook(store: KubernetesStore, kube: KubernetesOptions) -> WebhookServer:
+async def start_webhook(store: KubernetesStore, kube: KubernetesOptions, listen: str) -> WebhookServer:
     """The admission webhook beside the controllers, on every replica: its CA in a Secret through
     the store, approvals checked with SubjectAccessReviews on the same cluster. It starts first, so a
     port in use stops the daemon at once."""
-    assert kube.webhook_listen is not None
     namespace, name = parse_secret_name(kube.webhook_ca_secret)
     reviews = SubjectAccessReviews(AsyncClient(config=store.connection.config))
     hosts = kube.webhook_dns_names or ("localhost",)
-    server = WebhookServer(store, reviews, WebhookConfig(kube.webhook_listen, hosts, namespace, name))
+    server = WebhookServer(store, reviews, WebhookConfig(listen, hosts, namespace, name))
     await server.start()
     return server

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from certpilot.api.core import Event
-from certpilot.api.loader import ManifestError, SkippedDocument, UnknownKindInManifest, load_path
+from certpilot.api.loader import (
+    MANIFEST_SUFFIXES,
+    ManifestError,
+    SkippedDocument,
+    UnknownKindInManifest,
+    load_path,
+)
 from certpilot.api.meta import Resource
 from certpilot.api.registry import all_kinds
 from certpilot.store.apply import apply_objects
@@ -29,7 +35,6 @@ log = logging.getLogger(__name__)
 
 FROM_FOLDER_LABEL = "certpilot.io/from-manifests-folder"
 SOURCE_FILE_ANNOTATION = "certpilot.io/manifest-file"
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 ObjectId = tuple[type[Resource], str | None, str]
 FileStamp = tuple[int, int]

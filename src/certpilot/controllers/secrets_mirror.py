@@ -28,7 +28,8 @@ def is_certificate_secret(secret: Secret) -> bool:
 
 def certificate_secret_keys(obj: Resource) -> Iterable[ObjectKey]:
     """A Certificate's change (deleted, say) re-checks the Secret it names."""
-    assert isinstance(obj, Certificate)
+    if not isinstance(obj, Certificate):
+        raise TypeError(f"the Certificate watch of the Secrets mirror was handed a {obj.KIND}")
     return [ObjectKey(obj.namespace, obj.spec.secret_name)]
 
 
@@ -64,7 +65,7 @@ class SecretsMirrorController:
         files = mirrored_files(secret)
         changed = await self.ctx.run_blocking(self.mirror.write, namespace, key.name, files)
         if changed and self.options.output_hook:
-            await self._run_hook(secret, files)
+            await self._run_hook(self.options.output_hook, secret, files)
         return Result()
 
     def _still_referenced(self, key: ObjectKey) -> bool:
@@ -72,12 +73,11 @@ class SecretsMirrorController:
         in place until the new ones replace them."""
         return bool(self.ctx.cache.indexed(Certificate, CERTIFICATES_BY_SECRET_NAME, key.name, key.namespace))
 
-    async def _run_hook(self, secret: Secret, files: dict[str, bytes]) -> None:
-        assert self.options.output_hook is not None
+    async def _run_hook(self, hook: str, secret: Secret, files: dict[str, bytes]) -> None:
         namespace = secret.namespace or ""
         directory = self.mirror.directory_for(namespace, secret.name)
         outcome = await run_hook(
-            self.options.output_hook,
+            hook,
             hook_environment(namespace, secret.name, directory, self.output_dir, files),
             self.options.output_hook_timeout,
         )

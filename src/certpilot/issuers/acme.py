@@ -10,22 +10,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import enum
-import hashlib
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from cryptography import x509
 
 from certpilot.acme.client import AcmeClient, ExternalAccountBinding
 from certpilot.acme.client_errors import AcmeError
-from certpilot.api.acme import Order, OrderSpec
+from certpilot.api.acme import Order, OrderSpec, derived_name
 from certpilot.api.acme_issuer import ACMEIssuer
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.enums import State
-from certpilot.api.issuer import ACMEIssuerStatus
+from certpilot.api.issuer import ACMEIssuerStatus, IssuerStatus
 from certpilot.api.meta import ObjectMeta, OwnerReference
 from certpilot.issuers.acme_account import (
     ACCOUNT_CLIENTS,
@@ -51,8 +49,6 @@ from certpilot.store.errors import AlreadyExists, NotFound
 
 REASON_REGISTERED = "ACMEAccountRegistered"
 MESSAGE_REGISTERED = "The ACME account was registered with the ACME server"
-# Kubernetes names are at most 63 characters in labels; cert-manager keeps 52 and adds "-<hash>".
-NAME_PREFIX_LENGTH = 52
 FAILED_ORDER_STATES = frozenset({State.INVALID, State.EXPIRED, State.ERRORED})
 # How soon the signer looks at an in-flight Order again: soon at first, less often as it ages.
 MIN_ORDER_POLL_SECONDS = 1.0
@@ -84,11 +80,9 @@ def account_work(
     return AccountWork.NONE
 
 
-def acme_status(uri: str, email: str | None, key_hash: str) -> dict[str, Any]:
-    """The issuer's `status.acme`, camelCase as the Issuer status stores it."""
-    return ACMEIssuerStatus(
-        uri=uri, last_registered_email=email or None, last_private_key_hash=key_hash
-    ).to_dict()
+def acme_status(uri: str, email: str | None, key_hash: str) -> ACMEIssuerStatus:
+    """The issuer's `status.acme`."""
+    return ACMEIssuerStatus(uri=uri, last_registered_email=email or None, last_private_key_hash=key_hash)
 
 
 def registered_account(client: AcmeClient, email: str | None, eab: ExternalAccountBinding | None) -> str:
@@ -101,8 +95,7 @@ def registered_account(client: AcmeClient, email: str | None, eab: ExternalAccou
 
 def order_name(request_name: str, spec: OrderSpec) -> str:
     """`<request name>-<hash of the spec>`: the same request always maps to the same Order."""
-    digest = hashlib.sha256(json.dumps(spec.to_dict(), sort_keys=True).encode()).digest()
-    return f"{request_name[:NAME_PREFIX_LENGTH]}-{int.from_bytes(digest[:4], 'big')}"
+    return derived_name(request_name, json.dumps(spec.to_dict(), sort_keys=True).encode())
 
 
 def csr_identifiers(csr: x509.CertificateSigningRequest) -> tuple[list[str], list[str]]:
@@ -207,15 +200,16 @@ class ACMEIssuerBackend:
         self.http_timeout = http_timeout
 
     async def check(self, ctx: IssuerContext) -> IssuerReady:
-        config = acme_config_of(ctx.issuer)
+        issuer = ctx.builtin_issuer()
+        config = acme_config_of(issuer)
         if not config.server.startswith(("https://", "http://")):
             raise IssuerNotReady(
                 f"spec.acme.server {config.server!r} is not an http(s) URL of an ACME directory",
                 REASON_INVALID_CONFIG,
             )
         account_key = await load_or_create_account_key(ctx.store, ctx.resource_namespace, config)
-        key = client_key(ctx.issuer, config, account_key)
-        recorded = ctx.issuer.status.acme if ctx.issuer.status else None
+        key = client_key(issuer, config, account_key)
+        recorded = issuer.status.acme if issuer.status else None
         cached = ACCOUNT_CLIENTS.get(key)
         work = account_work(recorded, config.email, account_key.hash, cached is not None)
         if work is AccountWork.NONE and recorded is not None and recorded.uri:
@@ -225,7 +219,9 @@ class ACMEIssuerBackend:
         else:
             uri = await self._register(ctx, config, account_key)
         return IssuerReady(
-            REASON_REGISTERED, MESSAGE_REGISTERED, {"acme": acme_status(uri, config.email, account_key.hash)}
+            REASON_REGISTERED,
+            MESSAGE_REGISTERED,
+            IssuerStatus(acme=acme_status(uri, config.email, account_key.hash)),
         )
 
     async def _register(self, ctx: IssuerContext, config: ACMEIssuer, account_key: AccountKey) -> str:
@@ -237,7 +233,7 @@ class ACMEIssuerBackend:
             uri = await asyncio.to_thread(registered_account, client, config.email, eab)
         except AcmeError as e:
             raise IssuerNotReady(f"Failed to register ACME account: {e}", REASON_NOT_REGISTERED) from None
-        ACCOUNT_CLIENTS.put(client_key(ctx.issuer, config, account_key), client)
+        ACCOUNT_CLIENTS.put(client_key(ctx.builtin_issuer(), config, account_key), client)
         return uri
 
     async def _update_email(self, client: AcmeClient, email: str | None) -> str:
@@ -250,7 +246,7 @@ class ACMEIssuerBackend:
         return account.uri
 
     async def sign(self, ctx: IssuerContext, request: CertificateRequest) -> SignedCertificate:
-        config = acme_config_of(ctx.issuer)
+        config = acme_config_of(ctx.builtin_issuer())
         wanted = order_for(request, config)
         namespace = request.namespace
         try:

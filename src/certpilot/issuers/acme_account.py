@@ -16,7 +16,6 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -26,6 +25,7 @@ from certpilot.acme.client import AcmeClient, ExternalAccountBinding
 from certpilot.api.acme_issuer import ACMEIssuer
 from certpilot.api.core import Secret
 from certpilot.api.enums import PrivateKeyAlgorithm
+from certpilot.api.issuer import AnyIssuer
 from certpilot.api.meta import ObjectMeta
 from certpilot.issuers.base import IssuerNotReady, Permanent
 from certpilot.issuers.secrets import SecretProblem, get_secret, parse_private_key, secret_value
@@ -69,7 +69,7 @@ def private_key_hash(key: PrivateKey) -> str:
     return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
-def acme_config_of(issuer: Any) -> ACMEIssuer:
+def acme_config_of(issuer: AnyIssuer) -> ACMEIssuer:
     config: ACMEIssuer | None = issuer.spec.acme
     if config is None:
         raise Permanent(f"issuer {issuer.name!r} has no spec.acme")
@@ -215,7 +215,7 @@ class AccountClients:
 ACCOUNT_CLIENTS = AccountClients()
 
 
-def client_key(issuer: Any, config: ACMEIssuer, account_key: AccountKey) -> ClientKey:
+def client_key(issuer: AnyIssuer, config: ACMEIssuer, account_key: AccountKey) -> ClientKey:
     return ClientKey(
         issuer_uid=issuer.metadata.uid or issuer.key,
         server=config.server,
@@ -236,7 +236,7 @@ def new_client(
     )
 
 
-def registered_account_uri(issuer: Any, account_key: AccountKey) -> str | None:
+def registered_account_uri(issuer: AnyIssuer, account_key: AccountKey) -> str | None:
     """The account URI the issuer's status records for this very key, if any."""
     acme_status = issuer.status.acme if issuer.status else None
     if acme_status is None or acme_status.last_private_key_hash != account_key.hash:
@@ -245,7 +245,9 @@ def registered_account_uri(issuer: Any, account_key: AccountKey) -> str | None:
     return uri or None
 
 
-async def client_for(issuer: Any, resource_namespace: str, store: Store, http_timeout: int) -> AcmeClient:
+async def client_for(
+    issuer: AnyIssuer, resource_namespace: str, store: Store, http_timeout: int
+) -> AcmeClient:
     """The client of the issuer's registered account, for orders and challenges. IssuerNotReady
     until the issuer readiness check has registered the account."""
     config = acme_config_of(issuer)

@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
+from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer, IssuerStatus
+from certpilot.api.meta import Resource
 from certpilot.runtime.clock import Clock
 from certpilot.runtime.errors import PendingError, PermanentError, RetryWithBackoff
 from certpilot.store.protocol import Store
+
+IssuerModel = TypeVar("IssuerModel", bound=Resource)
 
 
 class Pending(PendingError):
@@ -31,12 +36,12 @@ class IssuerNotReady(RetryWithBackoff):
 
 @dataclass(frozen=True)
 class IssuerReady:
-    """What a successful check reports: the Ready condition's reason and message, and any
-    status the issuer type owns (e.g. `acme` for ACME issuers, as a camelCase dict)."""
+    """What a successful check reports: the Ready condition's reason and message, and any other
+    status field the issuer type owns (e.g. `acme` for ACME issuers); its conditions are ignored."""
 
     reason: str
     message: str
-    extra_status: dict[str, Any] | None = None
+    extra_status: IssuerStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -50,14 +55,27 @@ class SignedCertificate:
 
 @dataclass(frozen=True)
 class IssuerContext:
-    """Everything an issuer type may use. `issuer` is an Issuer or ClusterIssuer model;
+    """Everything an issuer type may use. `issuer` is the issuer resource a request names: an
+    Issuer, a ClusterIssuer, or one of a plugin's kinds (read it with `issuer_as`).
     `resource_namespace` is where its referenced Secrets live (the Issuer's namespace, or the
     cluster resource namespace for ClusterIssuers)."""
 
-    issuer: Any
+    issuer: Resource
     resource_namespace: str
     store: Store
     clock: Clock
+
+    def issuer_as(self, model: type[IssuerModel]) -> IssuerModel:
+        """The issuer as `model` (a plugin's issuer kind). Raises Permanent when it is another kind."""
+        if not isinstance(self.issuer, model):
+            raise Permanent(f"{self.issuer.KIND} {self.issuer.name!r} is not a {model.KIND}")
+        return self.issuer
+
+    def builtin_issuer(self) -> AnyIssuer:
+        """The issuer as a cert-manager.io Issuer or ClusterIssuer. Raises Permanent otherwise."""
+        if not isinstance(self.issuer, Issuer | ClusterIssuer):
+            raise Permanent(f"{self.issuer.KIND} {self.issuer.name!r} is not an Issuer nor a ClusterIssuer")
+        return self.issuer
 
 
 class IssuerBackend(Protocol):
@@ -67,6 +85,6 @@ class IssuerBackend(Protocol):
         """Raise IssuerNotReady (with an actionable message) when the issuer cannot sign."""
         ...
 
-    async def sign(self, ctx: IssuerContext, request: Any) -> SignedCertificate:
-        """Sign one CertificateRequest model. Raise Pending, Permanent or IssuerNotReady."""
+    async def sign(self, ctx: IssuerContext, request: CertificateRequest) -> SignedCertificate:
+        """Sign one CertificateRequest. Raise Pending, Permanent or IssuerNotReady."""
         ...

@@ -155,7 +155,8 @@ class CAIssuerBackend:
 
 
 def _ca_config(ctx: IssuerContext) -> CAIssuer:
-    config: CAIssuer | None = ctx.issuer.spec.ca
+    issuer = ctx.builtin_issuer()
+    config: CAIssuer | None = issuer.spec.ca
     if config is None:
-        raise Permanent(f"issuer {ctx.issuer.name!r} has no spec.ca")
+        raise Permanent(f"issuer {issuer.name!r} has no spec.ca")
     return config

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any
 
 from certpilot.acme.http_timeout import DEFAULT_ACME_HTTP_TIMEOUT_SECONDS
+from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer
 from certpilot.api.meta import Resource
 from certpilot.issuers.base import IssuerBackend
 from certpilot.issuers.ca import CAIssuerBackend
@@ -89,12 +89,12 @@ class IssuerBackends:
                 return model
         return None
 
-    def _plugin_backend(self, issuer: Any) -> IssuerBackend | None:
+    def _plugin_backend(self, issuer: Resource) -> IssuerBackend | None:
         return next((p.backend for p in self._plugins if type(issuer) in p.kinds), None)
 
-    def type_of(self, issuer: Any) -> str:
+    def type_of(self, issuer: AnyIssuer) -> str:
         """The one registered issuer type configured in issuer.spec."""
-        configured: list[str] = issuer.spec.types()
+        configured = issuer.spec.types()
         served = [t for t in configured if t in self._by_type or t in self._loaders]
         if not served:
             wanted = ", ".join(configured) or "none"
@@ -104,10 +104,12 @@ class IssuerBackends:
             )
         return served[0]
 
-    def backend_for(self, issuer: Any) -> IssuerBackend:
+    def backend_for(self, issuer: Resource) -> IssuerBackend:
         plugin_backend = self._plugin_backend(issuer)
         if plugin_backend is not None:
             return plugin_backend
+        if not isinstance(issuer, Issuer | ClusterIssuer):
+            raise UnknownIssuerType(f"{issuer.KIND} {issuer.name!r} is served by no installed issuer plugin")
         return self._backend_of_type(self.type_of(issuer))
 
     def _backend_of_type(self, issuer_type: str) -> IssuerBackend:

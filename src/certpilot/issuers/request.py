@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from cryptography import x509
 
 from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.defaults import DEFAULT_DURATION
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import KeyUsage
 from certpilot.issuers.base import Permanent
@@ -21,9 +22,6 @@ from certpilot.pki.sign import csr_contradiction, sign_certificate
 from certpilot.pki.usages import usages_for
 from certpilot.pki.verified_csr import VerifiedCsr, load_verified_csr
 from certpilot.runtime.bounded_memo import BoundedMemo
-
-# cert-manager's default when a request sets no duration (90 days).
-DEFAULT_DURATION = timedelta(hours=2160)
 
 # Every request in flight at once, with room to spare: an entry is a parsed CSR (~1 KB) or a message.
 CHECKED_CSRS_CAPACITY = 4096

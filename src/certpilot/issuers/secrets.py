@@ -7,15 +7,12 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from certpilot.api.core import Secret
+from certpilot.api.core import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.pki.errors import PKIError
 from certpilot.pki.keys import PrivateKey
 from certpilot.pki.keys import parse_private_key as parse_pem_private_key
 from certpilot.store.errors import NotFound
 from certpilot.store.protocol import Store
-
-TLS_CERT_KEY = "tls.crt"
-TLS_PRIVATE_KEY_KEY = "tls.key"
 
 
 class SecretProblem(Exception):

@@ -46,7 +46,7 @@ class SelfSignedIssuerBackend:
             raise Permanent(
                 f'the CSR\'s public key does not match the private key in secret "{namespace}/{secret_name}"'
             )
-        config: SelfSignedIssuer | None = ctx.issuer.spec.self_signed
+        config: SelfSignedIssuer | None = ctx.builtin_issuer().spec.self_signed
         try:
             certificate = sign_as_requested(
                 request,

@@ -220,7 +220,8 @@ class VaultIssuerBackend:
 
 
 def _vault_config(ctx: IssuerContext) -> VaultIssuer:
-    config: VaultIssuer | None = ctx.issuer.spec.vault
+    issuer = ctx.builtin_issuer()
+    config: VaultIssuer | None = issuer.spec.vault
     if config is None:
-        raise Permanent(f"issuer {ctx.issuer.name!r} has no spec.vault")
+        raise Permanent(f"issuer {issuer.name!r} has no spec.vault")
     return config

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 import hvac
 
+from certpilot.api.core import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY
 from certpilot.api.meta import Resource
-from certpilot.api.vault_issuer import VaultAuth, VaultIssuer
-from certpilot.issuers.secrets import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, get_secret, secret_value
+from certpilot.api.vault_issuer import VaultAuth, VaultIssuer, VaultKubernetesAuth
+from certpilot.issuers.secrets import get_secret, secret_value
 from certpilot.issuers.vault_connection import ClientCertificate, read_secret_key
 from certpilot.store.errors import StoreError
 from certpilot.store.protocol import Store
@@ -81,12 +82,12 @@ def default_audience(issuer: Resource | None) -> str:
     return f"vault://{issuer.namespace}/{issuer.name}" if issuer.namespace else f"vault://{issuer.name}"
 
 
-async def _kubernetes_jwt(config: VaultIssuer, store: Store, namespace: str, issuer: Resource | None) -> str:
+async def _kubernetes_jwt(
+    kubernetes: VaultKubernetesAuth, server: str, store: Store, namespace: str, issuer: Resource | None
+) -> str:
     """The service account token to log in with: from secretRef, or (serviceAccountRef) a bound
     token requested for the audiences cert-manager v1.12+ uses: the ones listed, then the
     issuer's own and the Vault server's URL, valid for 10 minutes (the API's minimum)."""
-    kubernetes = config.auth.kubernetes
-    assert kubernetes is not None
     if kubernetes.secret_ref is not None:
         return (
             (await read_secret_key(store, namespace, kubernetes.secret_ref, DEFAULT_TOKEN_KEY))
@@ -101,7 +102,7 @@ async def _kubernetes_jwt(config: VaultIssuer, store: Store, namespace: str, iss
             "spec.vault.auth.kubernetes.serviceAccountRef needs the Kubernetes runtime to request a "
             "service account token; in standalone set auth.kubernetes.secretRef to a Secret holding one"
         )
-    audiences = [*(account.audiences or ()), default_audience(issuer), config.server]
+    audiences = [*(account.audiences or ()), default_audience(issuer), server]
     try:
         return await store.request_service_account_token(
             namespace, account.name, audiences, BOUND_TOKEN_EXPIRATION_SECONDS
@@ -137,7 +138,7 @@ async def credentials_for(
         return CertificateAuth(cert_auth.mount_path or DEFAULT_CERT_MOUNT_PATH, cert_auth.name, certificate)
     if auth.kubernetes is not None:
         kubernetes = auth.kubernetes
-        jwt = await _kubernetes_jwt(config, store, namespace, issuer)
+        jwt = await _kubernetes_jwt(kubernetes, config.server, store, namespace, issuer)
         return KubernetesAuth(kubernetes.mount_path or DEFAULT_KUBERNETES_MOUNT_PATH, kubernetes.role, jwt)
     if auth.aws is not None:
         raise VaultAuthConfigError(

@@ -21,14 +21,13 @@ import hvac
 import requests
 from requests.adapters import HTTPAdapter
 
+from certpilot.api.core import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY
 from certpilot.api.meta import SecretKeySelector
 from certpilot.api.vault_issuer import VaultIssuer
 from certpilot.issuers.secrets import get_secret, secret_value
 from certpilot.store.protocol import Store
 
 CA_BUNDLE_KEY = "ca.crt"
-TLS_CERT_KEY = "tls.crt"
-TLS_PRIVATE_KEY_KEY = "tls.key"
 REQUEST_TIMEOUT_SECONDS = 30
 
 

@@ -340,9 +340,10 @@ class VenafiIssuerBackend:
         self._poll = pickup_poll_seconds
 
     async def _settings(self, ctx: IssuerContext) -> VenafiSettings:
-        config: VenafiIssuer | None = ctx.issuer.spec.venafi
+        issuer = ctx.builtin_issuer()
+        config: VenafiIssuer | None = issuer.spec.venafi
         if config is None:
-            raise Permanent(f"issuer {ctx.issuer.name!r} has no spec.venafi")
+            raise Permanent(f"issuer {issuer.name!r} has no spec.venafi")
         try:
             return await settings_for(config, ctx.store, ctx.resource_namespace)
         except SecretProblem as e:

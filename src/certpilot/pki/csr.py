@@ -59,7 +59,7 @@ def csr_to_pem(csr: x509.CertificateSigningRequest) -> bytes:
 
 
 def csr_from_pem(pem: bytes) -> x509.CertificateSigningRequest:
-    """Parse a PEM CSR; the signature is checked by csr_signature_is_valid / sign_certificate."""
+    """Parse a PEM CSR; the signature is checked by sign_certificate."""
     try:
         csr = x509.load_pem_x509_csr(pem)
     except ValueError:
@@ -99,7 +99,3 @@ def signature_algorithm_mismatch(csr: x509.CertificateSigningRequest, spec: Cert
     if wanted == actual:
         return None
     return f"signatureAlgorithm: has {actual or 'PureEd25519'}, spec wants {spec.signature_algorithm.value}"
-
-
-def csr_signature_is_valid(csr: x509.CertificateSigningRequest) -> bool:
-    return csr.is_signature_valid

@@ -63,11 +63,6 @@ class SubjectAltNames:
     email_addresses: tuple[str, ...] = ()
     other_names: tuple[tuple[str, str], ...] = ()
 
-    def is_empty(self) -> bool:
-        return not (
-            self.dns_names or self.ip_addresses or self.uris or self.email_addresses or self.other_names
-        )
-
 
 def normalise_ip(value: str) -> str:
     try:

@@ -58,10 +58,6 @@ class WorkQueue:
         """Keys ready to be handed to a worker now."""
         return len(self._ready)
 
-    @property
-    def shutting_down(self) -> bool:
-        return self._shut_down
-
     def add(self, key: ObjectKey) -> None:
         if self._shut_down or key in self._dirty:
             return

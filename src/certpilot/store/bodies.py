@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from certpilot.api.defaults import DEFAULT_NAMESPACE
 from certpilot.api.meta import Resource
-
-DEFAULT_NAMESPACE = "default"
 
 
 def namespace_of(kind: type[Resource], namespace: str | None) -> str | None:

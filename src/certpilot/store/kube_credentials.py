@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from lightkube.config.client_adapter import async_check_output
-from lightkube.config.models import User
+from lightkube.config.models import User, UserExec
 from lightkube.core.exceptions import ConfigError
 
 # A token file is re-read at least this often even without a 401 (the kubelet rotates it hourly).
@@ -60,7 +60,7 @@ class KubeCredentials:
         if user.token:
             return f"Bearer {user.token}"
         if user.exec:
-            return f"Bearer {await _exec_token(user)}"
+            return f"Bearer {await _exec_token(user.exec)}"
         if user.username and user.password:
             basic = base64.b64encode(f"{user.username}:{user.password}".encode()).decode()
             return f"Basic {basic}"
@@ -71,9 +71,7 @@ class KubeCredentials:
         return None
 
 
-async def _exec_token(user: User) -> str:
-    plugin = user.exec
-    assert plugin is not None
+async def _exec_token(plugin: UserExec) -> str:
     environment = dict(os.environ)
     environment.update((variable.name, variable.value) for variable in plugin.env or ())
     try:

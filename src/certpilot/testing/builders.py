@@ -13,7 +13,7 @@ from certpilot.api.certificate import Certificate, CertificateSpec, X509Subject
 from certpilot.api.common import IssuerReference
 from certpilot.api.core import Secret
 from certpilot.api.enums import KeyUsage, PrivateKeyAlgorithm
-from certpilot.api.issuer import CAIssuer, ClusterIssuer, Issuer, IssuerSpec, SelfSignedIssuer
+from certpilot.api.issuer import CAIssuer, Issuer, IssuerSpec, SelfSignedIssuer
 from certpilot.api.meta import ObjectMeta
 from certpilot.pki.csr import build_csr
 from certpilot.pki.keys import KeySpec, PrivateKey, encode_private_key, generate_private_key
@@ -60,10 +60,6 @@ def issuer_selfsigned(name: str = "selfsigned", namespace: str = "default") -> I
     return Issuer(
         metadata=ObjectMeta(name=name, namespace=namespace), spec=IssuerSpec(self_signed=SelfSignedIssuer())
     )
-
-
-def clusterissuer_selfsigned(name: str = "selfsigned") -> ClusterIssuer:
-    return ClusterIssuer(metadata=ObjectMeta(name=name), spec=IssuerSpec(self_signed=SelfSignedIssuer()))
 
 
 def issuer_ca(name: str = "ca", secret_name: str = "ca-tls", namespace: str = "default") -> Issuer:  # noqa: S107

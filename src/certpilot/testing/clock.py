@@ -37,11 +37,6 @@ class FakeClock:
         """How many sleep() calls are waiting for time to move."""
         return sum(1 for _, _, f in self._sleepers if not f.done())
 
-    def next_deadline(self) -> datetime | None:
-        """When the earliest waiting sleep() would complete."""
-        live = [when for when, _, f in self._sleepers if not f.done()]
-        return min(live) if live else None
-
     def advance(self, seconds: float) -> None:
         """Move time forward and wake every sleep() whose deadline has passed."""
         self.set(self._now + timedelta(seconds=seconds))
@@ -60,3 +55,12 @@ class FakeClock:
         while self.sleepers < count:
             self._slept.clear()
             await self._slept.wait()
+
+    async def wait_for_sleep_or_end(self, task: asyncio.Future[None]) -> None:
+        """Let other tasks run until one sleeps on this clock or `task` has finished: after moving
+        time, the moment a task that loops on this clock has done its round."""
+        sleeping = asyncio.ensure_future(self.wait_for_sleepers())
+        try:
+            await asyncio.wait({sleeping, task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()

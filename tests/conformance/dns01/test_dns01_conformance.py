@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dns01_harness import (
+
+from certpilot.acme.solvers.dns01.errors import ProviderCredentialsRejected
+from certpilot.acme.solvers.dns01.provider import Dns01Request
+from certpilot.acme.solvers.dns01.registry import ProviderSettings, provider_for
+from certpilot.testing.peers.bind import BindServer
+from certpilot.testing.peers.dns_standins.peers import (
+    StructuredSecretsPeer,
+    UncheckedCredentialsPeer,
+)
+from tests.conformance.dns01.dns01_harness import (
     CNAME_DELEGATED,
     KEEPS_VALUES,
     ZONELESS,
@@ -28,15 +37,6 @@ from dns01_harness import (
     start_bind,
     txt_value,
     wrong_value,
-)
-
-from certpilot.acme.solvers.dns01.errors import ProviderCredentialsRejected
-from certpilot.acme.solvers.dns01.provider import Dns01Request
-from certpilot.acme.solvers.dns01.registry import ProviderSettings, provider_for
-from certpilot.testing.peers.bind import BindServer
-from certpilot.testing.peers.dns_standins.peers import (
-    StructuredSecretsPeer,
-    UncheckedCredentialsPeer,
 )
 
 pytestmark = [

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
-from acme_harness import EAB_HMAC_KEY, EAB_KEY_ID, client_for, start_pebble
 from cryptography.hazmat.primitives.asymmetric import ec
 from josepy.jwk import JWKEC
 
@@ -17,6 +16,7 @@ from certpilot.acme.solvers.http01 import Http01Solver
 from certpilot.acme.solvers.tlsalpn01 import TlsAlpn01Solver
 from certpilot.testing.peers.pebble import ChallTestSrv, PebbleServer
 from certpilot.testing.peers.ports import free_port
+from tests.e2e.acme.acme_harness import EAB_HMAC_KEY, EAB_KEY_ID, client_for, start_pebble
 
 pytestmark = pytest.mark.peers
 

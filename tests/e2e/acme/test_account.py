@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from acme_flows import new_csr
-from acme_harness import EAB_HMAC_KEY, EAB_KEY_ID, client_for
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from josepy.jwk import JWKEC, JWKRSA
 
 from certpilot.acme.client import AcmeClient, ExternalAccountBinding
 from certpilot.acme.client_errors import AcmeAccountNotFound, AcmeError
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme.acme_flows import new_csr
+from tests.e2e.acme.acme_harness import EAB_HMAC_KEY, EAB_KEY_ID, client_for
 
 pytestmark = pytest.mark.peers
 

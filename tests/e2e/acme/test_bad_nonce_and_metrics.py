@@ -9,8 +9,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from acme import messages
-from acme_flows import issue, new_csr
-from acme_harness import client_for
 from cryptography.hazmat.primitives.asymmetric import ec
 from josepy.jwk import JWKEC
 
@@ -18,6 +16,8 @@ from certpilot.acme.client import AcmeClient, challenge_token
 from certpilot.acme.solvers.http01 import Http01Solver
 from certpilot.server.metrics import ACME_CLIENT_REQUEST_COUNT, ACME_CLIENT_REQUEST_DURATION, REGISTRY
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme.acme_flows import issue, new_csr
+from tests.e2e.acme.acme_harness import client_for
 
 pytestmark = pytest.mark.peers
 

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from acme import messages
-from acme_flows import authorize, new_csr
 from aiohttp import web
 from josepy.jwk import JWKEC
 
@@ -19,6 +18,7 @@ from certpilot.acme.solvers.http01 import Http01Solver
 from certpilot.runtime.errors import PendingError, RetryWithBackoff
 from certpilot.testing.peers.pebble import PebbleServer
 from certpilot.testing.peers.ports import free_port
+from tests.e2e.acme.acme_flows import authorize, new_csr
 
 pytestmark = pytest.mark.peers
 

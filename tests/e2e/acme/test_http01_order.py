@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from acme import messages
-from acme_flows import Present, issue, new_csr, openssl_verify, subject_alt_names
 
 from certpilot.acme.client import AcmeClient, challenge_token
 from certpilot.acme.solvers.http01 import Http01Solver, http01_challenge_url, http01_self_check
 from certpilot.testing.peers.pebble import ChallTestSrv, PebbleServer
+from tests.e2e.acme.acme_flows import Present, issue, new_csr, openssl_verify, subject_alt_names
 
 pytestmark = pytest.mark.peers
 

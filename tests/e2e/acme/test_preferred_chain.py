@@ -6,8 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from acme_flows import issue, new_csr, openssl_verify
-from acme_harness import client_for
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
@@ -17,6 +15,8 @@ from certpilot.acme.client import challenge_token
 from certpilot.acme.client_chains import top_issuer_common_name
 from certpilot.acme.solvers.http01 import Http01Solver
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme.acme_flows import issue, new_csr, openssl_verify
+from tests.e2e.acme.acme_harness import client_for
 
 pytestmark = pytest.mark.peers
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from acme import messages
-from acme_flows import Present, issue, new_csr, openssl_verify, subject_alt_names
 from cryptography import x509
 
 from certpilot.acme.client import AcmeClient
 from certpilot.acme.solvers.tlsalpn01 import ACME_TLS_ALPN_PROTOCOL, ID_PE_ACME_IDENTIFIER, TlsAlpn01Solver
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme.acme_flows import Present, issue, new_csr, openssl_verify, subject_alt_names
 
 pytestmark = pytest.mark.peers
 

@@ -11,11 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from issuance_harness import (
-    Daemon,
-    daemon_options,
-    start_pebble,
-)
 
 from certpilot.controllers.acme.solving import SolverListeners
 from certpilot.controllers.setup import build_all
@@ -24,6 +19,11 @@ from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.peers.bind import BindServer, bind_server
 from certpilot.testing.peers.pebble import PebbleServer
 from certpilot.testing.peers.ports import free_port
+from tests.e2e.acme_issuance.issuance_harness import (
+    Daemon,
+    daemon_options,
+    start_pebble,
+)
 
 pytestmark = pytest.mark.peers
 

@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from flaky_acme_proxy import FlakyAcmeProxy
-from issuance_harness import Daemon, acme_issuer, certificate, http01_solver
 
 from certpilot.api.acme import Challenge, Order
 from certpilot.api.enums import State
 from certpilot.api.issuer import Issuer
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme_issuance.flaky_acme_proxy import FlakyAcmeProxy
+from tests.e2e.acme_issuance.issuance_harness import Daemon, acme_issuer, certificate, http01_solver
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 

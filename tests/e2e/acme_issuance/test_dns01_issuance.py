@@ -8,15 +8,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from cryptography import x509
-from issuance_harness import (
-    Daemon,
-    acme_issuer,
-    certificate,
-    chain_of,
-    openssl_verify,
-    rfc2136_solver,
-    tsig_secret,
-)
 
 from certpilot.api.acme import Challenge, Order
 from certpilot.api.certificate import Certificate
@@ -25,6 +16,15 @@ from certpilot.api.core import Secret
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.pebble import PebbleServer
 from certpilot.testing.peers.ports import free_port
+from tests.e2e.acme_issuance.issuance_harness import (
+    Daemon,
+    acme_issuer,
+    certificate,
+    chain_of,
+    openssl_verify,
+    rfc2136_solver,
+    tsig_secret,
+)
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from issuance_harness import NAMESPACE, Daemon, acme_issuer, certificate, chain_of, openssl_verify
 
 from certpilot.api.core import Secret
 from certpilot.api.meta import ObjectMeta
@@ -19,6 +18,14 @@ from certpilot.testing.peers.dns_standins.azuredns import AzureDnsStandin
 from certpilot.testing.peers.dns_standins.clouddns import CloudDnsStandin
 from certpilot.testing.peers.dns_standins.peers import DnsProviderPeer
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme_issuance.issuance_harness import (
+    NAMESPACE,
+    Daemon,
+    acme_issuer,
+    certificate,
+    chain_of,
+    openssl_verify,
+)
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 

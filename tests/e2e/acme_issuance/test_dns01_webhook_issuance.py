@@ -8,12 +8,18 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from cryptography import x509
-from issuance_harness import Daemon, acme_issuer, certificate, chain_of, openssl_verify
 
 from certpilot.api.core import Secret
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.dns_webhook import DnsWebhookServer
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme_issuance.issuance_harness import (
+    Daemon,
+    acme_issuer,
+    certificate,
+    chain_of,
+    openssl_verify,
+)
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 GROUP = "acme.example.test"

@@ -14,7 +14,6 @@ import dns.tsig
 import dns.tsigkeyring
 import dns.update
 import pytest
-from issuance_harness import NAMESPACE, Daemon, acme_issuer, certificate, condition_is
 
 from certpilot.acme.scheduler import view_of
 from certpilot.api.acme import Challenge, Order
@@ -24,6 +23,7 @@ from certpilot.api.conditions import set_condition
 from certpilot.store.errors import Conflict
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme_issuance.issuance_harness import NAMESPACE, Daemon, acme_issuer, certificate, condition_is
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 

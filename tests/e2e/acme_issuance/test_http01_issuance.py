@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from issuance_harness import (
+from certpilot.api.acme import Challenge, Order
+from certpilot.api.core import Event, Secret
+from certpilot.api.issuer import Issuer
+from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme_issuance.issuance_harness import (
     Daemon,
     acme_issuer,
     certificate,
@@ -13,11 +17,6 @@ from issuance_harness import (
     condition_is,
     openssl_verify,
 )
-
-from certpilot.api.acme import Challenge, Order
-from certpilot.api.core import Event, Secret
-from certpilot.api.issuer import Issuer
-from certpilot.testing.peers.pebble import PebbleServer
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from issuance_harness import (
+
+from certpilot.api.conditions import get_condition
+from certpilot.api.core import Secret
+from certpilot.api.issuer import Issuer
+from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme_issuance.issuance_harness import (
     EAB_HMAC_KEY,
     EAB_KEY_ID,
     Daemon,
@@ -20,11 +25,6 @@ from issuance_harness import (
     eab_secret,
     openssl_verify,
 )
-
-from certpilot.api.conditions import get_condition
-from certpilot.api.core import Secret
-from certpilot.api.issuer import Issuer
-from certpilot.testing.peers.pebble import PebbleServer
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 WRONG_HMAC_KEY = base64.urlsafe_b64encode(b"w" * 48).decode().rstrip("=")

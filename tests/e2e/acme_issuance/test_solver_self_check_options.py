@@ -7,13 +7,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from issuance_harness import Daemon, acme_issuer, certificate, rfc2136_solver, tsig_secret
-
 from certpilot.api.acme import Challenge
 from certpilot.server.metrics import REGISTRY
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.pebble import PebbleServer
 from certpilot.testing.peers.ports import free_port
+from tests.e2e.acme_issuance.issuance_harness import (
+    Daemon,
+    acme_issuer,
+    certificate,
+    rfc2136_solver,
+    tsig_secret,
+)
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from daemon_harness import Daemon
 
 from certpilot.store.sqlite import SQLiteStore
+from tests.e2e.certificates.daemon_harness import Daemon
 
 
 @pytest.fixture

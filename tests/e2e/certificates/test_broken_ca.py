@@ -7,7 +7,6 @@ import re
 import urllib.request
 
 import pytest
-from daemon_harness import DaemonFactory, eventually, ready_certificate
 
 from certpilot.api.certificate import Certificate
 from certpilot.api.conditions import get_condition, set_condition
@@ -17,6 +16,7 @@ from certpilot.pki.keys import encode_private_key
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.builders import certificate, ec_key, issuer_ca, secret_tls, self_signed_for
 from certpilot.testing.peers.ports import free_port
+from tests.e2e.certificates.daemon_harness import DaemonFactory, eventually, ready_certificate
 
 pytestmark = pytest.mark.timeout(180)
 

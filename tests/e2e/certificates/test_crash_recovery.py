@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 import pytest
 from cryptography import x509
-from daemon_harness import Daemon, DaemonFactory, eventually, is_ready
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate, CertificatePrivateKey
@@ -22,6 +21,7 @@ from certpilot.api.enums import PrivateKeyAlgorithm, RotationPolicy
 from certpilot.pki.keys import parse_private_key, public_key_matches
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.builders import certificate, issuer_ca, issuer_selfsigned
+from tests.e2e.certificates.daemon_harness import Daemon, DaemonFactory, eventually, is_ready
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 

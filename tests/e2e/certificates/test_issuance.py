@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from daemon_harness import Daemon, DaemonFactory, eventually, make_ca, ready_certificate
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate, CertificatePrivateKey
@@ -23,6 +22,13 @@ from certpilot.pki.keys import parse_private_key, public_key_matches
 from certpilot.store.errors import NotFound
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.builders import certificate
+from tests.e2e.certificates.daemon_harness import (
+    Daemon,
+    DaemonFactory,
+    eventually,
+    make_ca,
+    ready_certificate,
+)
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,15 @@ class Cli:
                 return
             time.sleep(0.3)
         raise AssertionError(f"{kind} not Ready after {timeout}s: {pending}")
+
+
+def poll_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Check `condition` every 0.1 s until it holds; AssertionError naming `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.1)
 
 
 class Daemon:

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_harness import Cli, Daemon
+
+from tests.e2e.cli.cli_harness import Cli, Daemon
 
 
 @pytest.fixture

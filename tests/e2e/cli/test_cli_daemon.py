@@ -6,13 +6,13 @@ import base64
 import json
 import shutil
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
-from cli_harness import QUICKSTART, Cli, Daemon
+
+from tests.e2e.cli.cli_harness import QUICKSTART, Cli, Daemon, poll_until
 
 pytestmark = pytest.mark.slow
 
@@ -203,17 +203,14 @@ def test_run_with_a_manifests_folder_applies_and_prunes(cli: Cli, tmp_path: Path
     try:
         cli.wait_ready("certificate", QUICKSTART_CERTS)
         (folder / "10-leaves.yaml").unlink()
-        for _ in range(60):
-            if sorted(i["metadata"]["name"] for i in cli.items("cert")) == ["quickstart-ca"]:
-                break
-            time.sleep(0.5)
-        else:
-            raise AssertionError("leaves were not pruned after their manifest was removed")
+        poll_until(
+            lambda: [i["metadata"]["name"] for i in cli.items("cert")] == ["quickstart-ca"],
+            "the leaves to be pruned after their manifest was removed",
+        )
         (folder / "20-broken.yaml").write_text(
             "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: b}\n"
         )
-        time.sleep(2)
+        poll_until(lambda: "20-broken.yaml" in daemon.output(), "the daemon to report 20-broken.yaml")
         assert daemon.alive()
-        assert "20-broken.yaml" in daemon.output()
     finally:
         daemon.stop()

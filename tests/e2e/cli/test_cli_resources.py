@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cli_harness import API_MANIFESTS, QUICKSTART, Cli
+
+from tests.e2e.cli.cli_harness import API_MANIFESTS, QUICKSTART, Cli
 
 CERT = """\
 apiVersion: cert-manager.io/v1

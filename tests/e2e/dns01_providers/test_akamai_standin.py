@@ -8,7 +8,11 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from vendor_standin_checks import (
+
+from certpilot.acme.solvers.dns01.errors import ProviderCredentialsRejected, ZoneNotFound
+from certpilot.testing.peers.bind import BindServer
+from certpilot.testing.peers.dns_standins.akamai import SECRET_NAME, AkamaiStandin
+from tests.e2e.dns01_providers.vendor_standin_checks import (
     check_cname_target_gets_the_value,
     check_present_is_idempotent_and_cleanup_removes_only_its_value,
     check_propagation_check_sees_the_value,
@@ -16,10 +20,6 @@ from vendor_standin_checks import (
     request_for,
     secret_values,
 )
-
-from certpilot.acme.solvers.dns01.errors import ProviderCredentialsRejected, ZoneNotFound
-from certpilot.testing.peers.bind import BindServer
-from certpilot.testing.peers.dns_standins.akamai import SECRET_NAME, AkamaiStandin
 
 pytestmark = [pytest.mark.peers, pytest.mark.usefixtures("peer_environment")]
 

@@ -7,15 +7,6 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from vendor_standin_checks import (
-    check_cname_target_gets_the_value,
-    check_present_is_idempotent_and_cleanup_removes_only_its_value,
-    check_propagation_check_sees_the_value,
-    check_zone_is_discovered,
-    request_for,
-    secret_values,
-    wrong_secrets,
-)
 
 from certpilot.acme.solvers.dns01.errors import (
     InvalidProviderConfig,
@@ -25,6 +16,15 @@ from certpilot.acme.solvers.dns01.errors import (
 )
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.dns_standins.azuredns import AzureDnsStandin
+from tests.e2e.dns01_providers.vendor_standin_checks import (
+    check_cname_target_gets_the_value,
+    check_present_is_idempotent_and_cleanup_removes_only_its_value,
+    check_propagation_check_sees_the_value,
+    check_zone_is_discovered,
+    request_for,
+    secret_values,
+    wrong_secrets,
+)
 
 pytestmark = [pytest.mark.peers, pytest.mark.usefixtures("peer_environment")]
 

@@ -10,14 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from vendor_standin_checks import (
-    check_cname_target_gets_the_value,
-    check_present_is_idempotent_and_cleanup_removes_only_its_value,
-    check_propagation_check_sees_the_value,
-    check_zone_is_discovered,
-    request_for,
-    wrong_secrets,
-)
 
 from certpilot.acme.solvers.dns01.errors import (
     InvalidProviderConfig,
@@ -27,6 +19,14 @@ from certpilot.acme.solvers.dns01.errors import (
 )
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.dns_standins.clouddns import SECRET_KEY, SECRET_NAME, CloudDnsStandin
+from tests.e2e.dns01_providers.vendor_standin_checks import (
+    check_cname_target_gets_the_value,
+    check_present_is_idempotent_and_cleanup_removes_only_its_value,
+    check_propagation_check_sees_the_value,
+    check_zone_is_discovered,
+    request_for,
+    wrong_secrets,
+)
 
 pytestmark = [pytest.mark.peers, pytest.mark.usefixtures("peer_environment")]
 

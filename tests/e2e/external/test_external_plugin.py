@@ -10,14 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from plugin_harness import eventually, openssl_verify, request_for, running_certpilot
-
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import get_condition
 from certpilot.api.meta import Condition, ObjectMeta
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.plugins import load_plugins
 from certpilot.issuers.registry import builtin_backends
+from tests.e2e.external.plugin_harness import eventually, openssl_verify, request_for, running_certpilot
 
 GROUP = "localca.example.com"
 SIGNER = f"{GROUP}/LocalCAIssuer"
@@ -57,7 +56,8 @@ async def test_a_plugin_issues_through_the_lifecycle_and_unknown_groups_stay_unt
     tmp_path: Path, example_plugin_installed: Path
 ) -> None:
     from certpilot_localca import LocalCAIssuer, LocalCAIssuerSpec
-    from localca_material import ca_secret
+
+    from tests.e2e.external.localca_material import ca_secret
 
     options = ControllerOptions(approve_signers=(SIGNER,))
     async with running_certpilot(tmp_path / "store.db", options, builtin_backends()) as store:
@@ -93,7 +93,8 @@ async def test_plugin_requests_wait_for_approval_unless_the_signer_is_listed(
     tmp_path: Path, example_plugin_installed: Path
 ) -> None:
     from certpilot_localca import LocalCAIssuer, LocalCAIssuerSpec
-    from localca_material import ca_secret
+
+    from tests.e2e.external.localca_material import ca_secret
 
     async with running_certpilot(tmp_path / "store.db", ControllerOptions(), builtin_backends()) as store:
         secret, _ = ca_secret()

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_harness import REPO, DaemonFactory, KubeDaemon
 
 from certpilot.store.kube_connection import load_connection
 from certpilot.store.kubernetes import KubernetesStore
@@ -17,6 +16,7 @@ from certpilot.testing.peers.bind import BindServer, bind_server
 from certpilot.testing.peers.kube import KubeControlPlane
 from certpilot.testing.peers.pebble import PebbleServer
 from certpilot.testing.peers.ports import free_port
+from tests.e2e.kube.kube_harness import REPO, DaemonFactory, KubeDaemon
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from kube_harness import apply, self_signed_issuer, until, wait_for, wait_ready
-from webhook_server import AllowingWebhook
-
+from certpilot.api.annotations import ALLOW_DIRECT_INJECTION
 from certpilot.api.ca_injectables import (
-    ALLOW_DIRECT_INJECTION,
     INJECT_APISERVER_CA,
     INJECT_CA_FROM,
     INJECT_CA_FROM_SECRET,
@@ -29,7 +26,8 @@ from certpilot.api.ca_injectables import (
 from certpilot.api.core import Secret
 from certpilot.store.kube_connection import load_connection
 from certpilot.store.kubernetes import KubernetesStore
-from conftest import DaemonFactory
+from tests.e2e.kube.kube_harness import DaemonFactory, apply, self_signed_issuer, until, wait_for, wait_ready
+from tests.e2e.kube.webhook_server import AllowingWebhook
 
 TEST_LABEL = "cainjector.certpilot.test/checked"
 

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_harness import DaemonFactory, apply, openssl_verify, wait_ready
 
 from certpilot.api.acme import Order
 from certpilot.api.core import Secret
 from certpilot.store.kubernetes import KubernetesStore
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.kube.kube_harness import DaemonFactory, apply, openssl_verify, wait_ready
 
 pytestmark = pytest.mark.skipif(
     any(shutil.which(b) is None for b in ("pebble", "named", "openssl")),

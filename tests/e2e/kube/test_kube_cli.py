@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from kube_harness import DaemonFactory, self_signed_issuer, until, wait_ready
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import get_condition
 from certpilot.store.kubernetes import KubernetesStore
+from tests.e2e.kube.kube_harness import DaemonFactory, self_signed_issuer, until, wait_ready
 
 CERTPILOT = [sys.executable, "-m", "certpilot.cli"]
 # Columns and lines that hold moments (AGE, timestamps, serials) differ between any two runs.

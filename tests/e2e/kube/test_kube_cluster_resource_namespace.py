@@ -13,10 +13,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from kube_harness import DaemonFactory, apply, openssl_verify, wait_ready
 
 from certpilot.api.core import Secret
 from certpilot.store.kubernetes import KubernetesStore
+from tests.e2e.kube.kube_harness import DaemonFactory, apply, openssl_verify, wait_ready
 
 
 def ca_secret(name: str, namespace: str, common_name: str) -> tuple[dict[str, Any], bytes]:

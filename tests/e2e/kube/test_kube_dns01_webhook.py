@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_harness import DaemonFactory, apply, openssl_verify, until, wait_ready
 
 from certpilot.acme.solvers.dns01.errors import WebhookError
 from certpilot.acme.solvers.dns01.provider import Dns01Request
@@ -38,6 +37,7 @@ from certpilot.testing.peers.dns_webhook import DnsWebhookServer
 from certpilot.testing.peers.kube import KubeControlPlane
 from certpilot.testing.peers.pebble import PebbleServer
 from certpilot.testing.peers.ports import non_loopback_ipv4
+from tests.e2e.kube.kube_harness import DaemonFactory, apply, openssl_verify, until, wait_ready
 
 ADDRESS = non_loopback_ipv4()
 SERVICE = "dns-webhook"

@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 
 import aiohttp
 import pytest
-from kube_harness import DaemonFactory, KubeDaemon, apply, until, wait_for, wait_ready
 
 from certpilot.acme.solvers.http01_cluster.errors import SolverObjectsConflict
 from certpilot.acme.solvers.http01_cluster.pod import solver_pod
@@ -37,6 +36,7 @@ from certpilot.api.service import Service
 from certpilot.store.errors import Forbidden
 from certpilot.store.kubernetes import KubernetesStore
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.kube.kube_harness import DaemonFactory, KubeDaemon, apply, until, wait_for, wait_ready
 
 pytestmark = pytest.mark.skipif(
     any(shutil.which(b) is None for b in ("pebble", "named")),

@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from kube_harness import (
+
+from certpilot.api.certificate import Certificate
+from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.core import TLS_SECRET_TYPE, Secret
+from certpilot.store.kubernetes import KubernetesStore
+from tests.e2e.kube.kube_harness import (
     REPO,
     DaemonFactory,
     apply,
@@ -18,11 +23,6 @@ from kube_harness import (
     wait_gone,
     wait_ready,
 )
-
-from certpilot.api.certificate import Certificate
-from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.core import TLS_SECRET_TYPE, Secret
-from certpilot.store.kubernetes import KubernetesStore
 
 QUICKSTART = REPO / "examples" / "quickstart"
 

@@ -6,11 +6,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from kube_harness import DaemonFactory, KubeDaemon, apply, self_signed_issuer, until, wait_for, wait_ready
-
 from certpilot.api.core import Lease
 from certpilot.runtime.leader import DEFAULT_LEASE_NAME
 from certpilot.store.kubernetes import KubernetesStore
+from tests.e2e.kube.kube_harness import (
+    DaemonFactory,
+    KubeDaemon,
+    apply,
+    self_signed_issuer,
+    until,
+    wait_for,
+    wait_ready,
+)
 
 # FAST_LEADER_ELECTION's lease duration, and what a takeover may take beyond it.
 LEASE_SECONDS = 4

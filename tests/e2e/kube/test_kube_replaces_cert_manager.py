@@ -19,7 +19,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from kube_harness import REPO, KubeDaemon, apply, self_signed_issuer, wait_ready
 
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
@@ -28,6 +27,7 @@ from certpilot.api.meta import Condition, ObjectMeta
 from certpilot.store.kube_connection import load_connection
 from certpilot.store.kubernetes import KubernetesStore
 from certpilot.testing.peers.kube import KubeControlPlane, kube_assets
+from tests.e2e.kube.kube_harness import REPO, KubeDaemon, apply, self_signed_issuer, wait_ready
 
 REFERENCE_CRDS = REPO.parent / "shared" / "reference" / "cert-manager-v1.21.1-crds"
 NAMESPACE = "apps"

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_harness import apply, openssl_verify, wait_for, wait_ready
 
 from certpilot.api.conditions import get_condition
 from certpilot.api.core import Secret
@@ -18,7 +17,7 @@ from certpilot.api.issuer import ClusterIssuer, Issuer
 from certpilot.store.kube_connection import load_connection
 from certpilot.store.kubernetes import KubernetesStore
 from certpilot.testing.peers.openbao import OpenBaoNotInstalled, OpenBaoServer, PKIMount, bao_binary
-from conftest import DaemonFactory
+from tests.e2e.kube.kube_harness import DaemonFactory, apply, openssl_verify, wait_for, wait_ready
 
 ROLE = "certpilot"
 

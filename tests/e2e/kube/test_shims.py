@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from kube_harness import (
+from certpilot.api.certificate import Certificate
+from certpilot.api.core import Event, Secret
+from certpilot.api.gateway import Gateway, ListenerSet
+from certpilot.api.ingress import Ingress
+from certpilot.api.meta import Resource
+from certpilot.controllers.kubernetes_daemon import served_shim_kinds
+from certpilot.controllers.shims.options import ShimOptions
+from certpilot.store.kubernetes import KubernetesStore
+from tests.e2e.kube.kube_harness import (
     DaemonFactory,
     KubeDaemon,
     apply,
@@ -16,15 +24,6 @@ from kube_harness import (
     wait_gone,
     wait_ready,
 )
-
-from certpilot.api.certificate import Certificate
-from certpilot.api.core import Event, Secret
-from certpilot.api.gateway import Gateway, ListenerSet
-from certpilot.api.ingress import Ingress
-from certpilot.api.meta import Resource
-from certpilot.controllers.kubernetes_daemon import served_shim_kinds
-from certpilot.controllers.shims.options import ShimOptions
-from certpilot.store.kubernetes import KubernetesStore
 
 
 def shim_daemon(daemons: DaemonFactory, namespace: str, *flags: str) -> KubeDaemon:

@@ -19,8 +19,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-from vault_harness import certificate_request, csr_pem
-from vault_objects import secret, token_auth, vault_issuer
 
 from certpilot.issuers.base import IssuerContext, IssuerNotReady, Permanent
 from certpilot.issuers.vault import (
@@ -38,6 +36,8 @@ from certpilot.runtime.clock import SystemClock
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.peers.openbao import OpenBaoServer
 from certpilot.testing.peers.ports import free_port
+from tests.e2e.vault.vault_harness import certificate_request, csr_pem
+from tests.e2e.vault.vault_objects import secret, token_auth, vault_issuer
 
 
 @pytest.mark.parametrize(

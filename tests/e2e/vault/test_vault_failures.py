@@ -8,17 +8,6 @@ import logging
 from pathlib import Path
 
 import pytest
-from test_vault_issuance import issued_pems, issuer_ready, request_finished
-from vault_harness import (
-    NAMESPACE,
-    certificate_request,
-    csr_pem,
-    eventually,
-    openssl_verify,
-    ready_condition,
-    running_certpilot,
-)
-from vault_objects import approle_auth, secret, token_auth, vault_issuer
 
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
@@ -28,6 +17,19 @@ from certpilot.api.meta import Condition
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.builders import certificate
 from certpilot.testing.peers.openbao import OpenBaoServer, PKIMount
+from tests.e2e.vault.vault_harness import (
+    NAMESPACE,
+    certificate_request,
+    csr_pem,
+    eventually,
+    issued_pems,
+    issuer_ready,
+    openssl_verify,
+    ready_condition,
+    request_finished,
+    running_certpilot,
+)
+from tests.e2e.vault.vault_objects import approle_auth, secret, token_auth, vault_issuer
 
 
 async def issuer_not_ready(store: SQLiteStore, name: str) -> Condition:

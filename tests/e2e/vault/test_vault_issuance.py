@@ -3,49 +3,26 @@ runtime manager, the issuers and certificaterequests controllers)."""
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 from cryptography import x509
-from vault_harness import (
-    NAMESPACE,
+
+from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.meta import SecretKeySelector
+from certpilot.store.sqlite import SQLiteStore
+from certpilot.testing.peers.openbao import OpenBaoServer, PKIMount
+from tests.e2e.vault.vault_harness import (
     certificate_request,
     client_ca_and_certificate,
     csr_pem,
-    eventually,
+    issued_pems,
+    issuer_ready,
     openssl_verify,
     ready_condition,
+    request_finished,
     running_certpilot,
 )
-from vault_objects import approle_auth, cert_auth, secret, token_auth, vault_issuer
-
-from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.issuer import Issuer
-from certpilot.api.meta import Condition, SecretKeySelector
-from certpilot.store.sqlite import SQLiteStore
-from certpilot.testing.peers.openbao import OpenBaoServer, PKIMount
-
-
-async def issuer_ready(store: SQLiteStore, name: str) -> Condition:
-    async def probe() -> Condition | None:
-        ready = ready_condition(await store.get(Issuer, name, NAMESPACE))
-        return ready if ready is not None and ready.status == "True" else None
-
-    return await eventually(probe, f"Issuer {name} Ready")
-
-
-async def request_finished(store: SQLiteStore, name: str) -> CertificateRequest:
-    async def probe() -> CertificateRequest | None:
-        cr = await store.get(CertificateRequest, name, NAMESPACE)
-        ready = ready_condition(cr)
-        return cr if ready is not None and ready.reason in ("Issued", "Failed") else None
-
-    return await eventually(probe, f"CertificateRequest {name} Issued or Failed")
-
-
-def issued_pems(cr: CertificateRequest) -> tuple[bytes, bytes]:
-    assert cr.status is not None and cr.status.certificate and cr.status.ca, ready_condition(cr)
-    return base64.b64decode(cr.status.certificate), base64.b64decode(cr.status.ca)
+from tests.e2e.vault.vault_objects import approle_auth, cert_auth, secret, token_auth, vault_issuer
 
 
 async def issue_one(store: SQLiteStore, issuer: str, name: str = "web") -> CertificateRequest:

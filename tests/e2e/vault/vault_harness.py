@@ -21,6 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestSpec
 from certpilot.api.common import IssuerReference
 from certpilot.api.conditions import get_condition
+from certpilot.api.issuer import Issuer
 from certpilot.api.meta import Condition, ObjectMeta
 from certpilot.controllers.certificaterequests import setup as certificaterequests_setup
 from certpilot.controllers.certificates import setup as certificates_setup
@@ -158,3 +159,25 @@ def client_ca_and_certificate(common_name: str) -> tuple[bytes, bytes, bytes]:
     )
     key_pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
     return ca.public_bytes(Encoding.PEM), client.public_bytes(Encoding.PEM), key_pem
+
+
+async def issuer_ready(store: SQLiteStore, name: str) -> Condition:
+    async def probe() -> Condition | None:
+        ready = ready_condition(await store.get(Issuer, name, NAMESPACE))
+        return ready if ready is not None and ready.status == "True" else None
+
+    return await eventually(probe, f"Issuer {name} Ready")
+
+
+async def request_finished(store: SQLiteStore, name: str) -> CertificateRequest:
+    async def probe() -> CertificateRequest | None:
+        cr = await store.get(CertificateRequest, name, NAMESPACE)
+        ready = ready_condition(cr)
+        return cr if ready is not None and ready.reason in ("Issued", "Failed") else None
+
+    return await eventually(probe, f"CertificateRequest {name} Issued or Failed")
+
+
+def issued_pems(cr: CertificateRequest) -> tuple[bytes, bytes]:
+    assert cr.status is not None and cr.status.certificate and cr.status.ca, ready_condition(cr)
+    return base64.b64decode(cr.status.certificate), base64.b64decode(cr.status.ca)

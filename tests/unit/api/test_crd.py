@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_manifests import manifest_text
-from crd_reference import conformance_problems
 
 from certpilot.api.crd import crd_for, crd_kinds, main
 from certpilot.api.loader import load_manifests, parse_yaml
 from certpilot.api.meta import Resource
+from tests.unit.api.api_manifests import manifest_text
+from tests.unit.api.crd_reference import conformance_problems
 
 KIND_NAMES = {"Certificate", "CertificateRequest", "Issuer", "ClusterIssuer", "Order", "Challenge"}
 FIXTURES = [

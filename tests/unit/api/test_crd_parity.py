@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from crd_reference import openapi_schema, reference_crds, schema_differences, schema_paths
 
 from certpilot.api.crd import crd_for, crd_kinds
 from certpilot.api.meta import Resource
+from tests.unit.api.crd_reference import openapi_schema, reference_crds, schema_differences, schema_paths
 
 ISSUER_KINDS = ("Issuer", "ClusterIssuer")
 PER_SOLVER_NAMESERVERS = (

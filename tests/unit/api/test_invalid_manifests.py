@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_manifests import csr_base64
 
 from certpilot.api.loader import ManifestError, dump_yaml, load_path
+from tests.unit.api.api_manifests import csr_base64
 
 DELETE = object()
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from api_manifests import manifest_text
-from crd_reference import conformance_problems, openapi_schema, reference_crds
 
 from certpilot.api.loader import load_document, parse_yaml
+from tests.unit.api.api_manifests import manifest_text
+from tests.unit.api.crd_reference import conformance_problems, openapi_schema, reference_crds
 
 EXAMPLES = "cert-manager-examples.yaml"
 

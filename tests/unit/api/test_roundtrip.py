@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from api_manifests import manifest_text
 
 from certpilot.api.acme import Challenge, Order
 from certpilot.api.certificate import Certificate
@@ -14,6 +13,7 @@ from certpilot.api.core import Event, Lease, Namespace, Secret
 from certpilot.api.issuer import ClusterIssuer, Issuer
 from certpilot.api.loader import dump_yaml, load_manifests, parse_yaml
 from certpilot.api.meta import Resource
+from tests.unit.api.api_manifests import manifest_text
 
 FIXTURES = [
     "certificate.yaml",

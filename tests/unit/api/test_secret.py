@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from api_manifests import manifest_text
-
 from certpilot.api.acme import Challenge
 from certpilot.api.certificate import PKCS12Keystore
 from certpilot.api.core import Secret
 from certpilot.api.loader import load_manifests
+from tests.unit.api.api_manifests import manifest_text
 
 
 def test_set_and_get_data_are_base64_in_json() -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_manifests import manifest_text
-
 from certpilot.api.acme import Challenge, Order
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.loader import load_manifests
 from certpilot.api.meta import Condition, Resource
 from certpilot.api.validation import validate, validate_update
+from tests.unit.api.api_manifests import manifest_text
 
 
 def _load(name: str) -> Resource:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from issuer_material import NAMESPACE
 
 from certpilot.api.acme_issuer import ACMEIssuer
 from certpilot.api.issuer import Issuer, IssuerSpec
@@ -21,6 +20,7 @@ from certpilot.issuers.base import IssuerContext, IssuerNotReady
 from certpilot.issuers.registry import builtin_backends
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.issuers.issuer_material import NAMESPACE
 
 SLOW_ANSWER_SECONDS = 3.0
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from issuer_material import new_key, request
 
 from certpilot.issuers.acme import RequestedNames, requested_names
 from certpilot.issuers.acme_account import _ca_bundle_file
 from certpilot.issuers.request import InvalidRequest
+from tests.unit.issuers.issuer_material import new_key, request
 
 
 def test_requested_names_come_from_the_csr_and_are_remembered_per_request_fields() -> None:

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from issuer_material import (
+
+from certpilot.api.issuer import CAIssuer, Issuer, IssuerSpec
+from certpilot.api.meta import ObjectMeta
+from certpilot.issuers.base import IssuerContext, IssuerNotReady
+from certpilot.issuers.ca import CAIssuerBackend, chain_and_ca
+from certpilot.issuers.request import InvalidRequest
+from certpilot.pki.csr import build_csr
+from certpilot.pki.sign import sign_certificate
+from certpilot.store.sqlite import SQLiteStore
+from certpilot.testing.clock import FakeClock
+from tests.unit.issuers.issuer_material import (
     NAMESPACE,
     NOW,
     intermediate_ca,
@@ -19,16 +29,6 @@ from issuer_material import (
     spec,
     tls_secret,
 )
-
-from certpilot.api.issuer import CAIssuer, Issuer, IssuerSpec
-from certpilot.api.meta import ObjectMeta
-from certpilot.issuers.base import IssuerContext, IssuerNotReady
-from certpilot.issuers.ca import CAIssuerBackend, chain_and_ca
-from certpilot.issuers.request import InvalidRequest
-from certpilot.pki.csr import build_csr
-from certpilot.pki.sign import sign_certificate
-from certpilot.store.sqlite import SQLiteStore
-from certpilot.testing.clock import FakeClock
 
 ROOT_KEY = new_key()
 ROOT = root_ca(ROOT_KEY)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from issuer_material import NAMESPACE, NOW, new_key, pem, request, root_ca, tls_secret
 
 from certpilot.api.core import Secret
 from certpilot.api.issuer import CAIssuer, Issuer, IssuerSpec
@@ -18,6 +17,7 @@ from certpilot.issuers.secrets import KeyPair
 from certpilot.pki.keys import encode_private_key
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.issuers.issuer_material import NAMESPACE, NOW, new_key, pem, request, root_ca, tls_secret
 
 
 def context(store: SQLiteStore, clock: FakeClock) -> IssuerContext:

@@ -11,7 +11,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-from issuer_material import NOW, new_key, request, root_ca, spec
 
 from certpilot.api.enums import KeyUsage
 from certpilot.issuers.request import (
@@ -24,6 +23,7 @@ from certpilot.pki import verified_csr as verified_csr_module
 from certpilot.pki.csr import build_csr, csr_to_pem
 from certpilot.pki.keys import PrivateKey
 from certpilot.pki.verified_csr import VerifiedCsr
+from tests.unit.issuers.issuer_material import NOW, new_key, request, root_ca, spec
 
 
 @pytest.fixture

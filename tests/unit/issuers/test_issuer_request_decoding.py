@@ -6,10 +6,11 @@ import base64
 from datetime import timedelta
 
 import pytest
-from issuer_material import new_key, request, spec
 
-from certpilot.issuers.request import DEFAULT_DURATION, InvalidRequest, requested_csr, requested_duration
+from certpilot.api.defaults import DEFAULT_DURATION
+from certpilot.issuers.request import InvalidRequest, requested_csr, requested_duration
 from certpilot.pki.csr import build_csr, csr_to_pem
+from tests.unit.issuers.issuer_material import new_key, request, spec
 
 
 def test_valid_csr_decodes() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from issuer_material import NAMESPACE, key_secret, new_key, pem, root_ca, tls_secret
 
 from certpilot.issuers.secrets import (
     SecretDataInvalid,
@@ -13,6 +12,7 @@ from certpilot.issuers.secrets import (
     read_private_key,
 )
 from certpilot.store.sqlite import SQLiteStore
+from tests.unit.issuers.issuer_material import NAMESPACE, key_secret, new_key, pem, root_ca, tls_secret
 
 
 async def test_missing_secret(store: SQLiteStore) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from issuer_material import NAMESPACE, NOW, key_secret, new_key, openssl, request
 
 from certpilot.api.annotations import PRIVATE_KEY_SECRET_NAME
 from certpilot.api.issuer import Issuer, IssuerSpec, SelfSignedIssuer
@@ -16,6 +15,7 @@ from certpilot.issuers.base import IssuerContext, Pending, Permanent
 from certpilot.issuers.selfsigned import SelfSignedIssuerBackend
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.issuers.issuer_material import NAMESPACE, NOW, key_secret, new_key, openssl, request
 
 
 def context(store: SQLiteStore, clock: FakeClock, crl: list[str] | None = None) -> IssuerContext:

@@ -9,15 +9,20 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from issuer_material import new_key, request
-from venafi_material import CLOUD_API_KEY, cloud_credentials, cloud_issuer, credentials_secret
-from venafi_stand_ins import CloudStandIn
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.issuers.base import IssuerContext, IssuerNotReady, Permanent
 from certpilot.issuers.venafi import ANNOTATION_PICKUP_ID, VenafiIssuerBackend
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.issuers.issuer_material import new_key, request
+from tests.unit.issuers.venafi_material import (
+    CLOUD_API_KEY,
+    cloud_credentials,
+    cloud_issuer,
+    credentials_secret,
+)
+from tests.unit.issuers.venafi_stand_ins import CloudStandIn
 
 
 @pytest.fixture

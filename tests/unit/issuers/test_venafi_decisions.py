@@ -9,8 +9,6 @@ import pytest
 import vcert
 import vcert.errors
 from cryptography.hazmat.primitives.asymmetric import ec
-from issuer_material import new_key, request
-from venafi_material import TPP_PASSWORD, tpp_credentials, tpp_issuer
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.issuers.base import IssuerContext, Permanent
@@ -27,6 +25,8 @@ from certpilot.issuers.venafi import (
 )
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.issuers.issuer_material import new_key, request
+from tests.unit.issuers.venafi_material import TPP_PASSWORD, tpp_credentials, tpp_issuer
 
 
 def test_custom_fields_are_parsed_from_the_annotation() -> None:

@@ -10,15 +10,21 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from issuer_material import new_key, request
-from venafi_material import NGTS_CLIENT_SECRET, NGTS_TSG_ID, credentials_secret, ngts_credentials, ngts_issuer
-from venafi_stand_ins import NGTSStandIn
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.issuers.base import IssuerContext, IssuerNotReady
 from certpilot.issuers.venafi import ANNOTATION_PICKUP_ID, VenafiIssuerBackend
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.issuers.issuer_material import new_key, request
+from tests.unit.issuers.venafi_material import (
+    NGTS_CLIENT_SECRET,
+    NGTS_TSG_ID,
+    credentials_secret,
+    ngts_credentials,
+    ngts_issuer,
+)
+from tests.unit.issuers.venafi_stand_ins import NGTSStandIn
 
 
 @pytest.fixture

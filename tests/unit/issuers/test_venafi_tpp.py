@@ -9,9 +9,6 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from issuer_material import new_key, request
-from venafi_material import TPP_PASSWORD, credentials_secret, tpp_credentials, tpp_issuer
-from venafi_stand_ins import ACCESS_TOKEN, TPPStandIn
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.issuer import Issuer
@@ -19,6 +16,9 @@ from certpilot.issuers.base import IssuerContext, IssuerNotReady, Pending, Perma
 from certpilot.issuers.venafi import ANNOTATION_CUSTOM_FIELDS, ANNOTATION_PICKUP_ID, VenafiIssuerBackend
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.issuers.issuer_material import new_key, request
+from tests.unit.issuers.venafi_material import TPP_PASSWORD, credentials_secret, tpp_credentials, tpp_issuer
+from tests.unit.issuers.venafi_stand_ins import ACCESS_TOKEN, TPPStandIn
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from pki_material import Issued, issue, make_spec
 
 from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.pki.keys import KeySpec, PrivateKey, generate_private_key
+from tests.unit.pki.pki_material import Issued, issue, make_spec
 
 
 @pytest.fixture(scope="session")

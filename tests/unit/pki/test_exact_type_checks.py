@@ -13,7 +13,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa, x25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
-from pki_material import make_spec
 
 from certpilot.api.certificate import X509Subject
 from certpilot.api.enums import PrivateKeyAlgorithm
@@ -25,6 +24,7 @@ from certpilot.pki.match import is_ca_in, subject_mismatches
 from certpilot.pki.sans import CRYPTOGRAPHY_GENERAL_NAME_TYPES, SubjectAltNames, encode_utf8_string, sans_in
 from certpilot.pki.subject import subject_values_by_oid
 from certpilot.pki.usages import usages_in
+from tests.unit.pki.pki_material import make_spec
 
 
 class DerivedDNSName(x509.DNSName):

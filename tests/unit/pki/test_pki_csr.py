@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
-from pki_material import key_of, make_spec, openssl, write
 
 from certpilot.api.certificate import NameConstraintItem, NameConstraints, OtherName, X509Subject
 from certpilot.api.enums import KeyUsage, PrivateKeyAlgorithm, SignatureAlgorithm
@@ -16,6 +15,7 @@ from certpilot.pki.errors import InvalidCSRError, InvalidSANError, InvalidSubjec
 from certpilot.pki.keys import KeySpec, generate_private_key
 from certpilot.pki.sans import decode_utf8_string, encode_utf8_string
 from certpilot.testing.builders import full_subject
+from tests.unit.pki.pki_material import key_of, make_spec, openssl, write
 
 EC = KeySpec(PrivateKeyAlgorithm.ECDSA, 256)
 EC_KEY = key_of(PrivateKeyAlgorithm.ECDSA, 256)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from pki_material import key_of, openssl
 
 from certpilot.api.certificate import CertificatePrivateKey
 from certpilot.api.enums import PrivateKeyAlgorithm, PrivateKeyEncoding
@@ -20,6 +19,7 @@ from certpilot.pki.keys import (
     parse_private_key,
     public_keys_equal,
 )
+from tests.unit.pki.pki_material import key_of, openssl
 
 RSA, ECDSA, ED25519 = PrivateKeyAlgorithm.RSA, PrivateKeyAlgorithm.ECDSA, PrivateKeyAlgorithm.ED25519
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import jks
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, load_der_private_key
-from pki_material import Issued, issue, make_spec, openssl, write
 
 from certpilot.api.enums import (
     AdditionalOutputFormatType,
@@ -21,6 +20,7 @@ from certpilot.pki.keys import KeySpec, encode_private_key, generate_private_key
 from certpilot.pki.keystores import jks_keystore, jks_truststore, pkcs12_keystore, pkcs12_truststore
 from certpilot.pki.outputs import additional_outputs
 from certpilot.pki.parse import encode_certificates
+from tests.unit.pki.pki_material import Issued, issue, make_spec, openssl, write
 
 PASSWORD = b"changeit-123"
 

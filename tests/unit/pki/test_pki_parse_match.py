@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pki_material import Issued, issue, key_of, make_spec
 
 from certpilot.api.certificate import OtherName, X509Subject
 from certpilot.api.enums import KeyUsage, PrivateKeyAlgorithm
@@ -23,6 +22,7 @@ from certpilot.pki.parse import (
     split_ca,
 )
 from certpilot.pki.secret_annotations import certificate_secret_annotations, join_with_csv_escaping
+from tests.unit.pki.pki_material import Issued, issue, key_of, make_spec
 
 EC = KeySpec(PrivateKeyAlgorithm.ECDSA, 256)
 SPEC = make_spec(

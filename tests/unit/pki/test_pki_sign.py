@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from pki_material import NOW, Issued, issue, key_of, make_spec, openssl, write
 
 from certpilot.api.certificate import NameConstraintItem, NameConstraints, OtherName
 from certpilot.api.enums import KeyUsage, PrivateKeyAlgorithm
@@ -16,6 +15,7 @@ from certpilot.pki.csr import build_csr
 from certpilot.pki.errors import InvalidCSRError, SigningError
 from certpilot.pki.keys import KeySpec, generate_private_key
 from certpilot.pki.sign import sign_certificate
+from tests.unit.pki.pki_material import NOW, Issued, issue, key_of, make_spec, openssl, write
 
 EC = KeySpec(PrivateKeyAlgorithm.ECDSA, 256)
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pki_material import Issued, issue, key_of, make_spec, write
 
 from certpilot.api.enums import KeyUsage, PrivateKeyAlgorithm
 from certpilot.pki.keys import encode_private_key, generate_private_key, key_spec_for
 from certpilot.pki.parse import encode_certificates
+from tests.unit.pki.pki_material import Issued, issue, key_of, make_spec, write
 
 
 def _free_port() -> int:

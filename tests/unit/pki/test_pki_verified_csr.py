@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from pki_material import NOW, Issued, make_spec
 
 from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.pki import verified_csr as verified_csr_module
@@ -16,6 +15,7 @@ from certpilot.pki.errors import InvalidCSRError, InvalidPEMError
 from certpilot.pki.keys import KeySpec, generate_private_key
 from certpilot.pki.sign import sign_certificate
 from certpilot.pki.verified_csr import CSRS_SIGNED_HERE, VerifiedCsr, load_verified_csr, verify_csr
+from tests.unit.pki.pki_material import NOW, Issued, make_spec
 
 EC = KeySpec(PrivateKeyAlgorithm.ECDSA, 256)
 

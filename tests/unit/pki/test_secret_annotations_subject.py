@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID, ObjectIdentifier
-from pki_material import issue, make_spec
 
 from certpilot.api.certificate import X509Subject
 from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.pki.keys import KeySpec, generate_private_key
 from certpilot.pki.secret_annotations import certificate_secret_annotations
+from tests.unit.pki.pki_material import issue, make_spec
 
 EC = KeySpec(PrivateKeyAlgorithm.ECDSA, 256)
 

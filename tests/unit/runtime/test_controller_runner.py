@@ -120,13 +120,14 @@ async def test_workers_reconcile_queued_keys_and_stop_cleanly() -> None:
 
 
 async def test_stop_waits_for_an_inflight_reconcile() -> None:
-    release = asyncio.Event()
+    started, release = asyncio.Event(), asyncio.Event()
     finished: list[bool] = []
 
     class Slow:
         spec = ControllerSpec(name="slow", primary=Secret)
 
         async def reconcile(self, key: ObjectKey) -> Result:
+            started.set()
             await release.wait()
             finished.append(True)
             return Result()
@@ -134,9 +135,10 @@ async def test_stop_waits_for_an_inflight_reconcile() -> None:
     runner = ControllerRunner(Slow(), FakeClock(), workers=1)
     runner.start()
     runner.queue.add(KEY)
-    await asyncio.sleep(0.01)
+    await asyncio.wait_for(started.wait(), 5)
     stopping = asyncio.ensure_future(runner.stop(grace_seconds=30))
-    await asyncio.sleep(0.01)
+    # One loop turn runs stop() up to its wait: a stop that did not wait for the reconcile is done here.
+    await asyncio.sleep(0)
     assert not stopping.done()
     release.set()
     assert await asyncio.wait_for(stopping, 5) is True

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from runtime_builders import eventually
 
 from certpilot.api.core import Secret
 from certpilot.api.issuer import ClusterIssuer
@@ -15,6 +14,7 @@ from certpilot.runtime.field_index import FieldIndex
 from certpilot.runtime.informer import Indexed
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.runtime.runtime_builders import eventually
 
 BY_TYPE: FieldIndex[Secret] = FieldIndex("type", lambda s: [s.type or ""])
 BY_LABEL_VALUES: FieldIndex[Secret] = FieldIndex("label values", lambda s: (s.metadata.labels or {}).values())

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from runtime_builders import eventually, secret
 
 from certpilot.api.core import Secret
 from certpilot.api.issuer import ClusterIssuer, IssuerSpec, SelfSignedIssuer
@@ -18,6 +17,7 @@ from certpilot.store.errors import Gone
 from certpilot.store.protocol import WatchEvent, WatchEventType
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.runtime.runtime_builders import eventually, secret
 
 
 @pytest.fixture

@@ -62,10 +62,13 @@ async def test_handover_when_the_leader_stops_renewing(store: SQLiteStore) -> No
     campaign = asyncio.ensure_future(b.acquire())
     await clock.wait_for_sleepers()
     assert not campaign.done()
-    for _ in range(9):  # a is silent; b retries every 2 s until a's 15 s lease has run out
+    rounds = 0
+    while not campaign.done():  # a is silent; b retries every 2 s until a's 15 s lease has run out
         clock.advance(2)
-        await asyncio.sleep(0.05)
-    await asyncio.wait_for(campaign, 10)
+        rounds += 1
+        await asyncio.wait_for(clock.wait_for_sleep_or_end(campaign), 10)
+        assert rounds <= 9, "b did not take over once a's lease had run out"
+    assert rounds == 8
     assert b.is_leader
     lease = await store.get(Lease, "certpilot-controller", "kube-system")
     assert lease.spec is not None
@@ -79,12 +82,12 @@ async def test_old_leader_gives_up_after_renew_deadline(store: SQLiteStore) -> N
     clock.advance(20)
     assert await b.try_acquire_or_renew() is True
     holding = asyncio.ensure_future(a.hold())
+    await asyncio.wait_for(clock.wait_for_sleep_or_end(holding), 10)
     rounds = 0
     while not holding.done():  # renewals fail (b holds it) until 10 s have passed
-        await asyncio.wait_for(clock.wait_for_sleepers(), 10)
         clock.advance(2)
         rounds += 1
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(clock.wait_for_sleep_or_end(holding), 10)
         assert rounds <= 6, "a kept leading past its renew deadline"
     assert rounds == 5
     assert not a.is_leader

@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 
 import aiohttp
-from runtime_builders import eventually, secret
 
 from certpilot.api.core import Secret
 from certpilot.api.issuer import Issuer
@@ -22,6 +21,7 @@ from certpilot.runtime.leader import LeaderElector
 from certpilot.runtime.manager import Manager
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.runtime.runtime_builders import eventually, secret
 
 
 class SecretLabeller:
@@ -153,7 +153,7 @@ async def test_a_standby_manager_starts_workers_only_after_taking_the_lease(tmp_
     await leader.stop()  # releases the lease
     while not standby_start.done():
         clock.advance(2)
-        await asyncio.sleep(0.02)
+        await asyncio.wait_for(clock.wait_for_sleep_or_end(standby_start), 10)
     await standby_start
     assert standby.ready
     await standby.stop()

@@ -6,14 +6,23 @@ requests through the same lifecycle as its own issuers; this package writes only
 
 from __future__ import annotations
 
-from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.issuer import IssuerStatus
-from certpilot.api.meta import ApiModel, Resource
-from certpilot.issuers.base import IssuerContext, IssuerNotReady, IssuerReady, SignedCertificate
-from certpilot.issuers.ca import ca_key_pair_problem, chain_and_ca
-from certpilot.issuers.plugins import IssuerPlugin
-from certpilot.issuers.request import sign_as_requested
-from certpilot.issuers.secrets import KeyPair, SecretProblem, read_key_pair
+from certpilot.issuers.api import (
+    ApiModel,
+    CertificateRequest,
+    IssuerContext,
+    IssuerNotReady,
+    IssuerPlugin,
+    IssuerReady,
+    IssuerStatus,
+    KeyPair,
+    Resource,
+    SecretProblem,
+    SignedCertificate,
+    ca_key_pair_problem,
+    chain_and_ca,
+    read_key_pair,
+    sign_as_requested,
+)
 
 GROUP = "localca.example.com"
 
@@ -35,7 +44,8 @@ class LocalCAIssuer(Resource):
 class LocalCABackend:
     async def _key_pair(self, ctx: IssuerContext) -> KeyPair:
         try:
-            pair = await read_key_pair(ctx.store, ctx.resource_namespace, ctx.issuer.spec.secret_name)
+            issuer = ctx.issuer_as(LocalCAIssuer)
+            pair = await read_key_pair(ctx.store, ctx.resource_namespace, issuer.spec.secret_name)
         except SecretProblem as e:
             raise IssuerNotReady(f"cannot read the CA: {e}", "CANotFound") from None
         problem = ca_key_pair_problem(pair, ctx.clock.now())

@@ -41,16 +41,15 @@ def solver_with_overrides(
     http01 = solver.http01
     if http01 is None or not annotations:
         return solver
-    result = solver.model_copy(deep=True)
-    assert result.http01 is not None
-    if result.http01.ingress is not None:
+    overridden = http01.model_copy(deep=True)
+    if overridden.ingress is not None:
         given = [key for key in INGRESS_OVERRIDES if key in annotations]
         if len(given) > 1:
             raise InvalidSolverOverride(
                 f"may not set more than one of the annotations {', '.join(given)}: keep one"
             )
         if given:
-            ingress = result.http01.ingress
+            ingress = overridden.ingress
             ingress.class_ = ingress.ingress_class_name = ingress.name = None
             value = annotations[given[0]]
             if given[0] == HTTP01_OVERRIDE_INGRESS_NAME:
@@ -59,8 +58,8 @@ def solver_with_overrides(
                 ingress.class_ = value
             else:
                 ingress.ingress_class_name = value
-    if result.http01.gateway_http_route is not None:
-        route = result.http01.gateway_http_route
+    if overridden.gateway_http_route is not None:
+        route = overridden.gateway_http_route
         kind, name = annotations.get(HTTP01_PARENT_REF_KIND), annotations.get(HTTP01_PARENT_REF_NAME)
         if (kind is None) != (name is None):
             raise InvalidSolverOverride(
@@ -78,4 +77,4 @@ def solver_with_overrides(
                 "the gatewayHTTPRoute solver has no parentRefs: set them on the solver, or "
                 f"{HTTP01_PARENT_REF_KIND} and {HTTP01_PARENT_REF_NAME} on the Certificate"
             )
-    return result
+    return solver.model_copy(deep=True, update={"http01": overridden})

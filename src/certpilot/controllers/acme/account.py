@@ -41,11 +41,10 @@ async def account_of(
 ) -> Account:
     """Raises PendingError while the issuer is missing, IssuerNotReady while it has no account.
     The ACME client's stack is imported here, on the first Order or Challenge, not at start."""
-    from certpilot.issuers.acme_account import client_for
+    from certpilot.issuers.acme_account import acme_config_of, client_for
 
     issuer = issuer_or_wait(ctx, ref, namespace)
     where = resource_namespace(issuer, options)
-    config = issuer.spec.acme
-    assert config is not None, "issuer_or_wait returns ACME issuers only"
+    config = acme_config_of(issuer)
     client = await client_for(issuer, where, ctx.store, options.acme_http_timeout)
     return Account(issuer, config, where, client)

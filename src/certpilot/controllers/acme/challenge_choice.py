@@ -8,18 +8,16 @@ cluster HTTP-01 is always answered (by solver Pods), so the caller passes http01
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from certpilot.acme.solver_selection import solver_for
 from certpilot.acme.solvers.http01_overrides import InvalidSolverOverride, solver_with_overrides
-from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, ChallengeSpec, Order
+from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, ChallengeSpec, Order, derived_name
 from certpilot.api.acme_issuer import ACMEChallengeSolver
 from certpilot.api.enums import ACMEChallengeType
 from certpilot.api.meta import ObjectMeta, OwnerReference
 
-NAME_PREFIX_LENGTH = 52
 ACME_FINALIZER = "finalizer.acme.cert-manager.io"
 
 
@@ -79,7 +77,10 @@ def choose_challenge(
             f"(offered: {', '.join(sorted(c.type for c in authz.challenges or ())) or 'none'})"
         )
     chosen_type = choice.challenge_type if choice.challenge_type == ACMEChallengeType.DNS01 else builtin
-    assert chosen_type is not None, "http01 is selectable only when a built-in listener answers"
+    if chosen_type is None:
+        return (
+            f"solver for {name!r} answers HTTP-01, but no built-in listener can answer an offered challenge"
+        )
     return ChosenChallenge(by_type[chosen_type], chosen_type, choice.solver)
 
 
@@ -94,8 +95,7 @@ def chosen_with_overrides(chosen: ChosenChallenge, order: Order) -> ChosenChalle
 
 
 def challenge_name(order_name: str, challenge_url: str) -> str:
-    digest = hashlib.sha256(challenge_url.encode()).digest()
-    return f"{order_name[:NAME_PREFIX_LENGTH]}-{int.from_bytes(digest[:4], 'big')}"
+    return derived_name(order_name, challenge_url.encode())
 
 
 def challenge_for(order: Order, authz: ACMEAuthorization, chosen: ChosenChallenge, key: str) -> Challenge:

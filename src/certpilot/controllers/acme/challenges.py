@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
     from certpilot.acme.client import AcmeClient
 
-POLL_SECONDS = 0.5
+# How soon to look again at an authorization the server is still validating.
+AUTHORIZATION_POLL_SECONDS = 0.5
 # The states an ACME authorization ends in; "deactivated" and "revoked" count as failed.
 AUTHORIZATION_FAILED = {"invalid": State.INVALID, "expired": State.EXPIRED, "deactivated": State.INVALID}
 
@@ -146,7 +147,7 @@ class ChallengeController:
                 )
                 state, reason = verdict_of(authz.body, challenge.spec.url)
                 if state is None:
-                    return POLL_SECONDS
+                    return AUTHORIZATION_POLL_SECONDS
                 status.state, status.reason = state, reason
             elif step is ChallengeStep.FINISH:
                 await self.solving.cleanup(challenge, account.resource_namespace)

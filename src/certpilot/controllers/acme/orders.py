@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from certpilot.acme.client import AcmeClient
 
 # How soon to look again at an order the server is still working on (validating, issuing).
-POLL_SECONDS = 0.5
+ORDER_POLL_SECONDS = 0.5
 # ACME errors worth retrying: everything else the server says about an order is its final word.
 TRANSIENT_ERROR_CODES = frozenset({"serverInternal", "badNonce", "rateLimited", "orderNotReady"})
 
@@ -122,7 +122,7 @@ class OrderController:
         await self._write(order, status)
         if step is OrderStep.CREATE_CHALLENGES and status.state == State.PENDING:
             order.status = status
-            await self._create_challenges(order, account, challenges, fetched)
+            await self._create_challenges(order, status, account, challenges, fetched)
         return Result(requeue_after=requeue)
 
     async def _create(
@@ -156,7 +156,9 @@ class OrderController:
     ) -> tuple[OrderStatus, float | None]:
         """Follow the order on the server as far as it goes now: ready -> finalize -> valid -> download."""
         client = account.client
-        assert status.url is not None, "SYNC follows CREATE"
+        if not status.url:
+            # next_order_step creates an order without a URL first; this is only reached if that changes.
+            raise RetryWithBackoff(f"order {order.key} has no status.url to follow at the ACME server")
         server_order = await self.ctx.run_blocking(client.get_order, status.url)
         if state_of(server_order) == State.READY:
             csr_pem = base64.b64decode(order.spec.request)
@@ -172,7 +174,7 @@ class OrderController:
         if state in (State.INVALID, State.EXPIRED):
             reason = failure_reason(problem_of(server_order), challenges, str(state))
             return self._failed(status, state, reason), None
-        return status, POLL_SECONDS
+        return status, ORDER_POLL_SECONDS
 
     def _failed(self, status: OrderStatus, state: State, reason: str) -> OrderStatus:
         status.state = state
@@ -203,14 +205,14 @@ class OrderController:
     async def _create_challenges(
         self,
         order: Order,
+        status: OrderStatus,
         account: Account,
         existing: Sequence[Challenge],
         fetched: dict[str, messages.AuthorizationResource],
     ) -> None:
-        assert order.status is not None
         labels = order.metadata.labels or {}
-        authorizations = {a.url: a for a in order.status.authorizations or ()}
-        for url in missing_challenges(order.status, existing):
+        authorizations = {a.url: a for a in status.authorizations or ()}
+        for url in missing_challenges(status, existing):
             chosen = choose_challenge(
                 authorizations[url],
                 account.config.solvers or [],
@@ -221,9 +223,7 @@ class OrderController:
             if not isinstance(chosen, str):
                 chosen = chosen_with_overrides(chosen, order)
             if isinstance(chosen, str):
-                await self._write(
-                    order, self._failed(order.status.model_copy(deep=True), State.ERRORED, chosen)
-                )
+                await self._write(order, self._failed(status.model_copy(deep=True), State.ERRORED, chosen))
                 return
             resource = fetched.get(url)
             if resource is None:

@@ -168,8 +168,7 @@ class ChallengeSolving:
         from certpilot.acme.solvers.dns01.propagation import txt_record_propagated
 
         request, _ = await self._dns01(challenge, resource_namespace)
-        dns01 = spec.solver.dns01
-        assert dns01 is not None, "_dns01 refuses solvers without a dns01 block"
+        dns01 = dns01_config(challenge)
         nameservers, recursive_only = self_check_nameservers(dns01, self.options)
         # The check follows CNAMEs whatever the cnameStrategy, as cert-manager's does: the CA's resolver
         # will, and acme-dns setups point `_acme-challenge` at the account's subdomain without Follow.
@@ -185,9 +184,7 @@ class ChallengeSolving:
     ) -> tuple[Dns01Request, Dns01Provider]:
         from certpilot.acme.solvers.dns01.lookup import challenge_target
 
-        dns01 = challenge.spec.solver.dns01
-        if dns01 is None:
-            raise SolverUnavailable(f"challenge {challenge.name} is DNS-01 but its solver has no dns01 block")
+        dns01 = dns01_config(challenge)
         choice = provider_for(dns01, self.settings)
         fqdn, zone = await challenge_target(
             challenge.spec.dns_name, follows_cname(dns01), self._nameservers(dns01)
@@ -228,6 +225,13 @@ def self_check_nameservers(
     if dns01.nameservers:
         return tuple(dns01.nameservers), True
     return options.dns01_recursive_nameservers, options.dns01_recursive_nameservers_only
+
+
+def dns01_config(challenge: Challenge) -> ACMEChallengeSolverDNS01:
+    dns01 = challenge.spec.solver.dns01
+    if dns01 is None:
+        raise SolverUnavailable(f"challenge {challenge.name} is DNS-01 but its solver has no dns01 block")
+    return dns01
 
 
 def follows_cname(dns01: ACMEChallengeSolverDNS01) -> bool:

@@ -148,7 +148,9 @@ class CAInjectorController:
             log.warning("%s %s: nothing to inject: %s", self.kind.KIND, key, reason)
             return recheck
         ca = desired_ca_bundle(target, sources)
-        assert ca is not None  # why_nothing_to_inject found no reason against it
+        if ca is None:
+            log.warning("%s %s: nothing to inject: %s holds no CA", self.kind.KIND, key, source)
+            return recheck
         updated = with_injected_ca(target, ca, self.ctx.clock.now())
         if updated is not None:
             await self.ctx.store.update(updated)

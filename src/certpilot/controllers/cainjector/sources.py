@@ -11,8 +11,8 @@ import enum
 from dataclasses import dataclass
 
 from certpilot.api import annotations as ann
+from certpilot.api.annotations import ALLOW_DIRECT_INJECTION
 from certpilot.api.ca_injectables import (
-    ALLOW_DIRECT_INJECTION,
     INJECT_APISERVER_CA,
     INJECT_CA_FROM,
     INJECT_CA_FROM_SECRET,
@@ -156,5 +156,6 @@ def desired_ca_bundle(target: ForeignResource, sources: CASources) -> bytes | No
         return None
     if source.kind is SourceKind.APISERVER:
         return sources.apiserver_ca
-    assert sources.secret is not None  # _secret_missing refused otherwise
+    if sources.secret is None:
+        return None
     return sources.secret.get_data(CA_CERT_KEY)

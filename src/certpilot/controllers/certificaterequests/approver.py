@@ -10,14 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestStatus
-from certpilot.api.conditions import set_condition
-from certpilot.controllers.certificaterequests.conditions import (
-    APPROVED,
-    DENIED,
-    conditions_of,
-    is_approved,
-    is_denied,
-)
+from certpilot.api.conditions import APPROVED, DENIED, set_condition
+from certpilot.controllers.certificaterequests.conditions import conditions_of, is_approved, is_denied
 from certpilot.controllers.certificaterequests.served import needs_signer
 from certpilot.controllers.issuers.resolve import issuer_kind_of
 from certpilot.controllers.options import ControllerOptions

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.conditions import get_condition, is_true
+from certpilot.api.conditions import (
+    APPROVED,
+    DENIED,
+    INVALID_REQUEST,
+    READY,
+    REASON_DENIED,
+    REASON_FAILED,
+    get_condition,
+    is_true,
+)
 from certpilot.api.meta import Condition
-
-READY = "Ready"
-APPROVED = "Approved"
-DENIED = "Denied"
-INVALID_REQUEST = "InvalidRequest"
-
-REASON_PENDING = "Pending"
-REASON_FAILED = "Failed"
-REASON_ISSUED = "Issued"
-REASON_DENIED = "Denied"
 
 
 def conditions_of(cr: CertificateRequest) -> list[Condition] | None:

@@ -11,20 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestStatus
-from certpilot.api.conditions import get_condition, is_true, set_condition
-from certpilot.api.issuer import AnyIssuer
-from certpilot.controllers.certificaterequests.chain_check import chain_problem
-from certpilot.controllers.certificaterequests.conditions import (
+from certpilot.api.conditions import (
     INVALID_REQUEST,
     READY,
     REASON_DENIED,
     REASON_FAILED,
     REASON_ISSUED,
     REASON_PENDING,
-    conditions_of,
-    is_approved,
-    is_denied,
+    get_condition,
+    is_true,
+    set_condition,
 )
+from certpilot.api.issuer import AnyIssuer
+from certpilot.controllers.certificaterequests.chain_check import chain_problem
+from certpilot.controllers.certificaterequests.conditions import conditions_of, is_approved, is_denied
 from certpilot.controllers.issuers.failed_signing import ISSUER_FAILED_TO_SIGN
 from certpilot.controllers.issuers.resolve import issuer_kind_of
 from certpilot.issuers.base import IssuerNotReady, Pending, Permanent, SignedCertificate

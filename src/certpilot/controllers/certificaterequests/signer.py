@@ -39,6 +39,7 @@ from certpilot.issuers.base import IssuerNotReady, Pending, Permanent
 from certpilot.issuers.registry import IssuerBackends, UnknownIssuerType
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+from certpilot.runtime.errors import RetryWithBackoff
 from certpilot.runtime.owners import owner_keys
 from certpilot.store.errors import Conflict
 
@@ -84,7 +85,9 @@ class CertificateRequestSigner:
         blocked = why_not_sign(cr, issuer)
         if blocked is not None:
             return await self._record(cached, cr, blocked)
-        assert issuer is not None, "why_not_sign blocks requests whose issuer is missing"
+        if issuer is None:
+            # why_not_sign records a missing issuer (issuer_missing) before it gets here.
+            raise RetryWithBackoff(f"the issuer of CertificateRequest {cr.key} is missing")
         try:
             transition = await self._sign(cr, issuer)
         except IssuerNotReady as e:

@@ -5,11 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from certpilot.api.certificate import Certificate, CertificateStatus
-from certpilot.api.conditions import get_condition, is_true
+from certpilot.api.conditions import ISSUING, get_condition, is_true
 from certpilot.api.meta import Condition
-
-ISSUING = "Issuing"
-READY = "Ready"
 
 
 def is_issuing(cert: Certificate) -> bool:

@@ -5,37 +5,26 @@ metadata and extra outputs in sync with the spec without issuing again."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
+import logging
 from datetime import datetime
 
 from cryptography import x509
 
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.conditions import remove_condition, set_condition
-from certpilot.api.core import Secret
+from certpilot.api.conditions import ISSUING, remove_condition, set_condition
+from certpilot.api.core import CA_CERT_KEY, TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.meta import SecretKeySelector
 from certpilot.controllers.certificates import lookups, reasons
 from certpilot.controllers.certificates import relevant_changes as changes
-from certpilot.controllers.certificates.conditions import (
-    ISSUING,
-    is_issuing,
-    issuing_since,
-    status_of,
-    with_status,
-)
+from certpilot.controllers.certificates.conditions import is_issuing, issuing_since, status_of, with_status
 from certpilot.controllers.certificates.memos import MEMO_CAPACITY, CertificateMemos, versions
 from certpilot.controllers.certificates.policies import needs_issuance
-from certpilot.controllers.certificates.policy_input import (
-    CA_CERT_KEY,
-    TLS_CERT_KEY,
-    TLS_PRIVATE_KEY_KEY,
-    PolicyInput,
-)
+from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.post_issuance import secret_needs_sync
 from certpilot.controllers.certificates.ready_status import with_readiness
-from certpilot.controllers.certificates.request_state import failed_before, failure, is_issued
+from certpilot.controllers.certificates.request_state import SignedChain, failed_before, failure, signed_chain
 from certpilot.controllers.certificates.secret_data import (
     KeyPair,
     KeystorePasswords,
@@ -51,6 +40,8 @@ from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.runtime.errors import PermanentError
 from certpilot.store.errors import NotFound
+
+log = logging.getLogger(__name__)
 
 
 def issued_status(
@@ -142,18 +133,25 @@ class IssuingController:
             return Result()
         request = lookups.next_request(self.ctx.cache, cert)
         if request is None:
+            log.debug("Certificate %s: waiting for the requestmanager to create its CertificateRequest", key)
             return Result()
         outcome = failure(request)
         if outcome is not None:
-            if not failed_before(request, issuing_since(cert)):
+            if failed_before(request, issuing_since(cert)):
+                log.debug(
+                    "Certificate %s: %s failed in an earlier issuance; not counted again", key, request.name
+                )
+            else:
                 await self._record_failure(cert, request, outcome[0], outcome[1])
             return Result()
-        if not is_issued(request):
+        signed = signed_chain(request)
+        if signed is None:
+            log.debug("Certificate %s: waiting for CertificateRequest %s to be signed", key, request.name)
             return Result()
-        await self._complete(cert, request)
+        await self._complete(cert, request, signed)
         return Result()
 
-    async def _complete(self, cert: Certificate, request: CertificateRequest) -> None:
+    async def _complete(self, cert: Certificate, request: CertificateRequest, signed: SignedChain) -> None:
         key_secret_name = cert.status.next_private_key_secret_name if cert.status else None
         key_secret = (
             await self.ctx.cached_or_stored(Secret, key_secret_name, cert.namespace)
@@ -162,19 +160,31 @@ class IssuingController:
         )
         private_key = self.memos.parsed_key(key_secret, TLS_PRIVATE_KEY_KEY).key if key_secret else None
         if private_key is None:
+            # As cert-manager: the keymanager (re)creates the next private key, and its write brings us back.
+            log.info(
+                "Certificate %s: CertificateRequest %s is signed but the next private key Secret %r is %s;"
+                " waiting for the keymanager",
+                cert.key,
+                request.name,
+                key_secret_name,
+                "unreadable" if key_secret else "missing",
+            )
             return
-        status = request.status
-        assert status is not None and status.certificate
-        chain_pem = base64.b64decode(status.certificate)
+        chain_pem = signed.certificate
         leaf = parse_certificates(chain_pem, f"certificate of CertificateRequest {request.name}")[0]
         if not public_key_matches(leaf, private_key):
-            # The request was made for another key; the requestmanager replaces it.
+            log.info(
+                "Certificate %s: CertificateRequest %s was signed for another private key;"
+                " waiting for the requestmanager to replace it",
+                cert.key,
+                request.name,
+            )
             return
         problem = returned_certificate_problem(leaf, self.ctx.clock.now())
         if problem is not None:
             await self._record_failure(cert, request, reasons.INVALID_CERTIFICATE, problem)
             return
-        pair = KeyPair(private_key, chain_pem, base64.b64decode(status.ca) if status.ca else b"")
+        pair = KeyPair(private_key, chain_pem, signed.ca)
         existing = lookups.certificate_secret(self.ctx.cache, cert)
         secret = desired_secret(
             cert,

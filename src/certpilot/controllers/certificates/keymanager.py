@@ -4,7 +4,7 @@ named by status.nextPrivateKeySecretName, so a restart never generates a second 
 from __future__ import annotations
 
 from certpilot.api.certificate import Certificate
-from certpilot.api.core import Secret
+from certpilot.api.core import TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.defaults import private_key_encoding
 from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
@@ -17,7 +17,6 @@ from certpilot.controllers.certificates.next_key import (
     secret_holds_key_for_spec,
     stale_next_keys,
 )
-from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
 from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.keys import PrivateKey, encode_private_key, generate_private_key, key_spec_for
 from certpilot.runtime.context import ControllerContext

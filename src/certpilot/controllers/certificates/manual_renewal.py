@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from certpilot.api.certificate import Certificate
-from certpilot.api.conditions import set_condition
-from certpilot.controllers.certificates.conditions import ISSUING, is_issuing, status_of, with_status
+from certpilot.api.conditions import ISSUING, set_condition
+from certpilot.controllers.certificates.conditions import is_issuing, status_of, with_status
 from certpilot.controllers.certificates.reasons import MANUALLY_TRIGGERED
 
 

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 
 from certpilot.api.annotations import PART_OF_LABEL
 from certpilot.api.certificate import Certificate
-from certpilot.api.core import Secret
+from certpilot.api.core import TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.defaults import rotation_policy
 from certpilot.api.enums import RotationPolicy
 from certpilot.api.meta import ObjectMeta
 from certpilot.controllers.certificates.lookups import NEXT_PRIVATE_KEY_LABEL, owner_reference
 from certpilot.controllers.certificates.memos import CertificateMemos
-from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
 from certpilot.pki.keys import key_matches_spec
 
 # Kubernetes' generateName alphabet (no vowels, so no words), 5 characters.

@@ -9,7 +9,7 @@ from functools import cached_property
 from certpilot.api import defaults
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.core import Secret
+from certpilot.api.core import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.enums import CertificateRenewalPolicy
 from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.parsed_secrets import (
@@ -20,10 +20,6 @@ from certpilot.controllers.certificates.parsed_secrets import (
 )
 from certpilot.controllers.certificates.renewal import renewal_time
 from certpilot.controllers.certificates.renewal_windows import NoRenewalWindow, renewal_start_within_windows
-
-TLS_CERT_KEY = "tls.crt"
-TLS_PRIVATE_KEY_KEY = "tls.key"
-CA_CERT_KEY = "ca.crt"
 
 
 @dataclass(frozen=True)

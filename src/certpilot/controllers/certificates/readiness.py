@@ -7,13 +7,13 @@ from datetime import datetime
 
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.core import Secret
+from certpilot.api.core import TLS_CERT_KEY, Secret
 from certpilot.api.defaults import issuer_group, issuer_kind
 from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing, with_status
 from certpilot.controllers.certificates.memos import CertificateMemos
-from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, PolicyInput
+from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.ready_status import (
     already_has_readiness,
     readiness_status,

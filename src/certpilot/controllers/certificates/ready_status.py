@@ -7,15 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from certpilot.api.certificate import CertificateStatus
-from certpilot.api.conditions import set_condition
-from certpilot.controllers.certificates import reasons
-from certpilot.controllers.certificates.conditions import READY
+from certpilot.api.conditions import READY, set_condition
 from certpilot.controllers.certificates.policies import not_ready_reason
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.reasons import Reason
 
 READY_MESSAGE = "Certificate is up to date and has not expired"
-_READY = ("True", Reason(reasons.READY, READY_MESSAGE))
+_READY = ("True", Reason(READY, READY_MESSAGE))
 
 
 def ready_condition(i: PolicyInput) -> tuple[str, Reason]:

@@ -26,8 +26,6 @@ KEYSTORE_MISMATCH = "SecretKeystoreMismatch"
 CA_MISMATCH = "SecretCAMismatch"
 OWNER_REFERENCE_MISMATCH = "SecretOwnerReferenceMismatch"
 
-READY = "Ready"
-
 
 @dataclass(frozen=True)
 class Reason:

@@ -15,9 +15,10 @@ from typing import Any
 
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.conditions import APPROVED, ISSUING, READY
 from certpilot.api.meta import ObjectMeta, Resource
 from certpilot.controllers.certificates import lookups
-from certpilot.controllers.certificates.conditions import ISSUING, READY, is_issuing
+from certpilot.controllers.certificates.conditions import is_issuing
 from certpilot.controllers.certificates.request_state import failure
 from certpilot.runtime.context import CacheReader
 from certpilot.runtime.controller import ChangeFilter, KeyMapper, ObjectKey
@@ -26,8 +27,6 @@ from certpilot.runtime.controller import ChangeFilter, KeyMapper, ObjectKey
 VALIDITY_FIELDS = frozenset({"not_before", "not_after", "renewal_time"})
 FAILURE_FIELDS = frozenset({"last_failure_time", "failed_issuance_attempts"})
 NEXT_KEY_FIELD = "next_private_key_secret_name"
-# cert-manager's approval condition of a CertificateRequest.
-APPROVED = "Approved"
 
 
 @dataclass(frozen=True)

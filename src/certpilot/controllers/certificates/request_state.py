@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass
 from datetime import datetime
 
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.conditions import get_condition
+from certpilot.api.conditions import (
+    DENIED,
+    INVALID_REQUEST,
+    READY,
+    REASON_DENIED,
+    REASON_FAILED,
+    get_condition,
+)
 from certpilot.api.meta import Condition
-
-READY = "Ready"
-DENIED = "Denied"
-INVALID_REQUEST = "InvalidRequest"
-REASON_ISSUED = "Issued"
-REASON_FAILED = "Failed"
-REASON_DENIED = "Denied"
 
 
 def _conditions(request: CertificateRequest) -> list[Condition]:
     return list(request.status.conditions or ()) if request.status else []
 
 
-def is_issued(request: CertificateRequest) -> bool:
+@dataclass(frozen=True)
+class SignedChain:
+    """What the issuer returned on a request: the PEM chain (leaf first) and the PEM CA, or b""."""
+
+    certificate: bytes
+    ca: bytes
+
+
+def signed_chain(request: CertificateRequest) -> SignedChain | None:
+    """The chain of a request that is Ready=True with a certificate; None until then."""
     ready = get_condition(_conditions(request), READY)
-    return (
-        ready is not None
-        and ready.status == "True"
-        and request.status is not None
-        and bool(request.status.certificate)
+    status = request.status
+    if ready is None or ready.status != "True" or status is None or not status.certificate:
+        return None
+    return SignedChain(
+        base64.b64decode(status.certificate), base64.b64decode(status.ca) if status.ca else b""
     )
 
 

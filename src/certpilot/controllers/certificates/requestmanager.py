@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestSpec
-from certpilot.api.core import Secret
+from certpilot.api.core import TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.defaults import duration, usages
 from certpilot.api.duration import format_duration
 from certpilot.api.meta import ObjectMeta
@@ -21,7 +21,6 @@ from certpilot.controllers.certificates.copied_annotations import (
     annotations_to_copy,
 )
 from certpilot.controllers.certificates.memos import CertificateMemos
-from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY
 from certpilot.controllers.certificates.request_state import failed_before
 from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.csr import build_csr, csr_to_pem

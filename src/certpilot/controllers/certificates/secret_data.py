@@ -12,17 +12,15 @@ from cryptography import x509
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate
-from certpilot.api.core import Secret
+from certpilot.api.core import CA_CERT_KEY, TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, TLS_SECRET_TYPE, Secret
 from certpilot.api.defaults import issuer_group, issuer_kind, private_key_encoding
 from certpilot.api.meta import ObjectMeta
 from certpilot.controllers.certificates.lookups import owner_reference
-from certpilot.controllers.certificates.policy_input import CA_CERT_KEY, TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY
 from certpilot.pki import keystores, outputs
 from certpilot.pki.keys import PrivateKey, encode_private_key
 from certpilot.pki.parse import parse_certificates
 from certpilot.pki.secret_annotations import certificate_secret_annotations
 
-TLS_SECRET_TYPE = "kubernetes.io/tls"  # noqa: S105 - a Secret type, not a password
 PKCS12_KEYSTORE_KEY = "keystore.p12"
 PKCS12_TRUSTSTORE_KEY = "truststore.p12"
 JKS_KEYSTORE_KEY = "keystore.jks"
@@ -64,19 +62,6 @@ def wants_pkcs12(cert: Certificate) -> bool:
 def wants_jks(cert: Certificate) -> bool:
     ks = cert.spec.keystores
     return bool(ks and ks.jks and ks.jks.create)
-
-
-def wanted_keystore_keys(cert: Certificate, has_ca: bool) -> set[str]:
-    keys: set[str] = set()
-    if wants_pkcs12(cert):
-        keys.add(PKCS12_KEYSTORE_KEY)
-        if has_ca:
-            keys.add(PKCS12_TRUSTSTORE_KEY)
-    if wants_jks(cert):
-        keys.add(JKS_KEYSTORE_KEY)
-        if has_ca:
-            keys.add(JKS_TRUSTSTORE_KEY)
-    return keys
 
 
 def keystore_data(cert: Certificate, pair: KeyPair, passwords: KeystorePasswords) -> dict[str, bytes]:

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.conditions import set_condition
+from certpilot.api.conditions import ISSUING, set_condition
 from certpilot.api.core import Secret
 from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.backoff import issuance_backoff_remaining
-from certpilot.controllers.certificates.conditions import ISSUING, is_issuing, status_of, with_status
+from certpilot.controllers.certificates.conditions import is_issuing, status_of, with_status
 from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policies import needs_issuance
 from certpilot.controllers.certificates.policy_input import PolicyInput

@@ -11,14 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.conditions import get_condition, is_true
+from certpilot.api.conditions import READY, get_condition, is_true
 from certpilot.api.issuer import ClusterIssuer, Issuer
 from certpilot.controllers.issuers.resolve import lookup_issuer
 from certpilot.runtime.context import CacheReader
 from certpilot.runtime.controller import ObjectKey
 
 ISSUER_FAILED_TO_SIGN = "The issuer could not sign: "
-READY = "Ready"
 
 
 def _ready_message(cr: Any) -> str:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.conditions import get_condition, set_condition
+from certpilot.api.conditions import READY, get_condition, set_condition
 from certpilot.api.core import Secret
 from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer, IssuerStatus
+from certpilot.api.meta import Resource
 from certpilot.controllers.issuers.failed_signing import (
     failure_message_changed,
     ready_issuer_that_failed_to_sign,
@@ -28,7 +28,6 @@ from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watc
 from certpilot.server.metrics import set_issuer_ready_status
 from certpilot.store.errors import Conflict
 
-READY = "Ready"
 # A ready issuer is re-checked now and then (a CA expires, an ACME account is deactivated);
 # a not-ready one sooner, in case what broke it is outside the store (a network, a Vault).
 RECHECK_READY_SECONDS = 300.0
@@ -42,7 +41,7 @@ class CheckOutcome:
     ready: bool
     reason: str
     message: str
-    extra_status: dict[str, Any] | None = None
+    extra_status: IssuerStatus | None = None
 
     @property
     def status(self) -> str:
@@ -67,7 +66,7 @@ def issuer_status_after(
 ) -> IssuerStatus:
     """The issuer's status with the outcome applied (Ready condition set, extra status merged)."""
     current = status.to_dict() if status else {}
-    current.update(outcome.extra_status or {})
+    current.update(outcome.extra_status.to_dict() if outcome.extra_status else {})
     current["conditions"] = [
         c.to_dict()
         for c in set_condition(
@@ -112,12 +111,14 @@ class IssuerReadinessController:
             ],
         )
 
-    def _issuers_using(self, obj: Any) -> list[ObjectKey]:
-        assert isinstance(obj, Secret)
+    def _issuers_using(self, obj: Resource) -> list[ObjectKey]:
+        if not isinstance(obj, Secret):
+            raise TypeError(f"{self.spec.name}: its Secret watch was handed a {obj.KIND}")
         return issuers_using_secret(self.ctx.cache, self.kind, obj, self.options)
 
-    def _issuer_that_failed_to_sign(self, obj: Any) -> list[ObjectKey]:
-        assert isinstance(obj, CertificateRequest)
+    def _issuer_that_failed_to_sign(self, obj: Resource) -> list[ObjectKey]:
+        if not isinstance(obj, CertificateRequest):
+            raise TypeError(f"{self.spec.name}: its CertificateRequest watch was handed a {obj.KIND}")
         return ready_issuer_that_failed_to_sign(self.ctx.cache, self.kind, obj)
 
     async def reconcile(self, key: ObjectKey) -> Result:

@@ -42,7 +42,7 @@ def lookup_issuer(cache: CacheReader, ref: IssuerReference, namespace: str | Non
     return cache.get(model, ref.name, namespace if model.NAMESPACED else None)
 
 
-def resource_namespace(issuer: AnyIssuer, options: ControllerOptions) -> str:
+def resource_namespace(issuer: Resource, options: ControllerOptions) -> str:
     """Where the issuer's referenced Secrets live: its own namespace, or the cluster resource
     namespace for a ClusterIssuer (cert-manager's --cluster-resource-namespace)."""
     if issuer.NAMESPACED:
@@ -50,7 +50,7 @@ def resource_namespace(issuer: AnyIssuer, options: ControllerOptions) -> str:
     return options.cluster_resource_namespace
 
 
-def issuer_context(issuer: AnyIssuer, options: ControllerOptions, ctx: ControllerContext) -> IssuerContext:
+def issuer_context(issuer: Resource, options: ControllerOptions, ctx: ControllerContext) -> IssuerContext:
     return IssuerContext(
         issuer=issuer,
         resource_namespace=resource_namespace(issuer, options),

@@ -95,7 +95,7 @@ class BindServer:
             stdin=subprocess.DEVNULL,
         )
         log.close()
-        self._wait_until_answering(timeout)
+        self._wait_until_answering(self._process, timeout)
         return self
 
     def stop(self) -> None:
@@ -170,12 +170,11 @@ class BindServer:
             "};\n" + "".join(zone_blocks)
         )
 
-    def _wait_until_answering(self, timeout: float) -> None:
+    def _wait_until_answering(self, process: subprocess.Popen[bytes], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         query = dns.message.make_query(absolute(self.zone), dns.rdatatype.SOA)
         while True:
-            assert self._process is not None
-            if self._process.poll() is not None:
+            if process.poll() is not None:
                 self._process = None
                 raise BindError(f"named exited at start; its log:\n{self.log_path.read_text()[-3000:]}")
             try:

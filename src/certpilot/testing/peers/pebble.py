@@ -192,19 +192,6 @@ class ChallTestSrv(PeerServer):
         response = requests.post(f"{self.management_url}/{endpoint}", json=body, timeout=REQUEST_TIMEOUT)
         response.raise_for_status()
 
-    def set_txt(self, host: str, value: str) -> None:
-        """Replace the TXT value of `host` (challtestsrv keeps one value per name)."""
-        self._post("set-txt", {"host": _fqdn(host), "value": value})
-
-    def clear_txt(self, host: str) -> None:
-        self._post("clear-txt", {"host": _fqdn(host)})
-
-    def add_a(self, host: str, addresses: list[str]) -> None:
-        self._post("add-a", {"host": _fqdn(host), "addresses": addresses})
-
-    def clear_a(self, host: str) -> None:
-        self._post("clear-a", {"host": _fqdn(host)})
-
     def add_aaaa(self, host: str, addresses: list[str]) -> None:
         self._post("add-aaaa", {"host": _fqdn(host), "addresses": addresses})
 
@@ -327,9 +314,6 @@ class PebbleServer(PeerServer):
     def fetch_root(self, index: int = 0) -> str:
         """PEM of root `index` (0 = the issuing root; 1.. = alternate roots)."""
         return self._management_get(f"/roots/{index}").text
-
-    def fetch_intermediate(self, index: int = 0) -> str:
-        return self._management_get(f"/intermediates/{index}").text
 
 
 def _accepts_connections(port: int) -> bool:

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
+from certpilot.api.annotations import ALLOW_DIRECT_INJECTION
 from certpilot.api.ca_injectables import (
-    ALLOW_DIRECT_INJECTION,
     INJECT_APISERVER_CA,
     INJECT_CA_FROM,
     INJECT_CA_FROM_SECRET,

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar, cast
 
-from cr_material import NOW
-
 from certpilot.api.meta import Resource
 from certpilot.runtime.context import ControllerContext
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.controllers.certificaterequests.cr_material import NOW
 
 T = TypeVar("T", bound=Resource)
 

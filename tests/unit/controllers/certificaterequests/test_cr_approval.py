@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from cr_material import NOW, request
 
 from certpilot.api.certificaterequest import CertificateRequestStatus
 from certpilot.api.conditions import get_condition, set_condition
@@ -19,6 +18,7 @@ from certpilot.controllers.certificaterequests.approver import (
 )
 from certpilot.controllers.certificaterequests.signer import still_unfinished
 from certpilot.controllers.options import ControllerOptions
+from tests.unit.controllers.certificaterequests.cr_material import NOW, request
 
 ON = ControllerOptions()
 

@@ -16,16 +16,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from cr_material import (
-    NAMESPACE,
-    NOW,
-    ca_issuer,
-    ca_secret,
-    cluster_ca_issuer,
-    new_key,
-    request,
-    self_signed_issuer,
-)
 from cryptography import x509
 
 from certpilot.api.annotations import PRIVATE_KEY_SECRET_NAME
@@ -44,6 +34,16 @@ from certpilot.server.metrics import CONTROLLER_SYNC_ERROR_COUNT, REGISTRY
 from certpilot.store.errors import NotFound
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.controllers.certificaterequests.cr_material import (
+    NAMESPACE,
+    NOW,
+    ca_issuer,
+    ca_secret,
+    cluster_ca_issuer,
+    new_key,
+    request,
+    self_signed_issuer,
+)
 
 T = TypeVar("T", bound=Resource)
 WAIT_SECONDS = 30.0

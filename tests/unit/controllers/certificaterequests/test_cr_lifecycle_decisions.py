@@ -6,7 +6,6 @@ import base64
 from datetime import timedelta
 
 import pytest
-from cr_material import NOW, ca_issuer, new_key, request
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from certpilot.api.conditions import get_condition
@@ -27,6 +26,7 @@ from certpilot.issuers.base import IssuerNotReady, Pending, Permanent, SignedCer
 from certpilot.issuers.request import InvalidRequest, requested_csr
 from certpilot.pki.keys import PrivateKey
 from certpilot.pki.sign import sign_certificate
+from tests.unit.controllers.certificaterequests.cr_material import NOW, ca_issuer, new_key, request
 
 APPROVED = {"Approved": ("True", "cert-manager.io")}
 

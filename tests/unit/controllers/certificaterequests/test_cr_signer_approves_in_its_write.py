@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cr_fakes import OneObjectPerKind, RecordedEvents, context_over
-from cr_material import NAMESPACE, NOW, ca_issuer, ca_secret, request
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import get_condition
@@ -23,6 +21,14 @@ from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.registry import builtin_backends
 from certpilot.runtime.controller import ObjectKey
 from certpilot.store.sqlite import SQLiteStore
+from tests.unit.controllers.certificaterequests.cr_fakes import OneObjectPerKind, RecordedEvents, context_over
+from tests.unit.controllers.certificaterequests.cr_material import (
+    NAMESPACE,
+    NOW,
+    ca_issuer,
+    ca_secret,
+    request,
+)
 
 EXTERNAL = ControllerOptions(approve_signers=("awspca.cert-manager.io/AWSPCAIssuer",))
 

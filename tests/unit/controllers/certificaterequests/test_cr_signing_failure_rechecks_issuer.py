@@ -13,8 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cr_material import NAMESPACE, NOW, ca_issuer, ca_secret, request
-
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import get_condition
 from certpilot.api.issuer import Issuer
@@ -28,6 +26,13 @@ from certpilot.issuers.registry import builtin_backends
 from certpilot.runtime.manager import Manager
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.clock import FakeClock
+from tests.unit.controllers.certificaterequests.cr_material import (
+    NAMESPACE,
+    NOW,
+    ca_issuer,
+    ca_secret,
+    request,
+)
 
 T = TypeVar("T", bound=Resource)
 WAIT_SECONDS = 30.0

@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from cr_fakes import OneObjectPerKind, RecordedEvents, context_over
-from cr_material import NAMESPACE, NOW, ca_issuer, ca_secret, request
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import get_condition
@@ -19,6 +17,14 @@ from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.registry import builtin_backends
 from certpilot.runtime.controller import ObjectKey
 from certpilot.store.sqlite import SQLiteStore
+from tests.unit.controllers.certificaterequests.cr_fakes import OneObjectPerKind, RecordedEvents, context_over
+from tests.unit.controllers.certificaterequests.cr_material import (
+    NAMESPACE,
+    NOW,
+    ca_issuer,
+    ca_secret,
+    request,
+)
 
 APPROVED = {"Approved": ("True", "cert-manager.io")}
 

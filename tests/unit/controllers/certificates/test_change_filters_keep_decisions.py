@@ -24,11 +24,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certpilot.api.certificate import Certificate, CertificatePrivateKey, CertificateStatus
-from certpilot.api.conditions import get_condition
+from certpilot.api.conditions import ISSUING, READY, get_condition
 from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.api.meta import Condition
 from certpilot.controllers.certificates import relevant_changes as changes
-from certpilot.controllers.certificates.conditions import ISSUING, READY, is_issuing
+from certpilot.controllers.certificates.conditions import is_issuing
 from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.trigger import trigger_decision

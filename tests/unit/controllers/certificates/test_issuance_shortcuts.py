@@ -20,16 +20,15 @@ from certpilot.api.certificate import (
     NameConstraints,
 )
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestStatus
-from certpilot.api.conditions import set_condition
-from certpilot.api.core import Secret
+from certpilot.api.conditions import ISSUING, set_condition
+from certpilot.api.core import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.enums import AdditionalOutputFormatType, KeyUsage, PrivateKeyAlgorithm, SignatureAlgorithm
 from certpilot.api.meta import OwnerReference
 from certpilot.controllers.certificates import memos as memos_module
 from certpilot.controllers.certificates import parsed_secrets
-from certpilot.controllers.certificates.conditions import ISSUING, with_status
+from certpilot.controllers.certificates.conditions import with_status
 from certpilot.controllers.certificates.keymanager import generate_key_pem
 from certpilot.controllers.certificates.memos import CertificateMemos
-from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY
 from certpilot.controllers.certificates.post_issuance import secret_needs_sync
 from certpilot.controllers.certificates.readiness import is_left_to_issuing
 from certpilot.controllers.certificates.request_key import OTHER_KEY, UNPARSEABLE, csr_key_problem

@@ -4,24 +4,34 @@ new version of the Secret is checked again, and drift is repaired."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import pytest
 
 from certpilot.api import annotations as ann
-from certpilot.api.certificate import Certificate, CertificateKeystores, CertificatePrivateKey
+from certpilot.api.certificate import (
+    Certificate,
+    CertificateKeystores,
+    CertificatePrivateKey,
+    CertificateStatus,
+)
+from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestSpec
+from certpilot.api.common import IssuerReference
 from certpilot.api.core import Secret
 from certpilot.api.enums import PrivateKeyAlgorithm
-from certpilot.api.meta import Resource
+from certpilot.api.meta import ObjectMeta, Resource
 from certpilot.controllers.certificates import issuing, reasons
 from certpilot.controllers.certificates.issuing import IssuingController
 from certpilot.controllers.certificates.policies import needs_issuance
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.reasons import Reason
+from certpilot.controllers.certificates.request_state import SignedChain
 from certpilot.controllers.certificates.secret_data import KeyPair, KeystorePasswords, desired_secret
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import ControllerContext
+from certpilot.store.errors import NotFound
 from certpilot.testing.builders import certificate, ec_key, self_signed_for
 from certpilot.testing.clock import FakeClock
 
@@ -129,3 +139,29 @@ async def test_a_certificate_with_keystores_is_checked_every_time(monkeypatch: p
     await controller._sync_secret(with_keystores)
     assert len(asked) == 2
     assert writes.secrets == []
+
+
+class NoSecretsStored(RecordedWrites):
+    async def get(self, kind: type[Resource], name: str, namespace: str | None = None) -> Resource:
+        raise NotFound(f"{kind.KIND} {namespace}/{name}")
+
+
+async def test_a_signed_request_without_its_next_key_is_left_with_a_log_saying_why(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The keymanager recreates the next private key; issuing writes nothing, but says why it waits."""
+    cert = stored_certificate("complete-without-key")
+    cert.status = CertificateStatus(next_private_key_secret_name="web-next-key")
+    request = CertificateRequest(
+        metadata=ObjectMeta(name="web-1", namespace="default"),
+        spec=CertificateRequestSpec(issuer_ref=IssuerReference(name="ca"), request=""),
+    )
+    writes = NoSecretsStored()
+    controller = controller_over(OneSecret(issued(cert, "complete-without-key-tls")), writes)
+    with caplog.at_level(logging.INFO, logger=issuing.__name__):
+        await controller._complete(cert, request, SignedChain(b"chain", b""))
+    assert (writes.secrets, writes.reasons) == ([], [])
+    assert [r.getMessage() for r in caplog.records] == [
+        "Certificate default/web: CertificateRequest web-1 is signed but the next private key Secret"
+        " 'web-next-key' is missing; waiting for the keymanager"
+    ]

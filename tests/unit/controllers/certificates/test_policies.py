@@ -7,6 +7,7 @@ import pytest
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate, CertificatePrivateKey
+from certpilot.api.conditions import READY
 from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.controllers.certificates import reasons
 from certpilot.controllers.certificates.policies import needs_issuance, not_ready_reason
@@ -137,7 +138,7 @@ def test_expired() -> None:
 
 @pytest.mark.parametrize(
     ("days", "status", "reason"),
-    [(0, "True", reasons.READY), (60, "True", reasons.READY), (89, "False", reasons.EXPIRED)],
+    [(0, "True", READY), (60, "True", READY), (89, "False", reasons.EXPIRED)],
 )
 def test_readiness_stays_ready_while_renewing(days: int, status: str, reason: str) -> None:
     assert ready_condition(PolicyInput(CERT, GOOD, None, NOW + timedelta(days=days)))[0] == status

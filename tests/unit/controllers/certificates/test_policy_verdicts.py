@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate, CertificatePrivateKey
-from certpilot.api.core import Secret
+from certpilot.api.core import TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.controllers.certificates import policies, reasons
 from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policies import needs_issuance, not_ready_reason
-from certpilot.controllers.certificates.policy_input import TLS_PRIVATE_KEY_KEY, PolicyInput
+from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.reasons import Reason
 from certpilot.testing.builders import certificate, ec_key, issued_secret
 

@@ -6,11 +6,10 @@ import pytest
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate, CertificateStatus
-from certpilot.api.conditions import set_condition
+from certpilot.api.conditions import ISSUING, READY, set_condition
 from certpilot.api.core import Secret
 from certpilot.controllers.certificates import memos as memos_module
 from certpilot.controllers.certificates import relevant_changes as changes
-from certpilot.controllers.certificates.conditions import ISSUING, READY
 from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.parsed_secrets import parse_leaf
 from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, PolicyInput

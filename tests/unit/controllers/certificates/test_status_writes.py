@@ -6,15 +6,15 @@ And the writers' copies never modify the cache's objects."""
 from datetime import UTC, datetime, timedelta
 
 from certpilot.api.certificate import Certificate, CertificatePrivateKey, CertificateStatus
-from certpilot.api.conditions import get_condition, set_condition
-from certpilot.api.core import Secret
+from certpilot.api.conditions import ISSUING, READY, get_condition, set_condition
+from certpilot.api.core import TLS_CERT_KEY, Secret
 from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.api.meta import OwnerReference
 from certpilot.controllers.certificates import reasons
-from certpilot.controllers.certificates.conditions import ISSUING, READY, status_of, with_status
+from certpilot.controllers.certificates.conditions import status_of, with_status
 from certpilot.controllers.certificates.issuing import issued_status
 from certpilot.controllers.certificates.memos import CertificateMemos
-from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, PolicyInput
+from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.readiness import is_left_to_the_trigger
 from certpilot.controllers.certificates.ready_status import (
     already_has_readiness,
@@ -89,7 +89,7 @@ def test_issuing_completion_sets_ready_true_as_readiness_computes_it_for_the_new
 
 
 def test_status_copies_share_no_mutable_part_with_the_cached_certificate() -> None:
-    conditions = set_condition(None, READY, "True", reasons.READY, "m", NOW, 1)
+    conditions = set_condition(None, READY, "True", READY, "m", NOW, 1)
     cached = with_status(CERT, CertificateStatus(conditions=conditions, revision=1))
     before = cached.model_dump()
     copy = status_of(cached)

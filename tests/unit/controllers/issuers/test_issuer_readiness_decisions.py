@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from certpilot.api.conditions import get_condition, set_condition
-from certpilot.api.issuer import IssuerStatus
+from certpilot.api.issuer import ACMEIssuerStatus, IssuerStatus
 from certpilot.controllers.issuers.readiness import (
     CheckOutcome,
     check_issuer,
@@ -47,7 +47,8 @@ async def test_pending_is_not_ready() -> None:
 
 async def test_ready_carries_extra_status() -> None:
     backend = RaisingBackend(
-        None, IssuerReady("ACMEAccountRegistered", "ok", {"acme": {"uri": "https://a/1"}})
+        None,
+        IssuerReady("ACMEAccountRegistered", "ok", IssuerStatus(acme=ACMEIssuerStatus(uri="https://a/1"))),
     )
     outcome = await check_issuer(backend, None)  # type: ignore[arg-type]
     status = issuer_status_after(None, outcome, NOW, 3)

@@ -28,6 +28,8 @@ from certpilot.acme.solvers.dns01.errors import (
 from certpilot.acme.solvers.dns01.names import absolute
 from certpilot.acme.solvers.dns01.provider import Dns01Request
 from certpilot.acme.solvers.dns01.vendor import (
+    REQUEST_TIMEOUT,
+    WRITE_ATTEMPTS,
     endpoint_override,
     secret_named,
     secret_text,
@@ -40,8 +42,6 @@ from certpilot.api.acme_issuer import ACMEIssuerDNS01ProviderAkamai
 
 EXTRA = "akamai"
 TXT_TTL = 300  # cert-manager's
-REQUEST_TIMEOUT = 30.0
-WRITE_ATTEMPTS = 3  # when another writer created or removed the set between our read and write
 LOST_RACE = (404, 409)
 # edgegrid-python logs the signing key and the signed Authorization header at DEBUG: never let them out,
 # whatever level the daemon logs at.

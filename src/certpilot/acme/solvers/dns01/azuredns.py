@@ -23,8 +23,9 @@ from certpilot.acme.solvers.dns01.errors import (
     ProviderCredentialsRejected,
     ZoneNotFound,
 )
-from certpilot.acme.solvers.dns01.provider import Dns01Request
+from certpilot.acme.solvers.dns01.provider import TXT_TTL, Dns01Request
 from certpilot.acme.solvers.dns01.vendor import (
+    WRITE_ATTEMPTS,
     closest_zone,
     endpoint_override,
     relative_name,
@@ -42,8 +43,6 @@ if TYPE_CHECKING:
     from azure.mgmt.dns import DnsManagementClient
 
 EXTRA = "azuredns"
-TXT_TTL = 60
-WRITE_ATTEMPTS = 3  # read-modify-write rounds when another writer changed the record set in between
 LOST_RACE = (409, 412)  # the ETag precondition failed: read again and redo the change
 
 
@@ -129,7 +128,8 @@ def token_credential(credentials: Credentials, cloud: AzureCloud) -> TokenCreden
     config = credentials.config
     known_authority = endpoint_override(EXTRA) is None
     if credentials.client_secret is not None:
-        assert config.client_id is not None and config.tenant_id is not None, "checked by credentials_of"
+        if config.client_id is None or config.tenant_id is None:
+            raise InvalidProviderConfig("azureDNS: clientSecretSecretRef needs clientID and tenantID")
         return ClientSecretCredential(
             config.tenant_id,
             config.client_id,

@@ -31,8 +31,9 @@ from certpilot.acme.solvers.dns01.errors import (
     ZoneNotFound,
 )
 from certpilot.acme.solvers.dns01.names import absolute
-from certpilot.acme.solvers.dns01.provider import Dns01Request
+from certpilot.acme.solvers.dns01.provider import TXT_TTL, Dns01Request
 from certpilot.acme.solvers.dns01.vendor import (
+    REQUEST_TIMEOUT,
     closest_zone,
     endpoint_override,
     secret_named,
@@ -46,8 +47,6 @@ from certpilot.api.acme_issuer import ACMEIssuerDNS01ProviderCloudDNS
 EXTRA = "clouddns"
 API = "https://dns.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/ndev.clouddns.readwrite"
-TXT_TTL = 60
-REQUEST_TIMEOUT = 30.0
 CHANGE_POLL_SECONDS = 1.0
 CHANGE_WAIT_SECONDS = 120.0
 

@@ -10,12 +10,11 @@ from typing import Any
 from certpilot.acme.solvers.dns01.credentials import secret_text
 from certpilot.acme.solvers.dns01.errors import InvalidProviderConfig, ProviderApiError, ZoneNotFound
 from certpilot.acme.solvers.dns01.names import parent_names, relative_name
-from certpilot.acme.solvers.dns01.provider import Dns01Request
+from certpilot.acme.solvers.dns01.provider import TXT_TTL, Dns01Request
 from certpilot.acme.solvers.dns01.rest import RestApi, endpoint_of
 from certpilot.api.acme_issuer import ACMEIssuerDNS01ProviderDigitalOcean
 
 API = "https://api.digitalocean.com"
-TXT_TTL = 60
 
 
 async def domain_of(api: RestApi, request: Dns01Request) -> str:

@@ -15,6 +15,9 @@ from certpilot.api.meta import ApiModel
 
 # Reads one key of a Secret referenced by the provider's config (in the Challenge's namespace for an
 # Issuer, the cluster resource namespace for a ClusterIssuer); raises if it is missing.
+# The TTL of a presented TXT record where the vendor has no reason for another.
+TXT_TTL = 60
+
 GetSecretValue = Callable[[str, str], Awaitable[bytes]]
 
 

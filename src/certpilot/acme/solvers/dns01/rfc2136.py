@@ -29,11 +29,10 @@ from certpilot.acme.solvers.dns01.errors import (
 )
 from certpilot.acme.solvers.dns01.lookup import find_zone, ip_of
 from certpilot.acme.solvers.dns01.names import NameserverAddress, absolute, parse_nameserver
-from certpilot.acme.solvers.dns01.provider import Dns01Request, GetSecretValue
+from certpilot.acme.solvers.dns01.provider import TXT_TTL, Dns01Request, GetSecretValue
 from certpilot.api.acme_issuer import ACMEIssuerDNS01ProviderRFC2136
 from certpilot.api.enums import RFC2136Protocol
 
-TXT_TTL = 60
 UPDATE_TIMEOUT = 10.0
 
 _ALGORITHMS = {

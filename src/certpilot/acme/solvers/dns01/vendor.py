@@ -19,9 +19,11 @@ from certpilot.acme.solvers.dns01.errors import InvalidProviderConfig, ProviderS
 from certpilot.acme.solvers.dns01.names import absolute
 from certpilot.acme.solvers.dns01.provider import Dns01Request
 from certpilot.api.meta import SecretKeySelector
+from certpilot.runtime.logging import REDACTED
 
 MAX_VENDOR_TEXT = 300
-REDACTED = "[redacted]"
+REQUEST_TIMEOUT = 30.0  # seconds, per vendor API call
+WRITE_ATTEMPTS = 3  # read-modify-write rounds when another writer changed the record set in between
 
 
 def sdk_missing(extra: str, error: ImportError) -> ProviderSdkMissing:

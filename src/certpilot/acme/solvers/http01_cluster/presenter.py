@@ -53,7 +53,8 @@ class KubernetesHttp01Presenter:
         # Built first: a misconfigured solver is refused before anything is created.
         pod, service = solver_pod(challenge, self.settings), solver_service(challenge, self.settings)
         http01 = challenge.spec.solver.http01
-        assert http01 is not None, "solver_service refuses a solver without http01"
+        if http01 is None:
+            raise Http01SolverMisconfigured(f"challenge {challenge.key}: its solver has no http01 block")
         if http01.ingress is not None and not http01.ingress.name:
             solver_ingress(challenge, "", self.settings)
         await self._ensure_one(pod, challenge)

@@ -27,6 +27,7 @@ from typing import Any
 
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.dns_standins.standin_server import (
+    TOKEN_LIFETIME,
     BindBackedZones,
     Request,
     Response,
@@ -37,7 +38,6 @@ from certpilot.testing.peers.dns_standins.standin_server import (
 )
 
 ARM_SCOPE = "https://management.azure.com/.default"
-TOKEN_LIFETIME = 3600
 TOKEN_PATH = re.compile(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/token$")
 OPENID_PATH = re.compile(r"^/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration$")
 ARM_PATH = re.compile(

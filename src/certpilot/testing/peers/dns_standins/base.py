@@ -80,7 +80,8 @@ class JsonApiServer:
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() the stand-in first"
+        if self._server is None:
+            raise RuntimeError("start() the stand-in first")
         return f"http://{LOOPBACK}:{self._server.server_address[1]}"
 
     def handle(self, request: ApiRequest) -> ApiAnswer:

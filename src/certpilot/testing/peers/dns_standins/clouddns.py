@@ -29,8 +29,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from certpilot.acme.solvers.dns01.clouddns import SCOPE
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.dns_standins.standin_server import (
+    TOKEN_LIFETIME,
     BindBackedZones,
     Request,
     Response,
@@ -39,11 +41,9 @@ from certpilot.testing.peers.dns_standins.standin_server import (
     bearer_token,
 )
 
-SCOPE = "https://www.googleapis.com/auth/ndev.clouddns.readwrite"
 # What Google wants as the assertion's `aud`, whatever the key's token_uri says.
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL)
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-TOKEN_LIFETIME = 3600
 CLOCK_SKEW = 300
 API_PATH = re.compile(
     r"^/dns/v1/projects/(?P<project>[^/]+)/managedZones"

@@ -30,9 +30,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from certpilot.acme.solvers.dns01.provider import TXT_TTL
 from certpilot.testing.peers.bind import LOOPBACK, BindServer
 
-TXT_TTL = 60
+TOKEN_LIFETIME = 3600  # seconds: the access tokens the stand-ins issue live as long as the vendors'
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ class StandinHttpServer:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start the stand-in first"
+        if self._server is None:
+            raise RuntimeError("start() the stand-in first")
         scheme = "https" if self.tls else "http"
         return f"{scheme}://{LOOPBACK}:{self._server.server_address[1]}"
 
@@ -190,7 +192,8 @@ class BindBackedZones:
     def set_txt(self, fqdn: str, values: Iterable[str]) -> None:
         name, wanted = absolute(fqdn), list(dict.fromkeys(values))
         zone = self.zone_of(name)
-        assert zone is not None, f"{name} is outside the stand-in's zones"
+        if zone is None:
+            raise ValueError(f"{name} is outside the stand-in's zones")
         with self._lock:
             self._write_through(zone, name, wanted)
             if wanted:
