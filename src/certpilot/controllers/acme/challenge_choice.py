@@ -9,6 +9,7 @@ cluster HTTP-01 is always answered (by solver Pods), so the caller passes http01
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -55,6 +56,29 @@ def authorization_name(authz: ACMEAuthorization) -> str:
     return f"*.{identifier}" if authz.wildcard and not identifier.startswith("*.") else identifier
 
 
+def is_ip_identifier(identifier: str) -> bool:
+    try:
+        ipaddress.ip_address(identifier)
+    except ValueError:
+        return False
+    return True
+
+
+def dns01_cannot_validate_ip(
+    authz: ACMEAuthorization, solvers: Sequence[ACMEChallengeSolver], labels: Mapping[str, str]
+) -> str:
+    """Why an IP address identifier has no solver, naming the dns-01 solver that would have matched
+    (RFC 8738 section 7: an IP address has no DNS name to put a TXT record under)."""
+    address = authz.identifier or ""
+    dns01 = solver_for(solvers, address, {str(ACMEChallengeType.DNS01)}, labels)
+    named = f"solver #{dns01.index} (dns01) matches it, but " if dns01 is not None else ""
+    return (
+        f"Failed to determine a valid solver configuration for the set of domains on the Order: "
+        f"IP address {address!r} can only be validated by http-01 or tls-alpn-01: {named}"
+        f"dns-01 cannot validate an IP address (RFC 8738); add an http01 solver for it"
+    )
+
+
 def choose_challenge(
     authz: ACMEAuthorization,
     solvers: Sequence[ACMEChallengeSolver],
@@ -67,11 +91,14 @@ def choose_challenge(
     offered = set(by_type)
     builtin = builtin_challenge_type(offered, http01_listening, tlsalpn01_listening)
     # The http01 solver is a candidate whenever a built-in listener can answer one offered type.
-    selectable = {str(t) for t in offered if t == ACMEChallengeType.DNS01}
+    ip_identifier = is_ip_identifier(authz.identifier or "")
+    selectable = {str(t) for t in offered if t == ACMEChallengeType.DNS01 and not ip_identifier}
     if builtin is not None:
         selectable.add(str(ACMEChallengeType.HTTP01))
     name = authorization_name(authz)
     choice = solver_for(solvers, name, selectable, labels)
+    if choice is None and ip_identifier:
+        return dns01_cannot_validate_ip(authz, solvers, labels)
     if choice is None:
         return (
             f"Failed to determine a valid solver configuration for the set of domains on the Order: "
