@@ -377,3 +377,16 @@ class AcmeClient:
 
     def dns01_record_value(self, challenge: messages.ChallengeBody) -> str:
         return dns01_record_value(challenge, self._key)
+
+    # -- revocation (RFC 8555 7.6) ---------------------------------------------------------
+
+    @labelled("revoke_cert")
+    def revoke(self, certificate_pem: bytes, reason: int, *, signed_by_account: bool = True) -> None:
+        """Revoke the first certificate of `certificate_pem` with RFC 5280 reason code `reason`.
+        Signed as the account (kid), or, when this client holds the certificate's own key and
+        `signed_by_account` is False, with that key as a bare JWK."""
+        if signed_by_account:
+            self._require_account()
+        with _acme_errors("revoking the certificate"):
+            certificate = x509.load_pem_x509_certificate(certificate_pem)
+            self.acme.revoke(certificate, reason)

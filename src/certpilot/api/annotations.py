@@ -83,3 +83,11 @@ def is_reserved(key: str) -> bool:
     """Whether an annotation key belongs to cert-manager (and may not come from secretTemplate);
     allow-direct-injection is the user's to set, as cert-manager's webhook allows."""
     return key.startswith(RESERVED_PREFIX) and key != ALLOW_DIRECT_INJECTION
+
+
+# certpilot's own switches and records (cert-manager's schema stays as it is).
+# On a Certificate: "true" revokes the certificate a renewal replaced, reason superseded.
+REVOKE_SUPERSEDED = "certpilot.io/revoke-superseded"
+# On a Certificate: the serial (hex) and reason of the last certificate certpilot revoked for it.
+REVOKED_SERIAL = "certpilot.io/revoked-serial"
+REVOCATION_REASON = "certpilot.io/revocation-reason"
