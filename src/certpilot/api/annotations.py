@@ -91,3 +91,7 @@ REVOKE_SUPERSEDED = "certpilot.io/revoke-superseded"
 # On a Certificate: the serial (hex) and reason of the last certificate certpilot revoked for it.
 REVOKED_SERIAL = "certpilot.io/revoked-serial"
 REVOCATION_REASON = "certpilot.io/revocation-reason"
+# On a Certificate: issuers to fall back to, in order, after spec.issuerRef: "Issuer/a, ClusterIssuer/b".
+FALLBACK_ISSUERS = "certpilot.io/fallback-issuers"
+# On a Certificate: failed issuance attempts with one issuer before the next one is used (default 1).
+FALLBACK_AFTER_FAILURES = "certpilot.io/fallback-after-failures"

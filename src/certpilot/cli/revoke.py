@@ -16,7 +16,7 @@ from certpilot.controllers.certificates.revocation import issuer_ref_of_secret, 
 from certpilot.controllers.issuers.resolve import issuer_model_for
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.base import IssuerContext
-from certpilot.issuers.revocation import Revocation, RevocationFailed
+from certpilot.issuers.revocation_request import Revocation, RevocationFailed
 from certpilot.pki.errors import PKIError
 from certpilot.pki.keys import parse_private_key
 from certpilot.pki.revocation_reasons import UnknownRevocationReason, revocation_reason

@@ -5,9 +5,7 @@ Other issuer types keep no revocation list certpilot could write to, and say so.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
-from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from josepy.jwk import JWK, JWKEC, JWKRSA
 
@@ -16,30 +14,8 @@ from certpilot.acme.client_errors import AcmeError
 from certpilot.acme.http_timeout import DEFAULT_ACME_HTTP_TIMEOUT_SECONDS
 from certpilot.issuers.acme_account import acme_config_of, client_for, tls_verify_setting
 from certpilot.issuers.base import IssuerContext, IssuerNotReady, Permanent
+from certpilot.issuers.revocation_request import Revocation, RevocationFailed
 from certpilot.pki.keys import PrivateKey
-from certpilot.pki.revocation_reasons import RevocationReason
-
-
-class RevocationFailed(Exception):
-    """The certificate was not revoked; the message says why and what to change."""
-
-
-@dataclass(frozen=True)
-class Revocation:
-    """One certificate to revoke. `certificate_key` set: sign the ACME request with it instead of
-    the account key (RFC 8555 7.6), for a certificate whose account is lost."""
-
-    certificate_pem: bytes
-    reason: RevocationReason
-    certificate_key: PrivateKey | None = None
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return x509.load_pem_x509_certificate(self.certificate_pem)
-
-    @property
-    def serial_hex(self) -> str:
-        return f"{self.certificate.serial_number:x}"
 
 
 def issuer_type_of(issuer: object) -> str:
@@ -77,6 +53,7 @@ async def revoke_with_acme(
 
 
 async def revoke_with_vault(ctx: IssuerContext, revocation: Revocation) -> None:
+    # hvac loads only when revoking through Vault.
     from certpilot.issuers.vault import VaultIssuerBackend
 
     await VaultIssuerBackend().revoke(ctx, revocation.certificate.serial_number)

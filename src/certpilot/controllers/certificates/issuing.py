@@ -60,7 +60,7 @@ from certpilot.controllers.certificates.secret_data import (
 from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.controllers.issuers.resolve import issuer_context, lookup_issuer
 from certpilot.controllers.options import ControllerOptions
-from certpilot.issuers.revocation import Revocation, RevocationFailed
+from certpilot.issuers.revocation_request import Revocation, RevocationFailed
 from certpilot.pki.keys import PrivateKey, public_key_matches
 from certpilot.pki.parse import parse_certificates
 from certpilot.pki.revocation_reasons import RevocationReason
@@ -198,6 +198,7 @@ class IssuingController:
             owner_ref=self.options.enable_certificate_owner_ref,
             reuse_keystores=False,
             leaf=leaf,
+            issuer_ref=request.spec.issuer_ref,
         )
         written = await self._write_secret(existing, secret)
         self._remember_written(cert, secret, written, leaf, private_key)
@@ -284,6 +285,7 @@ class IssuingController:
             owner_ref=self.options.enable_certificate_owner_ref,
             reuse_keystores=True,
             leaf=i.parsed_certificate.certificate,
+            issuer_ref=issuer_ref_of_secret(existing),
         )
         reason = secret_needs_sync(existing, desired)
         if reason is None:

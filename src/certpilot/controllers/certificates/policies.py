@@ -13,7 +13,8 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.core import Secret
 from certpilot.api.enums import CertificateRenewalPolicy
 from certpilot.controllers.certificates import reasons
-from certpilot.controllers.certificates.issuer_ref import issuer_ref_matches_annotations, issuer_ref_text
+from certpilot.controllers.certificates.issuer_fallback import secret_issued_by_one_of_the_issuers
+from certpilot.controllers.certificates.issuer_ref import issuer_ref_text
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.reasons import Reason
 from certpilot.controllers.certificates.request_match import request_mismatches
@@ -93,7 +94,7 @@ def secret_private_key_mismatches_spec(i: PolicyInput) -> Reason | None:
 
 def secret_issuer_annotations_mismatch(i: PolicyInput) -> Reason | None:
     found = (i.secret.metadata.annotations or {}) if i.secret else {}
-    if not issuer_ref_matches_annotations(i.certificate.spec.issuer_ref, found):
+    if not secret_issued_by_one_of_the_issuers(i.certificate, found):
         previous = "/".join(
             filter(
                 None,

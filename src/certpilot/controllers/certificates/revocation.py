@@ -12,7 +12,7 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.common import IssuerReference
 from certpilot.api.core import Secret
 from certpilot.issuers.base import IssuerContext
-from certpilot.issuers.revocation import Revocation, RevocationFailed, revoke_certificate
+from certpilot.issuers.revocation_request import Revocation, RevocationFailed
 from certpilot.pki.parse import parse_certificates
 from certpilot.runtime.context import EventRecorder
 from certpilot.store.errors import Conflict, NotFound
@@ -92,6 +92,9 @@ async def revoke_and_record(
     ctx: IssuerContext, events: EventRecorder, cert: Certificate, revocation: Revocation, http_timeout: int
 ) -> None:
     """Revoke, then record it on the Certificate; a refusal becomes a Warning event and is raised."""
+    # Imported here: the ACME and Vault client stacks load only when a revocation happens.
+    from certpilot.issuers.revocation import revoke_certificate
+
     try:
         await revoke_certificate(ctx, revocation, http_timeout)
     except RevocationFailed as e:
