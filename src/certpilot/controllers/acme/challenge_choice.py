@@ -85,14 +85,20 @@ def choose_challenge(
     labels: Mapping[str, str],
     http01_listening: bool,
     tlsalpn01_listening: bool,
+    dns_persist: bool = False,
 ) -> ChosenChallenge | str:
-    """The challenge to solve for `authz` and its solver, or why there is none (for status)."""
+    """The challenge to solve for `authz` and its solver, or why there is none (for status).
+    `dns_persist`: the issuer answers dns-persist-01, where offered, with the name's dns01 solver."""
     by_type = {t: c for c in authz.challenges or () if (t := challenge_type_of_wire(c.type)) is not None}
     offered = set(by_type)
     builtin = builtin_challenge_type(offered, http01_listening, tlsalpn01_listening)
     # The http01 solver is a candidate whenever a built-in listener can answer one offered type.
     ip_identifier = is_ip_identifier(authz.identifier or "")
-    selectable = {str(t) for t in offered if t == ACMEChallengeType.DNS01 and not ip_identifier}
+    persist = dns_persist and ACMEChallengeType.DNS_PERSIST01 in offered and not ip_identifier
+    dns_types = (
+        {ACMEChallengeType.DNS01, ACMEChallengeType.DNS_PERSIST01} if persist else {ACMEChallengeType.DNS01}
+    )
+    selectable = {str(ACMEChallengeType.DNS01) for t in offered if t in dns_types and not ip_identifier}
     if builtin is not None:
         selectable.add(str(ACMEChallengeType.HTTP01))
     name = authorization_name(authz)
@@ -106,6 +112,8 @@ def choose_challenge(
             f"(offered: {', '.join(sorted(c.type for c in authz.challenges or ())) or 'none'})"
         )
     chosen_type = choice.challenge_type if choice.challenge_type == ACMEChallengeType.DNS01 else builtin
+    if persist and chosen_type == ACMEChallengeType.DNS01:
+        chosen_type = ACMEChallengeType.DNS_PERSIST01
     assert chosen_type is not None, "http01 is selectable only when a built-in listener answers"
     return ChosenChallenge(by_type[chosen_type], chosen_type, choice.solver)
 

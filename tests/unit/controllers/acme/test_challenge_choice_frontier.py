@@ -1,5 +1,5 @@
-"""IP address identifiers (RFC 8738): validated by http-01 or tls-alpn-01, never dns-01, and never
-ordered with the address as the CSR's common name."""
+"""Challenge choice for IP address identifiers (RFC 8738: http-01 or tls-alpn-01, never dns-01, never
+an IP common name) and for dns-persist-01 (only when the issuer opts in and the CA offers it)."""
 
 from __future__ import annotations
 
@@ -44,3 +44,21 @@ def test_an_ip_common_name_is_refused_before_any_order() -> None:
     assert problem is not None and "spec.commonName '192.0.2.7'" in problem
     assert ip_common_name_problem(RequestedNames(None, (), ("192.0.2.7",))) is None
     assert ip_common_name_problem(RequestedNames("web.example.test", ("web.example.test",), ())) is None
+
+
+PERSIST_OFFERED = [*OFFERED, ACMEChallenge(url="https://ca/c/persist", token="", type="dns-persist-01")]
+
+
+def test_dns_persist_is_chosen_only_when_the_issuer_opts_in_and_the_ca_offers_it() -> None:
+    authz = ACMEAuthorization(url="https://ca/a/1", identifier="web.example.test", challenges=PERSIST_OFFERED)
+    persist = choose_challenge(authz, [DNS], {}, True, True, dns_persist=True)
+    assert isinstance(persist, ChosenChallenge) and persist.type == ACMEChallengeType.DNS_PERSIST01
+    assert persist.offered.url == "https://ca/c/persist" and persist.solver is DNS
+    plain = choose_challenge(authz, [DNS], {}, True, True)
+    assert isinstance(plain, ChosenChallenge) and plain.type == ACMEChallengeType.DNS01
+    not_offered = ACMEAuthorization(url="https://ca/a/2", identifier="web.example.test", challenges=OFFERED)
+    fallback = choose_challenge(not_offered, [DNS], {}, True, True, dns_persist=True)
+    assert isinstance(fallback, ChosenChallenge) and fallback.type == ACMEChallengeType.DNS01
+    # An http01 solver still answers with the built-in listener.
+    http = choose_challenge(authz, [HTTP], {}, True, False, dns_persist=True)
+    assert isinstance(http, ChosenChallenge) and http.type == ACMEChallengeType.HTTP01
