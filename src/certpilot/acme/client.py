@@ -378,3 +378,37 @@ class AcmeClient:
 
     def dns01_record_value(self, challenge: messages.ChallengeBody) -> str:
         return dns01_record_value(challenge, self._key)
+
+    # -- revocation (RFC 8555 7.6) ---------------------------------------------------------
+
+    @labelled("revoke_cert")
+    def revoke(self, certificate_pem: bytes, reason: int, *, signed_by_account: bool = True) -> None:
+        """Revoke the first certificate of `certificate_pem` with RFC 5280 reason code `reason`.
+        Signed as the account (kid), or, when this client holds the certificate's own key and
+        `signed_by_account` is False, with that key as a bare JWK."""
+        if signed_by_account:
+            self._require_account()
+        with _acme_errors("revoking the certificate"):
+            certificate = x509.load_pem_x509_certificate(certificate_pem)
+            self.acme.revoke(certificate, reason)
+
+    # -- dns-persist-01 (draft-ietf-acme-dns-persist) ------------------------------------------
+
+    @labelled("accept_challenge")
+    def answer_persist_challenge(self, challenge_url: str) -> messages.ChallengeBody:
+        """Tell the server to look at the persistent record: the response is an empty object, as
+        for every RFC 8555 challenge; the library only answers the types it knows."""
+        self._require_account()
+        with _acme_errors("accepting the dns-persist-01 challenge"):
+            response = self._post(challenge_url, _EmptyChallengeResponse())
+            answered: messages.ChallengeBody = messages.ChallengeBody.from_json(response.json())
+        return answered
+
+
+class _EmptyChallengeResponse(messages.ResourceBody):
+    """`{}`: a challenge response that carries nothing (RFC 8555 7.5.1)."""
+
+    def __bool__(self) -> bool:
+        # A mapping with no fields is falsy, and the library sends a falsy body as an empty
+        # payload: a POST-as-GET, which reads the challenge instead of answering it.
+        return True

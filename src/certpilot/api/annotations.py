@@ -83,3 +83,18 @@ def is_reserved(key: str) -> bool:
     """Whether an annotation key belongs to cert-manager (and may not come from secretTemplate);
     allow-direct-injection is the user's to set, as cert-manager's webhook allows."""
     return key.startswith(RESERVED_PREFIX) and key != ALLOW_DIRECT_INJECTION
+
+
+# certpilot's own switches and records (cert-manager's schema stays as it is).
+# On a Certificate: "true" revokes the certificate a renewal replaced, reason superseded.
+REVOKE_SUPERSEDED = "certpilot.io/revoke-superseded"
+# On a Certificate: the serial (hex) and reason of the last certificate certpilot revoked for it.
+REVOKED_SERIAL = "certpilot.io/revoked-serial"
+REVOCATION_REASON = "certpilot.io/revocation-reason"
+# On an ACME Issuer: "true" answers dns-persist-01 (when the CA offers it) with the dns01 solver the
+# name selects: one persistent _validation-persist TXT record, written once, never removed.
+DNS_PERSIST = "certpilot.io/dns-persist-01"
+# On a Certificate: issuers to fall back to, in order, after spec.issuerRef: "Issuer/a, ClusterIssuer/b".
+FALLBACK_ISSUERS = "certpilot.io/fallback-issuers"
+# On a Certificate: failed issuance attempts with one issuer before the next one is used (default 1).
+FALLBACK_AFTER_FAILURES = "certpilot.io/fallback-after-failures"

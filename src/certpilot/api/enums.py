@@ -91,6 +91,8 @@ class ACMEChallengeType(StrEnum):
     HTTP01 = "HTTP-01"
     DNS01 = "DNS-01"
     TLS_ALPN01 = "TLS-ALPN-01"
+    # draft-ietf-acme-dns-persist: one persistent TXT record per name and account (certpilot's own).
+    DNS_PERSIST01 = "DNS-PERSIST-01"
 
 
 class State(StrEnum):

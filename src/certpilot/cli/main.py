@@ -9,7 +9,7 @@ import typer
 
 from certpilot import __version__
 from certpilot.api.registry import UnknownKind
-from certpilot.cli import cmctl, resources
+from certpilot.cli import cmctl, resources, revoke
 from certpilot.cli.acmesolver import acmesolver_command
 from certpilot.cli.errors import CLIError
 from certpilot.cli.install import install_command
@@ -35,6 +35,7 @@ app.command("acmesolver")(acmesolver_command)
 app.command("renew")(cmctl.renew_command)
 app.command("approve")(cmctl.approve_command)
 app.command("deny")(cmctl.deny_command)
+app.command("revoke")(revoke.revoke_command)
 app.add_typer(cmctl.status_app, name="status")
 app.add_typer(cmctl.inspect_app, name="inspect")
 app.add_typer(cmctl.create_app, name="create")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import enum
+import ipaddress
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -140,6 +141,21 @@ def requested_names(request: CertificateRequest) -> RequestedNames:
     return names
 
 
+def ip_common_name_problem(names: RequestedNames) -> str | None:
+    """Why the CSR cannot go to an ACME CA: an IP address as the common name. Let's Encrypt and
+    pebble put no CN in IP certificates and refuse CSRs that ask for one (lego #2567)."""
+    if names.common_name is None:
+        return None
+    try:
+        ipaddress.ip_address(names.common_name)
+    except ValueError:
+        return None
+    return (
+        f"spec.commonName {names.common_name!r} is an IP address: ACME CAs issue IP certificates "
+        "without a common name (RFC 8738); remove commonName and keep the address in spec.ipAddresses"
+    )
+
+
 def order_for(request: CertificateRequest, config: ACMEIssuer) -> Order:
     """The one Order a request is issued through, owned by the request (deleted with it)."""
     names = requested_names(request)
@@ -247,6 +263,8 @@ class ACMEIssuerBackend:
 
     async def sign(self, ctx: IssuerContext, request: CertificateRequest) -> SignedCertificate:
         config = acme_config_of(ctx.builtin_issuer())
+        if problem := ip_common_name_problem(requested_names(request)):
+            raise Permanent(problem)
         wanted = order_for(request, config)
         namespace = request.namespace
         try:

@@ -8,6 +8,7 @@ cluster HTTP-01 is always answered (by solver Pods), so the caller passes http01
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -53,23 +54,55 @@ def authorization_name(authz: ACMEAuthorization) -> str:
     return f"*.{identifier}" if authz.wildcard and not identifier.startswith("*.") else identifier
 
 
+def is_ip_identifier(identifier: str) -> bool:
+    try:
+        ipaddress.ip_address(identifier)
+    except ValueError:
+        return False
+    return True
+
+
+def dns01_cannot_validate_ip(
+    authz: ACMEAuthorization, solvers: Sequence[ACMEChallengeSolver], labels: Mapping[str, str]
+) -> str:
+    """Why an IP address identifier has no solver, naming the dns-01 solver that would have matched
+    (RFC 8738 section 7: an IP address has no DNS name to put a TXT record under)."""
+    address = authz.identifier or ""
+    dns01 = solver_for(solvers, address, {str(ACMEChallengeType.DNS01)}, labels)
+    named = f"solver #{dns01.index} (dns01) matches it, but " if dns01 is not None else ""
+    return (
+        f"Failed to determine a valid solver configuration for the set of domains on the Order: "
+        f"IP address {address!r} can only be validated by http-01 or tls-alpn-01: {named}"
+        f"dns-01 cannot validate an IP address (RFC 8738); add an http01 solver for it"
+    )
+
+
 def choose_challenge(
     authz: ACMEAuthorization,
     solvers: Sequence[ACMEChallengeSolver],
     labels: Mapping[str, str],
     http01_listening: bool,
     tlsalpn01_listening: bool,
+    dns_persist: bool = False,
 ) -> ChosenChallenge | str:
-    """The challenge to solve for `authz` and its solver, or why there is none (for status)."""
+    """The challenge to solve for `authz` and its solver, or why there is none (for status).
+    `dns_persist`: the issuer answers dns-persist-01, where offered, with the name's dns01 solver."""
     by_type = {t: c for c in authz.challenges or () if (t := challenge_type_of_wire(c.type)) is not None}
     offered = set(by_type)
     builtin = builtin_challenge_type(offered, http01_listening, tlsalpn01_listening)
     # The http01 solver is a candidate whenever a built-in listener can answer one offered type.
-    selectable = {str(t) for t in offered if t == ACMEChallengeType.DNS01}
+    ip_identifier = is_ip_identifier(authz.identifier or "")
+    persist = dns_persist and ACMEChallengeType.DNS_PERSIST01 in offered and not ip_identifier
+    dns_types = (
+        {ACMEChallengeType.DNS01, ACMEChallengeType.DNS_PERSIST01} if persist else {ACMEChallengeType.DNS01}
+    )
+    selectable = {str(ACMEChallengeType.DNS01) for t in offered if t in dns_types and not ip_identifier}
     if builtin is not None:
         selectable.add(str(ACMEChallengeType.HTTP01))
     name = authorization_name(authz)
     choice = solver_for(solvers, name, selectable, labels)
+    if choice is None and ip_identifier:
+        return dns01_cannot_validate_ip(authz, solvers, labels)
     if choice is None:
         return (
             f"Failed to determine a valid solver configuration for the set of domains on the Order: "
@@ -81,6 +114,8 @@ def choose_challenge(
         return (
             f"solver for {name!r} answers HTTP-01, but no built-in listener can answer an offered challenge"
         )
+    if persist and chosen_type == ACMEChallengeType.DNS01:
+        chosen_type = ACMEChallengeType.DNS_PERSIST01
     return ChosenChallenge(by_type[chosen_type], chosen_type, choice.solver)
 
 

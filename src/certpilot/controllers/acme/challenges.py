@@ -15,7 +15,7 @@ from certpilot.acme.solvers.dns01.webhook import SolverEndpoints
 from certpilot.acme.solvers.http01_presenter import Http01Presenter
 from certpilot.api.acme import Challenge, ChallengeStatus
 from certpilot.api.duration import parse_duration
-from certpilot.api.enums import State
+from certpilot.api.enums import ACMEChallengeType, State
 from certpilot.controllers.acme.account import Account, account_of, issuer_or_wait
 from certpilot.controllers.acme.challenge_choice import ACME_FINALIZER
 from certpilot.controllers.acme.challenge_steps import ChallengeStep, is_final_state, next_challenge_step
@@ -192,6 +192,8 @@ class ChallengeController:
             # Answered already: an earlier answer reached the server but its reply was lost to the
             # network; answering again would be refused ("only status pending") and fail the challenge.
             return current
+        if challenge.spec.type == ACMEChallengeType.DNS_PERSIST01:
+            return await self.ctx.run_blocking(client.answer_persist_challenge, challenge.spec.url)
         return await self.ctx.run_blocking(client.answer_challenge, current)
 
     async def _final_event(self, challenge: Challenge, status: ChallengeStatus) -> None:

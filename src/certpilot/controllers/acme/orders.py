@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from certpilot.acme.client_errors import AcmeError, problem_message
+from certpilot.api import annotations as keys
 from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, Order, OrderStatus
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import ACMEChallengeType, State
@@ -51,11 +52,17 @@ def is_refusal(error: AcmeError) -> bool:
 def authorization_of(resource: messages.AuthorizationResource) -> ACMEAuthorization:
     from acme import challenges as acme_challenges
 
+    from certpilot.acme.dns_persist import DNS_PERSIST_01, is_dns_persist
+
     body = resource.body
     offered = [
         ACMEChallenge(url=c.uri, token=c.chall.encode("token"), type=c.chall.typ)
         for c in body.challenges
         if isinstance(c.chall, acme_challenges.KeyAuthorizationChallenge)
+    ]
+    # dns-persist-01 has no token: the record names the account instead.
+    offered += [
+        ACMEChallenge(url=c.uri, token="", type=DNS_PERSIST_01) for c in body.challenges if is_dns_persist(c)
     ]
     return ACMEAuthorization(
         url=resource.uri,
@@ -64,6 +71,20 @@ def authorization_of(resource: messages.AuthorizationResource) -> ACMEAuthorizat
         initial_state=State(body.status.name) if body.status else State.PENDING,
         challenges=offered,
     )
+
+
+def answers_dns_persist(account: Account) -> bool:
+    """The issuer opted in to dns-persist-01 (certpilot.io/dns-persist-01: "true")."""
+    return (account.issuer.metadata.annotations or {}).get(keys.DNS_PERSIST, "").lower() == "true"
+
+
+def dns_persist_record_value(account: Account, body: messages.ChallengeBody, wildcard: bool) -> str:
+    from certpilot.acme.dns_persist import issuer_domain_name, persist_record_value
+
+    account_uri = account.client.account_uri
+    if account_uri is None:
+        raise RetryWithBackoff("the ACME account URI is not known yet")
+    return persist_record_value(issuer_domain_name(body), account_uri, wildcard)
 
 
 def server_profiles(client: AcmeClient) -> set[str]:
@@ -219,6 +240,7 @@ class OrderController:
                 labels,
                 self.http01_answered,
                 bool(self.options.tlsalpn01_listen),
+                dns_persist=answers_dns_persist(account),
             )
             if not isinstance(chosen, str):
                 chosen = chosen_with_overrides(chosen, order)
@@ -233,6 +255,8 @@ class OrderController:
                 raise RetryWithBackoff(f"authorization {url} no longer offers challenge {chosen.offered.url}")
             if chosen.type == ACMEChallengeType.DNS01:
                 key = account.client.dns01_record_value(body)
+            elif chosen.type == ACMEChallengeType.DNS_PERSIST01:
+                key = dns_persist_record_value(account, body, bool(authorizations[url].wildcard))
             else:
                 key = account.client.key_authorization(body)
             with contextlib.suppress(AlreadyExists):

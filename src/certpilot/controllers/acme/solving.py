@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from certpilot.acme.solvers.dns01.names import NameserverAddress, parse_nameserver
+from certpilot.acme.solvers.dns01.names import NameserverAddress, absolute, parse_nameserver
 from certpilot.acme.solvers.dns01.provider import Dns01Provider, Dns01Request, GetSecretValue
 from certpilot.acme.solvers.dns01.registry import ProviderSettings, provider_for
 from certpilot.acme.solvers.dns01.webhook import SolverEndpoints
@@ -139,6 +139,11 @@ class ChallengeSolving:
             await self.http01.present(challenge)
         elif spec.type == ACMEChallengeType.TLS_ALPN01:
             (await self.listeners.tlsalpn01()).present(spec.dns_name, spec.key)
+        elif spec.type == ACMEChallengeType.DNS_PERSIST01:
+            # Written once: an order finding the record in place writes nothing.
+            if not (await self.self_check(challenge, resource_namespace)).passed:
+                request, provider = await self._dns01(challenge, resource_namespace)
+                await provider.present(request)
         else:
             request, provider = await self._dns01(challenge, resource_namespace)
             await provider.present(request)
@@ -150,6 +155,8 @@ class ChallengeSolving:
         elif spec.type == ACMEChallengeType.TLS_ALPN01:
             if self.listeners.tlsalpn01_listen:
                 (await self.listeners.tlsalpn01()).cleanup(spec.dns_name)
+        elif spec.type == ACMEChallengeType.DNS_PERSIST01:
+            return  # persistent by design: the next orders of this account reuse it
         else:
             request, provider = await self._dns01(challenge, resource_namespace)
             await provider.cleanup(request)
@@ -177,7 +184,7 @@ class ChallengeSolving:
         )
         if result.ok:
             return SelfCheck(True)
-        return SelfCheck(False, f"Waiting for DNS-01 challenge propagation: {result.reason}")
+        return SelfCheck(False, f"Waiting for {spec.type} challenge propagation: {result.reason}")
 
     async def _dns01(
         self, challenge: Challenge, resource_namespace: str
@@ -189,6 +196,11 @@ class ChallengeSolving:
         fqdn, zone = await challenge_target(
             challenge.spec.dns_name, follows_cname(dns01), self._nameservers(dns01)
         )
+        if challenge.spec.type == ACMEChallengeType.DNS_PERSIST01:
+            from certpilot.acme.dns_persist import persist_record_name
+
+            # The CA reads the record at the name itself, never through a CNAME we followed.
+            fqdn = absolute(persist_record_name(challenge.spec.dns_name))
         request = Dns01Request(
             dns_name=challenge.spec.dns_name,
             fqdn=fqdn,

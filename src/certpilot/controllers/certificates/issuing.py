@@ -24,7 +24,18 @@ from certpilot.controllers.certificates.policies import needs_issuance
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.post_issuance import secret_needs_sync
 from certpilot.controllers.certificates.ready_status import with_readiness
-from certpilot.controllers.certificates.request_state import SignedChain, failed_before, failure, signed_chain
+from certpilot.controllers.certificates.request_state import (
+    SignedChain,
+    failed_before,
+    failure,
+    signed_chain,
+)
+from certpilot.controllers.certificates.revocation import (
+    issuer_ref_of_secret,
+    revoke_and_record,
+    revokes_superseded,
+    superseded_certificate,
+)
 from certpilot.controllers.certificates.secret_data import (
     KeyPair,
     KeystorePasswords,
@@ -32,9 +43,12 @@ from certpilot.controllers.certificates.secret_data import (
     wants_jks,
     wants_pkcs12,
 )
+from certpilot.controllers.issuers.resolve import issuer_context, lookup_issuer
 from certpilot.controllers.options import ControllerOptions
+from certpilot.issuers.revocation_request import Revocation, RevocationFailed
 from certpilot.pki.keys import PrivateKey, public_key_matches
 from certpilot.pki.parse import parse_certificates
+from certpilot.pki.revocation_reasons import RevocationReason
 from certpilot.runtime.bounded_memo import BoundedMemo
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
@@ -194,6 +208,7 @@ class IssuingController:
             owner_ref=self.options.enable_certificate_owner_ref,
             reuse_keystores=False,
             leaf=leaf,
+            issuer_ref=request.spec.issuer_ref,
         )
         written = await self._write_secret(existing, secret)
         self._remember_written(cert, secret, written, leaf, private_key)
@@ -203,6 +218,33 @@ class IssuingController:
             with contextlib.suppress(NotFound):
                 await self.ctx.store.delete(Secret, key_secret.name, key_secret.namespace)
         await self.ctx.events.event(cert, "Normal", "Issuing", "The certificate has been successfully issued")
+        if revokes_superseded(cert):
+            await self._revoke_superseded(cert, existing, leaf)
+
+    async def _revoke_superseded(
+        self, cert: Certificate, previous: Secret | None, issued: x509.Certificate
+    ) -> None:
+        """certpilot.io/revoke-superseded: revoke the certificate this issuance replaced, with the
+        issuer that signed it. A refusal is a Warning event (revoke_and_record), never a failed
+        issuance: the new certificate is already in place."""
+        superseded = superseded_certificate(previous, issued)
+        if previous is None or superseded is None:
+            return
+        ref = issuer_ref_of_secret(previous) or cert.spec.issuer_ref
+        issuer = lookup_issuer(self.ctx.cache, ref, cert.namespace)
+        if issuer is None:
+            message = f"Not revoking the superseded certificate: its issuer {ref.kind}/{ref.name} is gone"
+            await self.ctx.events.event(cert, "Warning", "RevocationFailed", message)
+            return
+        revocation = Revocation(superseded, RevocationReason.superseded)
+        with contextlib.suppress(RevocationFailed):
+            await revoke_and_record(
+                issuer_context(issuer, self.options, self.ctx),
+                self.ctx.events,
+                cert,
+                revocation,
+                self.options.acme_http_timeout,
+            )
 
     def _remember_written(
         self, cert: Certificate, sent: Secret, stored: Secret, leaf: x509.Certificate, key: PrivateKey
@@ -254,6 +296,7 @@ class IssuingController:
             owner_ref=self.options.enable_certificate_owner_ref,
             reuse_keystores=True,
             leaf=i.parsed_certificate.certificate,
+            issuer_ref=issuer_ref_of_secret(existing),
         )
         reason = secret_needs_sync(existing, desired)
         if reason is None:

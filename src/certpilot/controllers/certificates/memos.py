@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar
 
 from cryptography import x509
 
+from certpilot.api.annotations import FALLBACK_ISSUERS
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import Secret
@@ -46,6 +47,13 @@ V = TypeVar("V")
 # Which version of an object a key takes: the whole stored object, or only its spec; "maybe stored"
 # for an input whose absence is itself an input (the current request of a Certificate).
 Part = Literal["stored", "spec", "maybe stored"]
+
+
+def issuer_choice(certificate: Certificate) -> str:
+    """The part of a Certificate outside its spec that says which issuers may sign for it (the
+    fallback list, an annotation: annotations do not bump generation). Answers that compare an
+    issuer with the Certificate's name it next to the spec's version."""
+    return (certificate.metadata.annotations or {}).get(FALLBACK_ISSUERS, "")
 
 
 def versions(*inputs: tuple[Part, Resource | None] | str) -> VersionKey | None:
@@ -113,7 +121,7 @@ class CertificateMemos:
     def issued_mismatches(
         self, secret: Secret | None, certificate: Certificate, compute: Callable[[], list[str]]
     ) -> list[str]:
-        key = versions(("stored", secret), ("spec", certificate))
+        key = versions(("stored", secret), ("spec", certificate), issuer_choice(certificate))
         return list(self._issued_mismatches.get_or_compute(key, lambda: tuple(compute())))
 
     # A CertificateRequest against the spec and against the next private key.
@@ -121,7 +129,7 @@ class CertificateMemos:
     def request_mismatches(self, request: CertificateRequest, certificate: Certificate) -> list[str]:
         """The fields (cert-manager's spec paths) on which request differs from certificate's
         spec; empty when it still matches."""
-        key = versions(("spec", request), ("spec", certificate))
+        key = versions(("spec", request), ("spec", certificate), issuer_choice(certificate))
         return list(
             self._request_mismatches.get_or_compute(
                 key, lambda: tuple(compare_request_with_spec(request, certificate))
@@ -134,7 +142,8 @@ class CertificateMemos:
         """Records that `stored` matches `certificate`'s spec when it asks what `built` does, `built`
         being build_request's answer for that very spec version (by construction it matches)."""
         if asks_the_same(stored, built):
-            self._request_mismatches.put(versions(("spec", stored), ("spec", certificate)), ())
+            key = versions(("spec", stored), ("spec", certificate), issuer_choice(certificate))
+            self._request_mismatches.put(key, ())
 
     def why_not_made_for(
         self, request: CertificateRequest, key: PrivateKey, key_secret: Secret | None

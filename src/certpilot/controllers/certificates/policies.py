@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from certpilot.api import annotations as ann
 from certpilot.api.enums import CertificateRenewalPolicy
 from certpilot.controllers.certificates import reasons
-from certpilot.controllers.certificates.issuer_ref import issuer_ref_matches_annotations, issuer_ref_text
-from certpilot.controllers.certificates.memos import versions
+from certpilot.controllers.certificates.issuer_fallback import secret_issued_by_one_of_the_issuers
+from certpilot.controllers.certificates.issuer_ref import issuer_ref_text
+from certpilot.controllers.certificates.memos import issuer_choice, versions
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.reasons import Reason
 from certpilot.pki.keys import key_matches_spec, public_key_matches
@@ -79,7 +80,7 @@ def secret_private_key_mismatches_spec(i: PolicyInput) -> Reason | None:
 
 def secret_issuer_annotations_mismatch(i: PolicyInput) -> Reason | None:
     found = (i.secret.metadata.annotations or {}) if i.secret else {}
-    if not issuer_ref_matches_annotations(i.certificate.spec.issuer_ref, found):
+    if not secret_issued_by_one_of_the_issuers(i.certificate, found):
         previous = "/".join(
             filter(
                 None,
@@ -209,9 +210,15 @@ Verdict = tuple[Policy, Reason] | None
 def chain_key(chain: str, i: PolicyInput) -> VersionKey | None:
     """Trigger, readiness and issuing (which asks the trigger's question) each run a chain on every
     reconcile of the same versions: its verdict is remembered by chain and by what the versioned
-    checks read: the Secret, the spec (the Certificate's uid, which fixes its name, and generation)
-    and the current request, if any."""
-    return versions(chain, ("stored", i.secret), ("spec", i.certificate), ("maybe stored", i.current_request))
+    checks read: the Secret, the spec (the Certificate's uid, which fixes its name, and generation),
+    the issuers it may use and the current request, if any."""
+    return versions(
+        chain,
+        ("stored", i.secret),
+        ("spec", i.certificate),
+        issuer_choice(i.certificate),
+        ("maybe stored", i.current_request),
+    )
 
 
 def first_verdict(policies: Sequence[Policy], i: PolicyInput) -> Verdict:

@@ -9,6 +9,7 @@ from certpilot.api import defaults
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.duration import parse_duration
+from certpilot.controllers.certificates.issuer_fallback import is_one_of_the_issuers
 from certpilot.controllers.certificates.issuer_ref import issuer_refs_equal
 from certpilot.pki.csr import csr_matches_spec
 
@@ -39,6 +40,6 @@ def compare_request_with_spec(request: CertificateRequest, certificate: Certific
         mismatches.append("spec.isCA")
     if set(rspec.usages or ()) != set(defaults.usages(spec)):
         mismatches.append("spec.usages")
-    if not issuer_refs_equal(rspec.issuer_ref, spec.issuer_ref):
+    if not is_one_of_the_issuers(certificate, rspec.issuer_ref):
         mismatches.append("spec.issuerRef")
     return mismatches

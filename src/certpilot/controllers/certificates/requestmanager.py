@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from functools import partial
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestSpec
+from certpilot.api.common import IssuerReference
+from certpilot.api.conditions import get_condition
 from certpilot.api.core import TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.defaults import duration, usages
 from certpilot.api.duration import format_duration
@@ -20,8 +23,14 @@ from certpilot.controllers.certificates.copied_annotations import (
     DEFAULT_COPIED_ANNOTATION_PREFIXES,
     annotations_to_copy,
 )
+from certpilot.controllers.certificates.issuer_fallback import (
+    InvalidFallbackIssuers,
+    IssuerChoice,
+    issuer_to_use,
+)
 from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.request_state import failed_before
+from certpilot.controllers.issuers.resolve import lookup_issuer
 from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.csr import build_csr, csr_to_pem
 from certpilot.pki.keys import PrivateKey
@@ -29,6 +38,8 @@ from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.runtime.errors import RetryWithBackoff
 from certpilot.store.errors import AlreadyExists, NotFound
+
+REASON_FALLBACK = "FallbackIssuer"
 
 
 def request_name(cert: Certificate, revision: int) -> str:
@@ -61,7 +72,9 @@ def build_request(
     revision: int,
     key_secret_name: str,
     copied_annotation_prefixes: Sequence[str] = DEFAULT_COPIED_ANNOTATION_PREFIXES,
+    issuer_ref: IssuerReference | None = None,
 ) -> CertificateRequest:
+    """The request for `revision`, to `issuer_ref` (a fallback issuer) or spec.issuerRef."""
     spec = cert.spec
     csr_pem = csr_to_pem(build_csr(spec, key))
     return CertificateRequest(
@@ -78,7 +91,7 @@ def build_request(
             owner_references=[lookups.owner_reference(cert)],
         ),
         spec=CertificateRequestSpec(
-            issuer_ref=spec.issuer_ref.model_copy(),
+            issuer_ref=(issuer_ref or spec.issuer_ref).model_copy(),
             request=base64.b64encode(csr_pem).decode(),
             duration=format_duration(duration(spec)),
             is_ca=bool(spec.is_ca),
@@ -130,8 +143,15 @@ class RequestManagerController:
             await self._delete(cert, request, why or "another request exists for this revision")
         if kept is not None:
             return Result()
+        attempts = (cert.status.failed_issuance_attempts if cert.status else None) or 0
+        try:
+            choice = issuer_to_use(cert, attempts, partial(self._issuer_is_ready, cert.namespace))
+        except InvalidFallbackIssuers as e:
+            # A typo in the annotation must not stop issuance by spec.issuerRef: say so and go on.
+            await self.ctx.events.event(cert, "Warning", REASON_FALLBACK, f"{e}; using spec.issuerRef only")
+            choice = IssuerChoice(cert.spec.issuer_ref, None)
         request = build_request(
-            cert, private_key, revision, key_secret_name, self.options.copied_annotation_prefixes
+            cert, private_key, revision, key_secret_name, self.options.copied_annotation_prefixes, choice.ref
         )
         try:
             stored = await self.ctx.store.create(request)
@@ -145,7 +165,15 @@ class RequestManagerController:
         await self.ctx.events.event(
             cert, "Normal", "Requested", f"Created new CertificateRequest resource {request.name!r}"
         )
+        if choice.why is not None:
+            message = f"Requesting from fallback issuer {choice.ref.kind}/{choice.ref.name}: {choice.why}"
+            await self.ctx.events.event(cert, "Normal", REASON_FALLBACK, message)
         return Result()
+
+    def _issuer_is_ready(self, namespace: str | None, ref: IssuerReference) -> bool:
+        issuer = lookup_issuer(self.ctx.cache, ref, namespace)
+        ready = get_condition(issuer.status.conditions if issuer and issuer.status else None, "Ready")
+        return ready is not None and ready.status == "True"
 
     async def _delete(self, cert: Certificate, request: CertificateRequest, why: str) -> None:
         try:

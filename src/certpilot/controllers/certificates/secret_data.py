@@ -12,6 +12,7 @@ from cryptography import x509
 
 from certpilot.api import annotations as ann
 from certpilot.api.certificate import Certificate
+from certpilot.api.common import IssuerReference
 from certpilot.api.core import CA_CERT_KEY, TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, TLS_SECRET_TYPE, Secret
 from certpilot.api.defaults import issuer_group, issuer_kind, private_key_encoding
 from certpilot.api.meta import ObjectMeta
@@ -101,9 +102,12 @@ def secret_data(cert: Certificate, pair: KeyPair, passwords: KeystorePasswords) 
     return data
 
 
-def secret_annotations(cert: Certificate, leaf: x509.Certificate) -> dict[str, str]:
-    """cert-manager's annotations: which Certificate and issuer, and the certificate's details."""
-    ref = cert.spec.issuer_ref
+def secret_annotations(
+    cert: Certificate, leaf: x509.Certificate, issuer_ref: IssuerReference | None = None
+) -> dict[str, str]:
+    """cert-manager's annotations: which Certificate and issuer (`issuer_ref` when a fallback
+    issuer signed), and the certificate's details."""
+    ref = issuer_ref or cert.spec.issuer_ref
     template = cert.spec.secret_template
     return {
         **(template.annotations or {} if template else {}),
@@ -129,6 +133,7 @@ def desired_secret(
     owner_ref: bool,
     reuse_keystores: bool,
     leaf: x509.Certificate | None = None,
+    issuer_ref: IssuerReference | None = None,
 ) -> Secret:
     """The Secret to write: existing's foreign labels, annotations and data keys are kept; ours
     are set from the key pair and the spec. reuse_keystores (a sync of the same key pair) keeps
@@ -146,7 +151,7 @@ def desired_secret(
             "labels": {**(base.labels or {}), **secret_labels(cert)},
             "annotations": {
                 **_without_cert_manager_keys(base.annotations or {}),
-                **secret_annotations(cert, leaf),
+                **secret_annotations(cert, leaf, issuer_ref),
             },
             "owner_references": [*foreign, owner_reference(cert)] if owner_ref else (foreign or None),
             "finalizers": list(base.finalizers) if base.finalizers is not None else None,

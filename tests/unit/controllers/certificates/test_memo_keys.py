@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from certpilot.api import annotations as ann
@@ -127,6 +127,9 @@ EDITS: dict[str, Edit] = {
     "isCA": on_certificate(lambda c: setattr(c.spec, "is_ca", True)),
     "certificate labels": on_certificate(lambda c: setattr(c.metadata, "labels", {"team": "x"})),
     "certificate annotations": on_certificate(lambda c: setattr(c.metadata, "annotations", {"a": "b"})),
+    "fallback issuers": on_certificate(
+        lambda c: setattr(c.metadata, "annotations", {ann.FALLBACK_ISSUERS: "Issuer/ca"})
+    ),
     "certificate status": on_certificate(lambda c: setattr(c, "status", CertificateStatus(revision=7))),
     "tls.crt": on_secret(lambda s: None),  # replaced below: needs the world
     "tls.key": on_secret(set_data(TLS_PRIVATE_KEY_KEY, encode_private_key(KEYS[1]))),
@@ -173,6 +176,8 @@ def answers(w: World, memos: CertificateMemos) -> dict[str, object]:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=4))
+@example(["issuerRef", "fallback issuers"])  # the fallback annotation sits outside the spec
+@example(["issuerRef", "request issuerRef"])
 def test_every_remembered_answer_after_any_edits_equals_a_fresh_one(edits: list[str]) -> None:
     memos = CertificateMemos()
     world = first_world()
