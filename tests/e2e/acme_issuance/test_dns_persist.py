@@ -12,8 +12,8 @@ import dns.message
 import dns.query
 import dns.rdatatype
 import pytest
-from issuance_harness import Daemon, acme_issuer, certificate, rfc2136_solver, tsig_secret
-from modern_pebble_harness import modern_pebble_server
+from tests.e2e.acme_issuance.issuance_harness import Daemon, acme_issuer, certificate, rfc2136_solver, tsig_secret
+from tests.e2e.acme_issuance.modern_pebble_harness import modern_pebble_server
 
 from certpilot.api import annotations as keys
 from certpilot.api.acme import Challenge

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from issuance_harness import (
+from tests.e2e.acme_issuance.issuance_harness import (
     Daemon,
     acme_issuer,
     certificate,
@@ -21,7 +21,7 @@ from issuance_harness import (
     rfc2136_solver,
     tsig_secret,
 )
-from modern_pebble_harness import modern_pebble_server
+from tests.e2e.acme_issuance.modern_pebble_harness import modern_pebble_server
 
 from certpilot.api.acme import Order
 from certpilot.api.certificaterequest import CertificateRequest

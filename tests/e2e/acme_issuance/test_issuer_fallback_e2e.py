@@ -12,8 +12,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from issuance_harness import Daemon, acme_issuer, certificate, chain_of, condition_is
-from modern_pebble_harness import modern_pebble_server
+from tests.e2e.acme_issuance.issuance_harness import Daemon, acme_issuer, certificate, chain_of, condition_is
+from tests.e2e.acme_issuance.modern_pebble_harness import modern_pebble_server
 
 from certpilot.api import annotations as keys
 from certpilot.api.certificaterequest import CertificateRequest

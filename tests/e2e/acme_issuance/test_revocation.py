@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from issuance_harness import Daemon, acme_issuer, certificate, chain_of
-from modern_pebble_harness import certificate_status, modern_pebble_server
+from tests.e2e.acme_issuance.issuance_harness import Daemon, acme_issuer, certificate, chain_of
+from tests.e2e.acme_issuance.modern_pebble_harness import certificate_status, modern_pebble_server
 
 from certpilot.acme.client import AcmeClient
 from certpilot.acme.client_errors import AcmeError

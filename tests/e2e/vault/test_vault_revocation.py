@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from cryptography import x509
-from vault_harness import NAMESPACE, eventually, ready_condition, running_certpilot
-from vault_objects import secret, token_auth, vault_issuer
+from tests.e2e.vault.vault_harness import NAMESPACE, eventually, ready_condition, running_certpilot
+from tests.e2e.vault.vault_objects import secret, token_auth, vault_issuer
 
 from certpilot.api import annotations as keys
 from certpilot.api.certificate import Certificate
