@@ -83,3 +83,13 @@ def is_reserved(key: str) -> bool:
     """Whether an annotation key belongs to cert-manager (and may not come from secretTemplate);
     allow-direct-injection is the user's to set, as cert-manager's webhook allows."""
     return key.startswith(RESERVED_PREFIX) and key != ALLOW_DIRECT_INJECTION
+
+
+# On a certificate Secret: the CA's ACME Renewal Information (RFC 9773) for the certificate in
+# tls.crt, written by the renewal-info controller. ARI_CERT_ID names the certificate the others
+# describe (a new certificate makes them stale); times are RFC 3339.
+ARI_CERT_ID = "certpilot.io/ari-cert-id"
+ARI_WINDOW_START = "certpilot.io/ari-window-start"
+ARI_WINDOW_END = "certpilot.io/ari-window-end"
+ARI_NEXT_POLL = "certpilot.io/ari-next-poll"
+ARI_ANNOTATIONS = (ARI_CERT_ID, ARI_WINDOW_START, ARI_WINDOW_END, ARI_NEXT_POLL)
