@@ -135,7 +135,10 @@ def _acme_errors(action: str) -> Iterator[None]:
             detail=problem.detail,
         ) from None
     except acme_errors.ConflictError as conflict:
-        raise AcmeError(f"{action}: conflict with existing resource {conflict.location}") from None
+        # The library keeps only the Location of a 409 (alreadyReplaced, for one): its status says it.
+        raise AcmeError(
+            f"{action}: conflict with existing resource {conflict.location}", status=409
+        ) from None
     except (acme_errors.Error, DeserializationError, ValueError) as error:
         raise AcmeError(
             f"{action}: unexpected answer from the ACME server ({type(error).__name__})"

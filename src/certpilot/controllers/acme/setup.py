@@ -1,4 +1,5 @@
-"""The ACME controllers `certpilot run` starts: orders, the challenge scheduler and the challenges."""
+"""The ACME controllers `certpilot run` starts: orders, the challenge scheduler, the challenges
+and renewal information."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from certpilot.acme.solvers.http01_presenter import Http01Presenter
 from certpilot.controllers.acme.challenges import ChallengeController
 from certpilot.controllers.acme.orders import OrderController
+from certpilot.controllers.acme.renewal_info import RenewalInfoController
 from certpilot.controllers.acme.scheduler import ChallengeScheduler
 from certpilot.controllers.acme.solving import SolverListeners
 from certpilot.controllers.options import ControllerOptions
@@ -27,4 +29,5 @@ def build(
         lambda ctx: OrderController(ctx, options, http01_always_answered=http01 is not None),
         lambda ctx: ChallengeScheduler(ctx, options),
         lambda ctx: ChallengeController(ctx, options, shared, http01),
+        lambda ctx: RenewalInfoController(ctx, options),
     ]
