@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -80,9 +81,11 @@ async def replace_by_hand(daemon: Daemon, issuer: Issuer, leaf: x509.Certificate
     return None
 
 
-async def renewed(daemon: Daemon, name: str, old: x509.Certificate) -> x509.Certificate:
+async def renewed(
+    daemon: Daemon, name: str, old: x509.Certificate, within_seconds: float = 90
+) -> x509.Certificate:
     secret = await daemon.wait_for(
-        Secret, name, lambda s: leaf_of(s).serial_number != old.serial_number, within_seconds=90
+        Secret, name, lambda s: leaf_of(s).serial_number != old.serial_number, within_seconds=within_seconds
     )
     return leaf_of(secret)
 
@@ -184,3 +187,27 @@ async def test_an_unknown_profile_makes_the_issuer_not_ready(
     assert issuer.status is not None and issuer.status.conditions
     message = issuer.status.conditions[0].message or ""
     assert "'forever' is not offered" in message and "default, shortlived" in message
+
+
+@pytest.mark.timeout(420)
+async def test_a_two_minute_certificate_keeps_being_renewed_with_no_gap(
+    daemons: StartDaemon, pebble_factory: Callable[..., PebbleServer], modern_pebble: Path
+) -> None:
+    """A real 2-minute certificate (a pebble profile; a Certificate's duration has a 1h minimum)
+    renews at half its life, by the short-lived rule (ARI off), three times over."""
+    brief = pebble_factory("two-minutes", binary=str(modern_pebble / "pebble"), profiles={"brief": 120})
+    daemon = await daemons()
+    await daemon.create(acme_issuer(brief, name="brief", profile="brief", renewalInformationSource="None"))
+    await daemon.create(certificate("brief", ["brief.example.test"], issuer="brief"))
+    leaves = [leaf_of(await daemon.wait_for(Secret, "brief-tls", lambda s: bool(s.get_data("tls.crt"))))]
+    for _ in range(3):
+        leaves.append(await renewed(daemon, "brief-tls", leaves[-1], within_seconds=120))
+    for before, after in itertools.pairwise(leaves):
+        assert before.not_valid_after_utc - before.not_valid_before_utc <= timedelta(minutes=2)
+        assert after.not_valid_before_utc <= before.not_valid_after_utc
+        # Renewed at half its life (less up to 6 s of jitter), plus the issuance's own seconds.
+        assert (
+            timedelta(seconds=50)
+            <= after.not_valid_before_utc - before.not_valid_before_utc
+            <= timedelta(seconds=75)
+        )
