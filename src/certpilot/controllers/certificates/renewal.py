@@ -55,11 +55,12 @@ def stable_fraction(identity: str) -> float:
 def jittered_renewal_time(
     due: datetime, not_before: datetime, not_after: datetime, fraction: float
 ) -> datetime:
-    """`due` moved earlier by `fraction` of JITTER_SHARE of its renewal window, never before
-    notBefore: certificates due at one instant renew spread over a tenth of their window, and
-    never closer to their expiry than the rule asked."""
-    window = max(not_after - due, timedelta(0))
-    return max(due - window * (JITTER_SHARE * fraction), not_before).replace(microsecond=0)
+    """`due` moved earlier by `fraction` of JITTER_SHARE of the shorter of its renewal window
+    (due → notAfter) and the time before it (notBefore → due): certificates due at one instant
+    renew spread over a tenth of their window, never closer to expiry than the rule asked, and
+    never so early that a certificate is due as soon as it is issued."""
+    span = max(min(not_after - due, due - not_before), timedelta(0))
+    return max(due - span * (JITTER_SHARE * fraction), not_before).replace(microsecond=0)
 
 
 def time_within_window(start: datetime, end: datetime, fraction: float) -> datetime:

@@ -84,6 +84,12 @@ def test_jitter_spreads_a_thousand_certificates_due_at_one_instant() -> None:
     assert max(Counter(times).values()) <= 2
 
 
+def test_the_jitter_never_makes_a_certificate_due_as_soon_as_it_is_issued() -> None:
+    # renewBefore 59m56s of a 1h certificate: due 4 s in, and the jitter takes at most 0.4 s of it.
+    due = renewal_time(T0, T0 + timedelta(hours=1), timedelta(minutes=59, seconds=56))
+    assert jittered_renewal_time(due, T0, T0 + timedelta(hours=1), 0.999) >= T0 + timedelta(seconds=3)
+
+
 def test_the_jitter_is_the_same_after_a_restart_and_new_at_each_renewal() -> None:
     cert = certificate("web", private_key=EC)
     cert.metadata.uid = "uid-1"
