@@ -17,6 +17,7 @@ from acme import errors as acme_errors
 from acme import fields as acme_fields
 from cryptography import x509
 from josepy.errors import DeserializationError
+from josepy.json_util import field as jose_field
 from josepy.jwa import ES256, ES384, ES512, RS256, JWASignature
 from josepy.jwk import JWK, JWKEC, JWKRSA
 
@@ -24,13 +25,20 @@ from certpilot import __version__
 from certpilot.acme.client_chains import select_preferred_chain
 from certpilot.acme.client_challenges import TLSALPN01
 from certpilot.acme.client_errors import AcmeAccountNotFound, AcmeError, problem_message
-from certpilot.acme.client_network import InstrumentedClientNetwork, acme_action, labelled
+from certpilot.acme.client_network import (
+    InstrumentedClientNetwork,
+    acme_action,
+    labelled,
+    retry_after_seconds,
+)
 from certpilot.acme.http_timeout import DEFAULT_ACME_HTTP_TIMEOUT_SECONDS
+from certpilot.acme.renewal_info import DEFAULT_POLL_INTERVAL, RenewalInfo, certificate_id, next_poll_after
 
 DEFAULT_USER_AGENT = f"certpilot/{__version__}"
 DEFAULT_BAD_NONCE_RETRIES = 10
 DEFAULT_MAX_INLINE_WAIT_SECONDS = 3.0
 PEM_CHAIN_CONTENT_TYPE = "application/pem-certificate-chain"
+DEFAULT_POLL_SECONDS = DEFAULT_POLL_INTERVAL.total_seconds()
 _EC_ALGORITHMS = {"P-256": ES256, "P-384": ES384, "P-521": ES512}
 
 __all__ = [
@@ -73,6 +81,8 @@ class OrderBody(messages.Order):
 
     not_before: datetime.datetime | None = acme_fields.rfc3339("notBefore", omitempty=True)
     not_after: datetime.datetime | None = acme_fields.rfc3339("notAfter", omitempty=True)
+    # RFC 9773 5: the ARI certificate identifier of the certificate this order renews.
+    replaces: str | None = jose_field("replaces", omitempty=True)
 
 
 def signature_algorithm_for(key: JWK) -> JWASignature:
@@ -125,7 +135,10 @@ def _acme_errors(action: str) -> Iterator[None]:
             detail=problem.detail,
         ) from None
     except acme_errors.ConflictError as conflict:
-        raise AcmeError(f"{action}: conflict with existing resource {conflict.location}") from None
+        # The library keeps only the Location of a 409 (alreadyReplaced, for one): its status says it.
+        raise AcmeError(
+            f"{action}: conflict with existing resource {conflict.location}", status=409
+        ) from None
     except (acme_errors.Error, DeserializationError, ValueError) as error:
         raise AcmeError(
             f"{action}: unexpected answer from the ACME server ({type(error).__name__})"
@@ -285,9 +298,11 @@ class AcmeClient:
         profile: str | None = None,
         not_before: datetime.datetime | None = None,
         not_after: datetime.datetime | None = None,
+        replaces: str | None = None,
     ) -> messages.OrderResource:
         """Create an order for every DNS name and IP address (RFC 8738) of the CSR. Authorizations
-        are not fetched here: read them one by one with get_authorization(url)."""
+        are not fetched here: read them one by one with get_authorization(url). `replaces`: the ARI
+        certificate identifier of the certificate this order renews (RFC 9773 5)."""
         self._require_account()
         with _acme_errors("reading the CSR"):
             csr = x509.load_pem_x509_csr(csr_pem)
@@ -297,12 +312,38 @@ class AcmeClient:
         if not identifiers:
             raise AcmeError("the CSR has no DNS name or IP address to order a certificate for")
         order = OrderBody(
-            identifiers=identifiers, profile=profile or None, not_before=not_before, not_after=not_after
+            identifiers=identifiers,
+            profile=profile or None,
+            not_before=not_before,
+            not_after=not_after,
+            replaces=replaces or None,
         )
         with _acme_errors("creating the ACME order"):
             response = self._post(self.acme.directory["newOrder"], order)
             body = OrderBody.from_json(response.json())
         return messages.OrderResource(body=body, uri=response.headers.get("Location"), csr_pem=csr_pem)
+
+    # -- renewal information (RFC 9773) -----------------------------------------------------
+
+    def offers_renewal_info(self) -> bool:
+        return "renewalInfo" in self.acme.directory.to_partial_json()
+
+    @labelled("get_renewal_info")
+    def renewal_info(self, certificate: x509.Certificate, now: datetime.datetime) -> RenewalInfo | None:
+        """The CA's suggested renewal window for `certificate`, or None when its directory has no
+        renewalInfo. An unauthenticated GET (RFC 9773 4.1): no account needed."""
+        if not self.offers_renewal_info():
+            return None
+        url = f"{str(self.acme.directory['renewalInfo']).rstrip('/')}/{certificate_id(certificate)}"
+        with _acme_errors("fetching the ACME renewal information"):
+            response = self._net.get(url, content_type="application/json")
+            window = messages.RenewalInfo.from_json(response.json()).suggested_window
+        start, end = window.start, window.end
+        if start is None or end is None or end < start:
+            raise AcmeError("the ACME server's renewal information has no valid suggestedWindow")
+        header = response.headers.get("Retry-After")
+        seconds = retry_after_seconds(header, now, DEFAULT_POLL_SECONDS) if header else None
+        return RenewalInfo(window_start=start, window_end=end, next_poll=next_poll_after(seconds, now))
 
     @labelled("get_order")
     def get_order(self, url: str) -> messages.OrderResource:

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from certpilot.api.common import ServiceAccountRef
 from certpilot.api.enums import (
+    ACMERenewalInformationSource,
     AzureEnvironment,
     AzureZoneType,
     CNAMEStrategy,
@@ -221,5 +222,7 @@ class ACMEIssuer(ApiModel):
     preferred_chain: str | None = Field(default=None, max_length=64)
     enable_duration_feature: Bool | None = None
     profile: str | None = None
+    # Unset means ARI, as cert-manager's CRD default.
+    renewal_information_source: ACMERenewalInformationSource | None = None
     disable_account_key_generation: Bool | None = None
     solvers: list[ACMEChallengeSolver] | None = None

@@ -98,3 +98,11 @@ DNS_PERSIST = "certpilot.io/dns-persist-01"
 FALLBACK_ISSUERS = "certpilot.io/fallback-issuers"
 # On a Certificate: failed issuance attempts with one issuer before the next one is used (default 1).
 FALLBACK_AFTER_FAILURES = "certpilot.io/fallback-after-failures"
+# On a certificate Secret: the CA's ACME Renewal Information (RFC 9773) for the certificate in
+# tls.crt, written by the renewal-info controller. ARI_CERT_ID names the certificate the others
+# describe (a new certificate makes them stale); times are RFC 3339.
+ARI_CERT_ID = "certpilot.io/ari-cert-id"
+ARI_WINDOW_START = "certpilot.io/ari-window-start"
+ARI_WINDOW_END = "certpilot.io/ari-window-end"
+ARI_NEXT_POLL = "certpilot.io/ari-next-poll"
+ARI_ANNOTATIONS = (ARI_CERT_ID, ARI_WINDOW_START, ARI_WINDOW_END, ARI_NEXT_POLL)

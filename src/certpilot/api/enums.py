@@ -69,6 +69,14 @@ class CertificateRenewalPolicy(StrEnum):
     DISABLED = "Disabled"
 
 
+class ACMERenewalInformationSource(StrEnum):
+    """Where an ACME issuer learns when to renew: the CA's renewalInfo (RFC 9773), or nowhere
+    (renewBefore alone), as cert-manager's spec.acme.renewalInformationSource."""
+
+    ARI = "ARI"
+    NONE = "None"
+
+
 class AdditionalOutputFormatType(StrEnum):
     DER = "DER"
     COMBINED_PEM = "CombinedPEM"

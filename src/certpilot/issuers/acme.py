@@ -20,6 +20,7 @@ from cryptography import x509
 
 from certpilot.acme.client import AcmeClient, ExternalAccountBinding
 from certpilot.acme.client_errors import AcmeError
+from certpilot.acme.profiles import offered_profiles, unknown_profile_problem
 from certpilot.api.acme import Order, OrderSpec, derived_name
 from certpilot.api.acme_issuer import ACMEIssuer
 from certpilot.api.certificaterequest import CertificateRequest
@@ -234,6 +235,7 @@ class ACMEIssuerBackend:
             uri = await self._update_email(cached, config.email)
         else:
             uri = await self._register(ctx, config, account_key)
+        await self._check_profile(config, ACCOUNT_CLIENTS.get(key))
         return IssuerReady(
             REASON_REGISTERED,
             MESSAGE_REGISTERED,
@@ -251,6 +253,18 @@ class ACMEIssuerBackend:
             raise IssuerNotReady(f"Failed to register ACME account: {e}", REASON_NOT_REGISTERED) from None
         ACCOUNT_CLIENTS.put(client_key(ctx.builtin_issuer(), config, account_key), client)
         return uri
+
+    async def _check_profile(self, config: ACMEIssuer, client: AcmeClient | None) -> None:
+        """spec.acme.profile must be one the server lists (its directory is fetched once per client)."""
+        if not config.profile or client is None:
+            return
+        try:
+            offered = await asyncio.to_thread(offered_profiles, client)
+        except AcmeError as e:
+            raise IssuerNotReady(f"Failed to read the ACME directory: {e}", REASON_NOT_REGISTERED) from None
+        problem = unknown_profile_problem(config.profile, offered)
+        if problem is not None:
+            raise IssuerNotReady(problem, REASON_INVALID_CONFIG)
 
     async def _update_email(self, client: AcmeClient, email: str | None) -> str:
         try:

@@ -37,6 +37,11 @@ class FakeClock:
         """How many sleep() calls are waiting for time to move."""
         return sum(1 for _, _, f in self._sleepers if not f.done())
 
+    def next_deadline(self) -> datetime | None:
+        """When the earliest waiting sleep() would complete."""
+        live = [when for when, _, f in self._sleepers if not f.done()]
+        return min(live) if live else None
+
     def advance(self, seconds: float) -> None:
         """Move time forward and wake every sleep() whose deadline has passed."""
         self.set(self._now + timedelta(seconds=seconds))

@@ -12,14 +12,20 @@ import dns.message
 import dns.query
 import dns.rdatatype
 import pytest
-from tests.e2e.acme_issuance.issuance_harness import Daemon, acme_issuer, certificate, rfc2136_solver, tsig_secret
-from tests.e2e.acme_issuance.modern_pebble_harness import modern_pebble_server
 
 from certpilot.api import annotations as keys
 from certpilot.api.acme import Challenge
 from certpilot.api.issuer import Issuer
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme_issuance.issuance_harness import (
+    Daemon,
+    acme_issuer,
+    certificate,
+    rfc2136_solver,
+    tsig_secret,
+)
+from tests.e2e.acme_issuance.modern_pebble_harness import modern_pebble_server
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 

@@ -11,6 +11,11 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+
+from certpilot.api.acme import Order
+from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.core import Secret
+from certpilot.testing.peers.pebble import PebbleServer
 from tests.e2e.acme_issuance.issuance_harness import (
     Daemon,
     acme_issuer,
@@ -22,11 +27,6 @@ from tests.e2e.acme_issuance.issuance_harness import (
     tsig_secret,
 )
 from tests.e2e.acme_issuance.modern_pebble_harness import modern_pebble_server
-
-from certpilot.api.acme import Order
-from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.core import Secret
-from certpilot.testing.peers.pebble import PebbleServer
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 

@@ -12,8 +12,6 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from tests.e2e.acme_issuance.issuance_harness import Daemon, acme_issuer, certificate, chain_of, condition_is
-from tests.e2e.acme_issuance.modern_pebble_harness import modern_pebble_server
 
 from certpilot.api import annotations as keys
 from certpilot.api.certificaterequest import CertificateRequest
@@ -21,6 +19,8 @@ from certpilot.api.core import Event, Secret
 from certpilot.api.issuer import Issuer
 from certpilot.testing import builders
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme_issuance.issuance_harness import Daemon, acme_issuer, certificate, chain_of, condition_is
+from tests.e2e.acme_issuance.modern_pebble_harness import modern_pebble_server
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 UNVALIDATABLE = "web.fallback.invalid"

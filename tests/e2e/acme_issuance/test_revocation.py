@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from tests.e2e.acme_issuance.issuance_harness import Daemon, acme_issuer, certificate, chain_of
-from tests.e2e.acme_issuance.modern_pebble_harness import certificate_status, modern_pebble_server
 
 from certpilot.acme.client import AcmeClient
 from certpilot.acme.client_errors import AcmeError
@@ -23,6 +21,8 @@ from certpilot.api.core import Event, Secret
 from certpilot.issuers.acme_account import AccountKey, private_key_hash
 from certpilot.pki.keys import parse_private_key
 from certpilot.testing.peers.pebble import PebbleServer
+from tests.e2e.acme_issuance.issuance_harness import Daemon, acme_issuer, certificate, chain_of
+from tests.e2e.acme_issuance.modern_pebble_harness import certificate_status, modern_pebble_server
 
 StartDaemon = Callable[..., Awaitable[Daemon]]
 

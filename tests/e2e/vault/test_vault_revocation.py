@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 
 from cryptography import x509
-from tests.e2e.vault.vault_harness import NAMESPACE, eventually, ready_condition, running_certpilot
-from tests.e2e.vault.vault_objects import secret, token_auth, vault_issuer
 
 from certpilot.api import annotations as keys
 from certpilot.api.certificate import Certificate
@@ -17,6 +15,8 @@ from certpilot.api.core import Event, Secret
 from certpilot.issuers.vault import vault_serial
 from certpilot.testing import builders
 from certpilot.testing.peers.openbao import OpenBaoServer, PKIMount
+from tests.e2e.vault.vault_harness import NAMESPACE, eventually, ready_condition, running_certpilot
+from tests.e2e.vault.vault_objects import secret, token_auth, vault_issuer
 
 
 def certpilot_revoke(store: Path, name: str) -> subprocess.CompletedProcess[str]:

@@ -25,6 +25,11 @@ def _for_issuers(path: str, reason: str) -> dict[tuple[str, str], str]:
 # (kind, path) -> why it differs. A path covers everything below it.
 ALLOWED_DIFFERENCES: dict[tuple[str, str], str] = {
     **_for_issuers(".spec.acme.solvers[].dns01.nameservers", PER_SOLVER_NAMESERVERS),
+    **_for_issuers(
+        ".spec.acme.renewalInformationSource",
+        "ACME Renewal Information (RFC 9773) came after v1.21 (cert-manager's main branch, feature gate "
+        "ACMEUseARI); v1.21.1's CRDs would prune it, and certpilot then uses ARI, its default",
+    ),
     ("Challenge", ".spec.solver.dns01.nameservers"): PER_SOLVER_NAMESERVERS,
     ("Certificate", "."): (
         "certpilot requires metadata and spec: an object without a spec means nothing, and cert-manager's "

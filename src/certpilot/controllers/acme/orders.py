@@ -9,9 +9,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from cryptography import x509
+
 from certpilot.acme.client_errors import AcmeError, problem_message
+from certpilot.acme.profiles import offered_profiles, unknown_profile_problem
+from certpilot.acme.renewal_info import NoCertificateId, certificate_id
+from certpilot.api import annotations as ann
 from certpilot.api import annotations as keys
 from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, Order, OrderStatus
+from certpilot.api.certificate import Certificate
+from certpilot.api.core import Secret
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import ACMEChallengeType, State
 from certpilot.controllers.acme.account import Account, account_of
@@ -24,12 +31,14 @@ from certpilot.controllers.acme.order_steps import (
     missing_challenges,
     next_order_step,
 )
+from certpilot.controllers.certificates.ari_window import stored_renewal_info
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.runtime.errors import PendingError, RetryWithBackoff
 from certpilot.runtime.owners import owner_keys
 from certpilot.store.errors import AlreadyExists, Conflict, NotFound
+from certpilot.store.protocol import Store
 
 if TYPE_CHECKING:
     from acme import messages
@@ -40,6 +49,9 @@ if TYPE_CHECKING:
 ORDER_POLL_SECONDS = 0.5
 # ACME errors worth retrying: everything else the server says about an order is its final word.
 TRANSIENT_ERROR_CODES = frozenset({"serverInternal", "badNonce", "rateLimited", "orderNotReady"})
+# What a CA answers to a `replaces` it will not take: retried without it.
+REPLACES_REFUSALS = frozenset({"alreadyReplaced", "malformed"})
+CONFLICT = 409
 
 
 def is_refusal(error: AcmeError) -> bool:
@@ -91,6 +103,51 @@ def server_profiles(client: AcmeClient) -> set[str]:
     """Blocking: the profiles the ACME server advertises (draft-aaron-acme-profiles), maybe none."""
     meta = client.acme.directory.meta
     return set(getattr(meta, "profiles", None) or {})
+
+
+def new_order_replacing(
+    client: AcmeClient,
+    csr_pem: bytes,
+    *,
+    profile: str | None,
+    not_after: datetime | None,
+    replaces: str | None,
+) -> messages.OrderResource:
+    """Blocking: a new order, marked as the renewal of `replaces` (RFC 9773 5). A CA that already
+    has a renewal of that certificate (an earlier order replaced it: 409 alreadyReplaced, which
+    reaches us as a bare 409) or
+    refuses the mark otherwise gets the order without it: the renewal matters, the mark does not."""
+    if replaces is not None:
+        try:
+            return client.new_order(csr_pem, profile=profile, not_after=not_after, replaces=replaces)
+        except AcmeError as error:
+            if error.code not in REPLACES_REFUSALS and error.status != CONFLICT:
+                raise
+    return client.new_order(csr_pem, profile=profile, not_after=not_after)
+
+
+async def replaced_certificate_id(store: Store, order: Order) -> str | None:
+    """The ARI identifier of the certificate this order renews: the one in its Certificate's
+    Secret, when the CA gave renewal information for it (so the CA knows ARI). Read from the
+    store, not the cache: this controller does not watch Certificates or Secrets."""
+    name = (order.metadata.annotations or {}).get(ann.CERTIFICATE_NAME)
+
+    if name is None:
+        return None
+    try:
+        cert = await store.get(Certificate, name, order.namespace)
+        secret = await store.get(Secret, cert.spec.secret_name, order.namespace)
+    except NotFound:
+        return None
+    stored = stored_renewal_info(secret.metadata.annotations)
+    leaf = secret.get_data("tls.crt")
+    if stored is None or leaf is None:
+        return None
+    try:
+        current = certificate_id(x509.load_pem_x509_certificate(leaf))
+    except (ValueError, NoCertificateId):
+        return None
+    return current if current == stored.cert_id else None
 
 
 def state_of(order: messages.OrderResource) -> State:
@@ -150,11 +207,19 @@ class OrderController:
         self, order: Order, account: Account
     ) -> tuple[OrderStatus, dict[str, messages.AuthorizationResource]]:
         csr_pem = base64.b64decode(order.spec.request)
-        profiles = await self.ctx.run_blocking(server_profiles, account.client)
-        profile = order.spec.profile if order.spec.profile in profiles else None
+        profiles = await self.ctx.run_blocking(offered_profiles, account.client)
+        problem = unknown_profile_problem(order.spec.profile, profiles)
+        if problem is not None:
+            return self._failed(OrderStatus(), State.ERRORED, problem), {}
         not_after = self._not_after(order, self.ctx.clock.now())
+        replaces = await replaced_certificate_id(self.ctx.store, order)
         created = await self.ctx.run_blocking(
-            account.client.new_order, csr_pem, profile=profile, not_after=not_after
+            new_order_replacing,
+            account.client,
+            csr_pem,
+            profile=order.spec.profile or None,
+            not_after=not_after,
+            replaces=replaces,
         )
         fetched = {}
         for url in created.body.authorizations:

@@ -1,4 +1,5 @@
-"""The ACME controllers `certpilot run` starts: orders, the challenge scheduler and the challenges."""
+"""The ACME controllers `certpilot run` starts: orders, the challenge scheduler, the challenges
+and renewal information."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from certpilot.acme.solvers.dns01.webhook import SolverEndpoints
 from certpilot.acme.solvers.http01_presenter import Http01Presenter
 from certpilot.controllers.acme.challenges import ChallengeController
 from certpilot.controllers.acme.orders import OrderController
+from certpilot.controllers.acme.renewal_info import RenewalInfoController
 from certpilot.controllers.acme.scheduler import ChallengeScheduler
 from certpilot.controllers.acme.solving import SolverListeners
 from certpilot.controllers.options import ControllerOptions
@@ -30,4 +32,5 @@ def build(
         lambda ctx: OrderController(ctx, options, http01_always_answered=http01 is not None),
         lambda ctx: ChallengeScheduler(ctx, options),
         lambda ctx: ChallengeController(ctx, options, shared, http01, dns01_webhooks),
+        lambda ctx: RenewalInfoController(ctx, options),
     ]

@@ -12,6 +12,7 @@ from certpilot.api.defaults import issuer_group, issuer_kind
 from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing, with_status
+from certpilot.controllers.certificates.issuer_ca import issuer_ca_certificate, issuer_ca_watches
 from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policy_input import PolicyInput
 from certpilot.controllers.certificates.ready_status import (
@@ -88,6 +89,7 @@ class ReadinessController:
                     CertificateRequest,
                     changes.owner_certificate_keys_when(ctx.cache, changes.request_of_current_revision),
                 ),
+                *issuer_ca_watches(ctx.cache, options),
             ],
             primary_relevant=changes.READINESS_CHANGES,
         )
@@ -110,6 +112,7 @@ class ReadinessController:
             secret=secret,
             current_request=lookups.current_request(self.ctx.cache, cert),
             now=now,
+            issuer_ca=issuer_ca_certificate(self.ctx.cache, cert, self.options, self.memos),
         )
         ready = ready_condition(i)
         status = cert.status or CertificateStatus()

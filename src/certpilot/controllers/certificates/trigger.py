@@ -14,6 +14,7 @@ from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.backoff import issuance_backoff_remaining
 from certpilot.controllers.certificates.conditions import is_issuing, status_of, with_status
+from certpilot.controllers.certificates.issuer_ca import issuer_ca_certificate, issuer_ca_watches
 from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.policies import needs_issuance
 from certpilot.controllers.certificates.policy_input import PolicyInput
@@ -98,6 +99,7 @@ class TriggerController:
                     CertificateRequest,
                     changes.owner_certificate_keys_when(ctx.cache, changes.owner_is_not_issuing),
                 ),
+                *issuer_ca_watches(ctx.cache, options),
             ],
             primary_relevant=changes.TRIGGER_CHANGES,
         )
@@ -113,6 +115,7 @@ class TriggerController:
             secret=lookups.certificate_secret(self.ctx.cache, cert),
             current_request=lookups.current_request(self.ctx.cache, cert),
             now=now,
+            issuer_ca=issuer_ca_certificate(self.ctx.cache, cert, self.options, self.memos),
         )
         decision = trigger_decision(i, lookups.next_request(self.ctx.cache, cert), self.options)
         if decision.issue is not None:

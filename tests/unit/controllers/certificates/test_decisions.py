@@ -49,7 +49,9 @@ def failed(cert: Certificate = CERT) -> Certificate:
 def test_trigger_requeues_at_the_renewal_time() -> None:
     decision = trigger_decision(PolicyInput(CERT, GOOD, None, NOW), None, OPTIONS)
     assert decision.issue is None
-    assert decision.requeue_after == timedelta(days=59)
+    # 2/3 of 90 days from NOW - 1d, moved earlier by the jitter: at most a tenth of the 30-day window.
+    assert decision.requeue_after is not None
+    assert timedelta(days=59) - timedelta(days=3) <= decision.requeue_after <= timedelta(days=59)
 
 
 def test_trigger_and_readiness_renew_a_percentage_certificate_when_that_share_of_it_remains() -> None:
@@ -57,8 +59,10 @@ def test_trigger_and_readiness_renew_a_percentage_certificate_when_that_share_of
     cert = certificate("web", private_key=EC, duration="1h", renew_before_percentage=25)
     secret = issued_secret(cert, KEY, not_before=NOW, lifetime=timedelta(hours=1))
     i = PolicyInput(cert, secret, None, NOW)
-    assert trigger_decision(i, None, OPTIONS).requeue_after == timedelta(minutes=45)
-    assert readiness_status(i).renewal_time == NOW + timedelta(minutes=45)
+    requeue = trigger_decision(i, None, OPTIONS).requeue_after
+    # The jitter moves it earlier by at most a tenth of the 15 minutes left.
+    assert requeue is not None and timedelta(minutes=43, seconds=30) <= requeue <= timedelta(minutes=45)
+    assert readiness_status(i).renewal_time == NOW + requeue
 
 
 def test_trigger_issues_with_the_reason() -> None:

@@ -20,9 +20,10 @@ def test_renew_before_wins_when_it_fits_the_lifetime() -> None:
     assert renewal_time(T0, T0 + timedelta(days=90), timedelta(days=10)) == T0 + timedelta(days=80)
 
 
-def test_renew_before_longer_than_the_lifetime_falls_back_to_two_thirds() -> None:
+def test_renew_before_longer_than_the_lifetime_falls_back_to_the_default_rule() -> None:
     # A CA capping the leaf's notAfter can make renewBefore exceed the actual lifetime.
-    assert renewal_time(T0, T0 + 3 * HOUR, timedelta(days=30)) == T0 + 2 * HOUR
+    assert renewal_time(T0, T0 + 30 * HOUR * 24, timedelta(days=31)) == T0 + timedelta(days=20)
+    assert renewal_time(T0, T0 + 3 * HOUR, timedelta(days=30)) == T0 + 1.5 * HOUR
 
 
 def test_renew_before_percentage_is_the_share_of_the_lifetime_left_at_renewal() -> None:
@@ -32,9 +33,9 @@ def test_renew_before_percentage_is_the_share_of_the_lifetime_left_at_renewal() 
 
 
 def test_renewal_time_is_truncated_to_seconds() -> None:
-    due = renewal_time(T0, T0 + timedelta(seconds=10))
+    due = renewal_time(T0, T0 + timedelta(seconds=11))
     assert due.microsecond == 0
-    assert due == T0 + timedelta(seconds=6)
+    assert due == T0 + timedelta(seconds=5)
 
 
 @given(
@@ -51,7 +52,7 @@ def test_renewal_is_never_before_not_before_nor_after_not_after(
 
 
 def test_renew_before_itself() -> None:
-    assert renew_before(T0, T0 + 30 * HOUR, None, None) == 10 * HOUR
+    assert renew_before(T0, T0 + timedelta(days=30), None, None) == timedelta(days=10)
 
 
 def test_renewal_due_at_exactly_the_renewal_time() -> None:
