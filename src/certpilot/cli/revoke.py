@@ -12,7 +12,7 @@ from certpilot.api.core import Secret
 from certpilot.cli.context import StoreTarget, get_or_fail, with_store
 from certpilot.cli.errors import CLIError
 from certpilot.cli.options import ContextOption, KubeconfigOption, NamespaceOption, StoreOption
-from certpilot.controllers.certificates.revocation import issuer_ref_of_secret, revoke_and_record
+from certpilot.controllers.certificates.issuing.revocation import issuer_ref_of_secret, revoke_and_record
 from certpilot.controllers.issuers.resolve import issuer_model_for
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.base import IssuerContext

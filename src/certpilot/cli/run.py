@@ -386,7 +386,7 @@ def run_command(
 def serve(store_path: Path, options: ControllerOptions, daemon: DaemonOptions) -> None:
     """Run the daemon in the foreground until it is signalled to stop."""
     # Imported here so the other commands start without loading every controller.
-    from certpilot.controllers.setup import run_daemon
+    from certpilot.controllers.all_controllers import run_daemon
 
     store_path.parent.mkdir(parents=True, exist_ok=True)
     try:

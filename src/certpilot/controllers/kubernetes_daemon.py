@@ -31,12 +31,12 @@ from certpilot.api.ca_injectables import (
 from certpilot.api.core import Lease, Secret
 from certpilot.api.meta import Resource
 from certpilot.api.registry import all_kinds
-from certpilot.controllers.cainjector import setup as cainjector_setup
+from certpilot.controllers.all_controllers import Factory, run_controllers
+from certpilot.controllers.cainjector import cainjector_controllers as cainjector_setup
 from certpilot.controllers.cainjector.controller import CAInjectorSettings
 from certpilot.controllers.kubernetes_options import KubernetesOptions
 from certpilot.controllers.options import ControllerOptions, DaemonOptions
-from certpilot.controllers.setup import Factory, run_controllers
-from certpilot.controllers.shims import setup as shims_setup
+from certpilot.controllers.shims import shim_controllers as shims_setup
 from certpilot.controllers.shims.options import ShimOptions
 from certpilot.runtime.clock import Clock, SystemClock
 from certpilot.runtime.leader import DEFAULT_LEASE_NAME, LeaderElector

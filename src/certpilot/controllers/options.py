@@ -8,7 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from certpilot.acme.http_timeout import DEFAULT_ACME_HTTP_TIMEOUT_SECONDS
-from certpilot.controllers.certificates.copied_annotations import DEFAULT_COPIED_ANNOTATION_PREFIXES
+from certpilot.controllers.certificates.copied_annotations import (
+    DEFAULT_COPIED_ANNOTATION_PREFIXES,
+)
 
 
 @dataclass(frozen=True)

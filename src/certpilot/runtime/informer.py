@@ -19,7 +19,7 @@ from certpilot.api.meta import Resource
 from certpilot.api.read_only import freeze
 from certpilot.runtime.clock import Clock
 from certpilot.runtime.field_index import FieldIndex
-from certpilot.runtime.shared_parts import SharedParts
+from certpilot.runtime.memory.shared_parts import SharedParts
 from certpilot.runtime.workqueue import backoff_delay
 from certpilot.store.errors import Gone
 from certpilot.store.protocol import Store, WatchEvent, WatchEventType

@@ -22,12 +22,12 @@ from certpilot.api.registry import all_kinds
 from certpilot.runtime.blocking import ThreadPoolRunner
 from certpilot.runtime.cache import InformerCache
 from certpilot.runtime.clock import Clock, SystemClock
-from certpilot.runtime.collector_pause import collector_paused_while_loading, thaw_loaded_heap
 from certpilot.runtime.context import ControllerContext, EventRecorder
 from certpilot.runtime.controller import Reconciler
 from certpilot.runtime.controller_runner import ControllerRunner
-from certpilot.runtime.free_memory import return_free_memory_to_system
 from certpilot.runtime.leader import LeaderElector
+from certpilot.runtime.memory.collector_pause import collector_paused_while_loading, thaw_loaded_heap
+from certpilot.runtime.memory.free_memory import return_free_memory_to_system
 from certpilot.server.http import MetricsServer
 from certpilot.store.events import StoreEventRecorder
 from certpilot.store.protocol import Store

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from certpilot.controllers.acme.solving import SolverListeners
-from certpilot.controllers.setup import build_all
+from certpilot.controllers.all_controllers import build_all
 from certpilot.runtime.manager import Manager
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.peers.bind import BindServer, bind_server

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from certpilot.api.certificaterequest import CertificateRequest, CertificateRequestSpec
 from certpilot.api.common import IssuerReference
 from certpilot.api.meta import ObjectMeta
-from certpilot.controllers.certificaterequests import setup as certificaterequests_setup
-from certpilot.controllers.issuers import setup as issuers_setup
+from certpilot.controllers.certificaterequests import request_controllers as certificaterequests_setup
+from certpilot.controllers.issuers import issuer_controllers as issuers_setup
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.registry import IssuerBackends
 from certpilot.runtime.manager import Manager

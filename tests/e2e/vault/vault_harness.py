@@ -23,9 +23,9 @@ from certpilot.api.common import IssuerReference
 from certpilot.api.conditions import get_condition
 from certpilot.api.issuer import Issuer
 from certpilot.api.meta import Condition, ObjectMeta
-from certpilot.controllers.certificaterequests import setup as certificaterequests_setup
-from certpilot.controllers.certificates import setup as certificates_setup
-from certpilot.controllers.issuers import setup as issuers_setup
+from certpilot.controllers.certificaterequests import request_controllers as certificaterequests_setup
+from certpilot.controllers.certificates import certificate_controllers as certificates_setup
+from certpilot.controllers.issuers import issuer_controllers as issuers_setup
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.registry import IssuerBackends
 from certpilot.runtime.manager import Manager

@@ -16,7 +16,7 @@ from certpilot.api.acme_issuer import ACMEIssuer
 from certpilot.api.issuer import CAIssuer, Issuer, IssuerSpec
 from certpilot.api.meta import ObjectMeta
 from certpilot.controllers.options import ControllerOptions
-from certpilot.controllers.setup import build_all
+from certpilot.controllers.all_controllers import build_all
 from certpilot.issuers.registry import builtin_backends
 
 heavy = {heavy!r}

@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-import certpilot.controllers.setup
+import certpilot.controllers.all_controllers
 from certpilot.pki.keystores import jks_truststore
 
 at_start = "jks" in sys.modules

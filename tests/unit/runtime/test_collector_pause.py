@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from certpilot.runtime.collector_pause import collector_paused_while_loading, thaw_loaded_heap
+from certpilot.runtime.memory.collector_pause import collector_paused_while_loading, thaw_loaded_heap
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from certpilot.runtime import free_memory
+from certpilot.runtime.memory import free_memory
 
 
 class CLibrary:

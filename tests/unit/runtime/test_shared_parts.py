@@ -16,7 +16,7 @@ from certpilot.api.certificate import (
 from certpilot.api.core import Secret
 from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.api.meta import Condition, SecretKeySelector
-from certpilot.runtime.shared_parts import SharedParts
+from certpilot.runtime.memory.shared_parts import SharedParts
 from certpilot.testing.builders import certificate, secret_tls
 
 

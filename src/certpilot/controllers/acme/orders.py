@@ -31,7 +31,7 @@ from certpilot.controllers.acme.order_steps import (
     missing_challenges,
     next_order_step,
 )
-from certpilot.controllers.certificates.ari_window import stored_renewal_info
+from certpilot.controllers.certificates.policies.ari_window import stored_renewal_info
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch

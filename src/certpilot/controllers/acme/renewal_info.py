@@ -20,12 +20,12 @@ from certpilot.api.enums import ACMERenewalInformationSource
 from certpilot.api.issuer import AnyIssuer
 from certpilot.controllers.acme.account import account_of
 from certpilot.controllers.certificates import lookups
-from certpilot.controllers.certificates.ari_window import (
+from certpilot.controllers.certificates.memos import CertificateMemos
+from certpilot.controllers.certificates.policies.ari_window import (
     StoredRenewalInfo,
     renewal_info_annotations,
     stored_renewal_info,
 )
-from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.issuers.resolve import lookup_issuer
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import ControllerContext

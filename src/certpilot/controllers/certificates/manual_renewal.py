@@ -7,7 +7,7 @@ from datetime import datetime
 from certpilot.api.certificate import Certificate
 from certpilot.api.conditions import ISSUING, set_condition
 from certpilot.controllers.certificates.conditions import is_issuing, status_of, with_status
-from certpilot.controllers.certificates.reasons import MANUALLY_TRIGGERED
+from certpilot.controllers.certificates.policies.reasons import MANUALLY_TRIGGERED
 
 
 class AlreadyIssuing(ValueError):

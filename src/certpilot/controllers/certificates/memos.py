@@ -31,8 +31,8 @@ from certpilot.controllers.certificates.parsed_secrets import (
     parse_key,
     parse_leaf,
 )
-from certpilot.controllers.certificates.request_key import csr_key_problem
-from certpilot.controllers.certificates.request_match import asks_the_same, compare_request_with_spec
+from certpilot.controllers.certificates.policies.request_key import csr_key_problem
+from certpilot.controllers.certificates.policies.request_match import asks_the_same, compare_request_with_spec
 from certpilot.pki.keys import PrivateKey
 from certpilot.runtime.bounded_memo import BoundedMemo, Missing
 from certpilot.runtime.object_versions import VersionKey, joined, spec_version, stored_version

@@ -11,7 +11,7 @@ from certpilot.api.acme_issuer import ACMEChallengeSolver, ACMEChallengeSolverHT
 from certpilot.api.common import IssuerReference
 from certpilot.api.enums import State
 from certpilot.api.meta import ObjectMeta
-from certpilot.controllers.acme.scheduler import LIVE, LIVE_CHALLENGES, starts_not_yet_cached
+from certpilot.controllers.acme.challenge_scheduler import LIVE, LIVE_CHALLENGES, starts_not_yet_cached
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

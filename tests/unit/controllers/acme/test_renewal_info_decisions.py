@@ -9,7 +9,7 @@ from cryptography.x509.oid import NameOID
 
 from certpilot.acme.profiles import unknown_profile_problem
 from certpilot.controllers.acme.renewal_info import RenewalInfoStep, renewal_info_decision
-from certpilot.controllers.certificates.ari_window import (
+from certpilot.controllers.certificates.policies.ari_window import (
     StoredRenewalInfo,
     renewal_info_annotations,
     stored_renewal_info,

@@ -24,9 +24,9 @@ from certpilot.api.conditions import get_condition
 from certpilot.api.core import Event, Secret
 from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer
 from certpilot.api.meta import Condition, Resource
-from certpilot.controllers.certificaterequests import setup as cr_setup
+from certpilot.controllers.certificaterequests import request_controllers as cr_setup
 from certpilot.controllers.certificaterequests.approver import deny
-from certpilot.controllers.issuers import setup as issuer_setup
+from certpilot.controllers.issuers import issuer_controllers as issuer_setup
 from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.keys import encode_private_key
 from certpilot.runtime.manager import Manager

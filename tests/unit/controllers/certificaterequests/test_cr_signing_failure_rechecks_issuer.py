@@ -17,8 +17,8 @@ from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import get_condition
 from certpilot.api.issuer import Issuer
 from certpilot.api.meta import Resource
-from certpilot.controllers.certificaterequests import setup as cr_setup
-from certpilot.controllers.issuers import setup as issuer_setup
+from certpilot.controllers.certificaterequests import request_controllers as cr_setup
+from certpilot.controllers.issuers import issuer_controllers as issuer_setup
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.base import IssuerContext, IssuerNotReady, IssuerReady, SignedCertificate
 from certpilot.issuers.ca import CAIssuerBackend

@@ -30,8 +30,8 @@ from certpilot.api.meta import Condition
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing
 from certpilot.controllers.certificates.memos import CertificateMemos
-from certpilot.controllers.certificates.policy_input import PolicyInput
-from certpilot.controllers.certificates.trigger import trigger_decision
+from certpilot.controllers.certificates.policies.policy_input import PolicyInput
+from certpilot.controllers.certificates.policies.trigger_decision import trigger_decision
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.controller import ChangeFilter
 from certpilot.testing.builders import certificate, ec_key, issued_secret

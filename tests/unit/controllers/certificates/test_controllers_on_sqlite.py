@@ -17,9 +17,9 @@ from certpilot.api.certificate import Certificate, CertificateSecretTemplate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import get_condition
 from certpilot.api.core import Event, Secret
+from certpilot.controllers.all_controllers import build_all
 from certpilot.controllers.certificaterequests.approver import deny
 from certpilot.controllers.options import ControllerOptions
-from certpilot.controllers.setup import build_all
 from certpilot.runtime.manager import Manager
 from certpilot.store.errors import NotFound
 from certpilot.store.sqlite import SQLiteStore

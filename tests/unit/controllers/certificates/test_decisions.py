@@ -13,21 +13,21 @@ from certpilot.api.certificate import (
 from certpilot.api.certificaterequest import CertificateRequestStatus
 from certpilot.api.enums import AdditionalOutputFormatType, PrivateKeyAlgorithm, RotationPolicy
 from certpilot.api.meta import Condition
-from certpilot.controllers.certificates import reasons
-from certpilot.controllers.certificates.memos import CertificateMemos
-from certpilot.controllers.certificates.next_key import (
+from certpilot.controllers.certificates.issuing.post_issuance import secret_needs_sync
+from certpilot.controllers.certificates.issuing.secret_data import KeyPair, KeystorePasswords, desired_secret
+from certpilot.controllers.certificates.keymanager.next_key import (
     adoptable_next_key,
     next_key_secret,
     reusable_current_key,
     stale_next_keys,
 )
-from certpilot.controllers.certificates.policy_input import PolicyInput
-from certpilot.controllers.certificates.post_issuance import secret_needs_sync
-from certpilot.controllers.certificates.ready_status import readiness_status
-from certpilot.controllers.certificates.requestmanager import build_request, request_is_stale
-from certpilot.controllers.certificates.revisionmanager import requests_to_prune
-from certpilot.controllers.certificates.secret_data import KeyPair, KeystorePasswords, desired_secret
-from certpilot.controllers.certificates.trigger import trigger_decision
+from certpilot.controllers.certificates.memos import CertificateMemos
+from certpilot.controllers.certificates.policies import reasons
+from certpilot.controllers.certificates.policies.policy_input import PolicyInput
+from certpilot.controllers.certificates.policies.ready_status import readiness_status
+from certpilot.controllers.certificates.policies.trigger_decision import trigger_decision
+from certpilot.controllers.certificates.requestmanager.requestmanager import build_request, request_is_stale
+from certpilot.controllers.certificates.revisionmanager.revisionmanager import requests_to_prune
 from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.keys import encode_private_key, parse_private_key
 from certpilot.testing.builders import certificate, ec_key, issued_secret

@@ -27,14 +27,14 @@ from certpilot.api.meta import OwnerReference
 from certpilot.controllers.certificates import memos as memos_module
 from certpilot.controllers.certificates import parsed_secrets
 from certpilot.controllers.certificates.conditions import with_status
-from certpilot.controllers.certificates.keymanager import generate_key_pem
+from certpilot.controllers.certificates.issuing.post_issuance import secret_needs_sync
+from certpilot.controllers.certificates.issuing.secret_data import KeyPair, KeystorePasswords, desired_secret
+from certpilot.controllers.certificates.keymanager.keymanager import generate_key_pem
 from certpilot.controllers.certificates.memos import CertificateMemos
-from certpilot.controllers.certificates.post_issuance import secret_needs_sync
-from certpilot.controllers.certificates.readiness import is_left_to_issuing
-from certpilot.controllers.certificates.request_key import OTHER_KEY, UNPARSEABLE, csr_key_problem
-from certpilot.controllers.certificates.request_match import compare_request_with_spec
-from certpilot.controllers.certificates.requestmanager import build_request, request_is_stale
-from certpilot.controllers.certificates.secret_data import KeyPair, KeystorePasswords, desired_secret
+from certpilot.controllers.certificates.policies.request_key import OTHER_KEY, UNPARSEABLE, csr_key_problem
+from certpilot.controllers.certificates.policies.request_match import compare_request_with_spec
+from certpilot.controllers.certificates.readiness.certificate_readiness import is_left_to_issuing
+from certpilot.controllers.certificates.requestmanager.requestmanager import build_request, request_is_stale
 from certpilot.pki.keys import generate_private_key, key_spec_for, parse_private_key, public_keys_equal
 from certpilot.pki.parse import parse_certificates
 from certpilot.testing.builders import certificate, ec_key, full_subject, self_signed_for

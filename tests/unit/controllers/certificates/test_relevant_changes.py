@@ -12,9 +12,13 @@ from certpilot.controllers.certificates import memos as memos_module
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.certificates.parsed_secrets import parse_leaf
-from certpilot.controllers.certificates.policy_input import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, PolicyInput
-from certpilot.controllers.certificates.ready_status import readiness_status
-from certpilot.controllers.certificates.requestmanager import build_request
+from certpilot.controllers.certificates.policies.policy_input import (
+    TLS_CERT_KEY,
+    TLS_PRIVATE_KEY_KEY,
+    PolicyInput,
+)
+from certpilot.controllers.certificates.policies.ready_status import readiness_status
+from certpilot.controllers.certificates.requestmanager.requestmanager import build_request
 from certpilot.testing.builders import certificate, ec_key, issued_secret
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

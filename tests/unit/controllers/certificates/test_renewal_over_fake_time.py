@@ -21,8 +21,8 @@ from cryptography.x509.oid import NameOID
 from certpilot.api.certificate import Certificate, CertificatePrivateKey
 from certpilot.api.core import Secret
 from certpilot.api.enums import PrivateKeyAlgorithm
+from certpilot.controllers.all_controllers import build_all
 from certpilot.controllers.options import ControllerOptions
-from certpilot.controllers.setup import build_all
 from certpilot.pki.keys import encode_private_key
 from certpilot.runtime.manager import Manager
 from certpilot.store.errors import NotFound

@@ -10,22 +10,22 @@ from certpilot.api.conditions import ISSUING, READY, get_condition, set_conditio
 from certpilot.api.core import TLS_CERT_KEY, Secret
 from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.api.meta import OwnerReference
-from certpilot.controllers.certificates import reasons
 from certpilot.controllers.certificates.conditions import status_of, with_status
-from certpilot.controllers.certificates.issuing import issued_status
+from certpilot.controllers.certificates.issuing.issuing import issued_status
+from certpilot.controllers.certificates.issuing.secret_data import KeyPair, KeystorePasswords, desired_secret
 from certpilot.controllers.certificates.memos import CertificateMemos
-from certpilot.controllers.certificates.policy_input import PolicyInput
-from certpilot.controllers.certificates.readiness import is_left_to_the_trigger
-from certpilot.controllers.certificates.ready_status import (
+from certpilot.controllers.certificates.policies import reasons
+from certpilot.controllers.certificates.policies.policy_input import PolicyInput
+from certpilot.controllers.certificates.policies.ready_status import (
     already_has_readiness,
     readiness_status,
     ready_condition,
     with_readiness,
 )
-from certpilot.controllers.certificates.reasons import Reason
-from certpilot.controllers.certificates.requestmanager import build_request
-from certpilot.controllers.certificates.secret_data import KeyPair, KeystorePasswords, desired_secret
-from certpilot.controllers.certificates.trigger import issuing_status
+from certpilot.controllers.certificates.policies.reasons import Reason
+from certpilot.controllers.certificates.readiness.certificate_readiness import is_left_to_the_trigger
+from certpilot.controllers.certificates.requestmanager.requestmanager import build_request
+from certpilot.controllers.certificates.trigger.trigger import issuing_status
 from certpilot.controllers.options import ControllerOptions
 from certpilot.testing.builders import certificate, ec_key, issued_secret, self_signed_for
 

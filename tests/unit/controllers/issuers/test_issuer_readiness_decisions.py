@@ -7,7 +7,7 @@ from typing import Any
 
 from certpilot.api.conditions import get_condition, set_condition
 from certpilot.api.issuer import ACMEIssuerStatus, IssuerStatus
-from certpilot.controllers.issuers.readiness import (
+from certpilot.controllers.issuers.issuer_readiness import (
     CheckOutcome,
     check_issuer,
     issuer_status_after,

@@ -12,7 +12,7 @@ import pytest
 from certpilot.api.gateway import Gateway, ListenerSet
 from certpilot.api.ingress import Ingress
 from certpilot.api.meta import Resource
-from certpilot.controllers.shims import setup
+from certpilot.controllers.shims import shim_controllers as setup
 from certpilot.controllers.shims.options import ShimOptions
 
 ALL_SERVED: set[type[Resource]] = {Ingress, Gateway, ListenerSet}

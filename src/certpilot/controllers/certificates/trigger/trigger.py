@@ -1,0 +1,81 @@
+"""trigger: decides a Certificate needs (re)issuing and sets Issuing=True with the reason;
+otherwise requeues itself at the renewal time so renewal happens on time, forever."""
+
+from __future__ import annotations
+
+from certpilot.api.certificate import Certificate, CertificateStatus
+from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.conditions import ISSUING, set_condition
+from certpilot.api.core import Secret
+from certpilot.controllers.certificates import lookups
+from certpilot.controllers.certificates import relevant_changes as changes
+from certpilot.controllers.certificates.conditions import is_issuing, status_of, with_status
+from certpilot.controllers.certificates.memos import CertificateMemos
+from certpilot.controllers.certificates.policies.issuer_ca import issuer_ca_certificate, issuer_ca_watches
+from certpilot.controllers.certificates.policies.policy_input import PolicyInput
+from certpilot.controllers.certificates.policies.ready_status import with_readiness
+from certpilot.controllers.certificates.policies.reasons import Reason
+from certpilot.controllers.certificates.policies.trigger_decision import trigger_decision
+from certpilot.controllers.options import ControllerOptions
+from certpilot.runtime.context import ControllerContext
+from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+
+
+def issuing_status(i: PolicyInput, reason: Reason) -> CertificateStatus:
+    """The status the trigger writes: Issuing=True for `reason`, and Ready with the validity times
+    exactly as readiness would set them from the same input (readiness does not read Issuing), so
+    a new Certificate gets its Ready=False in this one write and readiness finds nothing to add."""
+    status = status_of(i.certificate)
+    status.conditions = set_condition(
+        status.conditions,
+        ISSUING,
+        "True",
+        reason.reason,
+        reason.message,
+        i.now,
+        i.certificate.metadata.generation,
+    )
+    return with_readiness(status, i)
+
+
+class TriggerController:
+    def __init__(
+        self, ctx: ControllerContext, options: ControllerOptions, memos: CertificateMemos | None = None
+    ) -> None:
+        """memos: shared with the other Certificate controllers of this Manager (setup.build)."""
+        self.ctx = ctx
+        self.options = options
+        self.memos = memos or CertificateMemos()
+        self.spec = ControllerSpec(
+            name="certificates-trigger",
+            primary=Certificate,
+            watches=[
+                Watch(Secret, lookups.secret_name_to_certificate_keys(ctx.cache)),
+                Watch(
+                    CertificateRequest,
+                    changes.owner_certificate_keys_when(ctx.cache, changes.owner_is_not_issuing),
+                ),
+                *issuer_ca_watches(ctx.cache, options),
+            ],
+            primary_relevant=changes.TRIGGER_CHANGES,
+        )
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        cert = self.ctx.cache.get(Certificate, key.name, key.namespace)
+        if cert is None or cert.metadata.deletion_timestamp is not None or is_issuing(cert):
+            return Result()
+        now = self.ctx.clock.now()
+        i = PolicyInput(
+            memos=self.memos,
+            certificate=cert,
+            secret=lookups.certificate_secret(self.ctx.cache, cert),
+            current_request=lookups.current_request(self.ctx.cache, cert),
+            now=now,
+            issuer_ca=issuer_ca_certificate(self.ctx.cache, cert, self.options, self.memos),
+        )
+        decision = trigger_decision(i, lookups.next_request(self.ctx.cache, cert), self.options)
+        if decision.issue is not None:
+            await self.ctx.store.update_status(with_status(cert, issuing_status(i, decision.issue)))
+            await self.ctx.events.event(cert, "Normal", "Issuing", decision.issue.message)
+        requeue = decision.requeue_after
+        return Result(requeue_after=requeue.total_seconds() if requeue is not None else None)
