@@ -76,18 +76,6 @@ def checked_key_pair(secret: Secret, where: str) -> CheckedKeyPair:
     return CheckedKeyPair(pair, ca_key_pair_defect(pair), issuer_pems(pair.certificates))
 
 
-def remembered_checked_key_pair(secret: Secret, where: str) -> CheckedKeyPair:
-    """checked_key_pair once per Secret version (uid + resourceVersion): every signing reads the CA
-    Secret, and parsing it and checking the pair again costs more than the signing itself. A
-    Secret never stored (no uid) is checked every time."""
-    return CHECKED_CA_KEY_PAIRS.get_or_compute(
-        stored_version(secret), lambda: checked_key_pair(secret, where)
-    )
-
-
-CHECKED_CA_KEY_PAIRS: BoundedMemo[CheckedKeyPair] = BoundedMemo(CHECKED_CA_KEY_PAIRS_CAPACITY)
-
-
 @dataclass(frozen=True)
 class IssuerPems:
     """What follows a leaf signed by a CA: the chain after the leaf (tls.crt) and ca.crt, PEM."""
@@ -117,12 +105,23 @@ def chain_after(leaf: x509.Certificate, pems: IssuerPems) -> tuple[bytes, bytes]
 
 
 class CAIssuerBackend:
+    def __init__(self) -> None:
+        # checked_key_pair once per CA Secret version (uid + resourceVersion): every signing reads
+        # the CA Secret, and parsing it and checking the pair again costs more than the signing.
+        self._checked_key_pairs: BoundedMemo[CheckedKeyPair] = BoundedMemo(CHECKED_CA_KEY_PAIRS_CAPACITY)
+
+    def remembered_checked_key_pair(self, secret: Secret, where: str) -> CheckedKeyPair:
+        """checked_key_pair, once per stored version of `secret` (a Secret never stored: every time)."""
+        return self._checked_key_pairs.get_or_compute(
+            stored_version(secret), lambda: checked_key_pair(secret, where)
+        )
+
     async def _verified_key_pair(self, ctx: IssuerContext) -> CheckedKeyPair:
         config = _ca_config(ctx)
         where = f'secret "{ctx.resource_namespace}/{config.secret_name}"'
         try:
             secret = await get_secret(ctx.store, ctx.resource_namespace, config.secret_name)
-            checked = remembered_checked_key_pair(secret, where)
+            checked = self.remembered_checked_key_pair(secret, where)
         except SecretProblem as e:
             raise IssuerNotReady(f"Error getting keypair for CA issuer: {e}", REASON_GET_KEY_PAIR) from None
         problem = checked.defect or ca_validity_problem(checked.pair.certificates[0], ctx.clock.now())

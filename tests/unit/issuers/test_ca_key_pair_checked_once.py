@@ -12,7 +12,7 @@ from certpilot.api.issuer import CAIssuer, Issuer, IssuerSpec
 from certpilot.api.meta import ObjectMeta
 from certpilot.issuers import ca as ca_module
 from certpilot.issuers.base import IssuerContext, IssuerNotReady
-from certpilot.issuers.ca import CAIssuerBackend, remembered_checked_key_pair
+from certpilot.issuers.ca import CAIssuerBackend
 from certpilot.issuers.secrets import KeyPair
 from certpilot.pki.keys import encode_private_key
 from certpilot.store.sqlite import SQLiteStore
@@ -58,12 +58,15 @@ async def test_a_new_secret_version_is_checked_again(
 ) -> None:
     root_key = new_key()
     await store.create(tls_secret("ca-key-pair", pem(root_ca(root_key)), root_key))
-    await CAIssuerBackend().check(context(store, clock))
+    backend = CAIssuerBackend()
+    await backend.check(context(store, clock))
+    await backend.check(context(store, clock))
+    assert len(pair_checks) == 1
     secret = await store.get(Secret, "ca-key-pair", NAMESPACE)
     secret.set_data("tls.key", encode_private_key(new_key()))
     await store.update(secret)
     with pytest.raises(IssuerNotReady, match=r"tls\.key is not the private key") as caught:
-        await CAIssuerBackend().sign(context(store, clock), request("a", new_key()))
+        await backend.sign(context(store, clock), request("a", new_key()))
     assert caught.value.reason == "ErrInvalidKeyPair"
     assert len(pair_checks) == 2
 
@@ -81,8 +84,9 @@ async def test_expiry_is_checked_on_every_signing(store: SQLiteStore, clock: Fak
 def test_a_secret_never_stored_is_checked_every_time(pair_checks: list[KeyPair]) -> None:
     root_key = new_key()
     secret = tls_secret("ca-key-pair", pem(root_ca(root_key, now=NOW)), root_key)
-    first = remembered_checked_key_pair(secret, "here")
-    second = remembered_checked_key_pair(secret, "here")
+    backend = CAIssuerBackend()
+    first = backend.remembered_checked_key_pair(secret, "here")
+    second = backend.remembered_checked_key_pair(secret, "here")
     assert first.defect is None and second.defect is None
     assert len(pair_checks) == 2
 

@@ -17,11 +17,7 @@ from certpilot.runtime.controller import ObjectKey
 from certpilot.runtime.object_versions import stored_version
 
 _REFERENCE_OBJECT_KEYS = ("credentialsRef",)
-# Every Secret event (three per issuance) asks this of every issuer in its namespace; serialising
-# each issuer's spec to walk it cost more than the rest of the mapping. Remembered per issuer
-# version (uid + resourceVersion), so any change to an issuer is read afresh.
 _MEMO_CAPACITY = 256
-_names_by_issuer_version: BoundedMemo[frozenset[str]] = BoundedMemo(_MEMO_CAPACITY)
 
 
 def referenced_secret_names(spec: dict[str, Any]) -> set[str]:
@@ -43,15 +39,28 @@ def referenced_secret_names(spec: dict[str, Any]) -> set[str]:
     return names
 
 
-def issuer_uses_secret(issuer: AnyIssuer, secret_name: str) -> bool:
-    names = _names_by_issuer_version.get_or_compute(
-        stored_version(issuer), lambda: frozenset(referenced_secret_names(issuer.spec.to_dict()))
-    )
-    return secret_name in names
+class SecretReferences:
+    """Which Secrets each issuer references, remembered per issuer version (uid + resourceVersion,
+    so any change to an issuer is read afresh). Every Secret event (three per issuance) asks this of
+    every issuer in its namespace, and serialising each issuer's spec to walk it cost more than the
+    rest of the mapping. Owned by the issuer readiness controller that asks."""
+
+    def __init__(self, capacity: int = _MEMO_CAPACITY) -> None:
+        self._names_by_issuer_version: BoundedMemo[frozenset[str]] = BoundedMemo(capacity)
+
+    def issuer_uses_secret(self, issuer: AnyIssuer, secret_name: str) -> bool:
+        names = self._names_by_issuer_version.get_or_compute(
+            stored_version(issuer), lambda: frozenset(referenced_secret_names(issuer.spec.to_dict()))
+        )
+        return secret_name in names
 
 
 def issuers_using_secret(
-    cache: CacheReader, kind: type[Issuer] | type[ClusterIssuer], secret: Secret, options: ControllerOptions
+    cache: CacheReader,
+    kind: type[Issuer] | type[ClusterIssuer],
+    secret: Secret,
+    options: ControllerOptions,
+    references: SecretReferences,
 ) -> list[ObjectKey]:
     """Keys of the issuers of `kind` whose Secrets include this one."""
     if kind.NAMESPACED:
@@ -60,4 +69,4 @@ def issuers_using_secret(
         candidates = list(cache.list(ClusterIssuer))
     else:
         return []
-    return [ObjectKey.of(i) for i in candidates if issuer_uses_secret(i, secret.name)]
+    return [ObjectKey.of(i) for i in candidates if references.issuer_uses_secret(i, secret.name)]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from certpilot.api.issuer import Issuer
-from certpilot.controllers.issuers.secret_refs import issuer_uses_secret, referenced_secret_names
+from certpilot.controllers.issuers.secret_refs import SecretReferences, referenced_secret_names
+
+REFS = SecretReferences()
 
 
 def test_ca_secret_name() -> None:
@@ -41,15 +43,15 @@ def test_self_signed_references_nothing() -> None:
     issuer = Issuer.model_validate(
         {"metadata": {"name": "s", "namespace": "default"}, "spec": {"selfSigned": {}}}
     )
-    assert not issuer_uses_secret(issuer, "anything")
+    assert not REFS.issuer_uses_secret(issuer, "anything")
 
 
 def test_issuer_model_round_trip() -> None:
     issuer = Issuer.model_validate(
         {"metadata": {"name": "c", "namespace": "default"}, "spec": {"ca": {"secretName": "ca-key-pair"}}}
     )
-    assert issuer_uses_secret(issuer, "ca-key-pair")
-    assert not issuer_uses_secret(issuer, "other")
+    assert REFS.issuer_uses_secret(issuer, "ca-key-pair")
+    assert not REFS.issuer_uses_secret(issuer, "other")
 
 
 def test_a_changed_issuer_is_read_afresh_though_its_references_are_remembered() -> None:
@@ -61,7 +63,7 @@ def test_a_changed_issuer_is_read_afresh_though_its_references_are_remembered() 
             }
         )
 
-    assert issuer_uses_secret(stored("old-key", "1"), "old-key")
-    assert issuer_uses_secret(stored("old-key", "1"), "old-key")
-    assert not issuer_uses_secret(stored("new-key", "2"), "old-key")
-    assert issuer_uses_secret(stored("new-key", "2"), "new-key")
+    assert REFS.issuer_uses_secret(stored("old-key", "1"), "old-key")
+    assert REFS.issuer_uses_secret(stored("old-key", "1"), "old-key")
+    assert not REFS.issuer_uses_secret(stored("new-key", "2"), "old-key")
+    assert REFS.issuer_uses_secret(stored("new-key", "2"), "new-key")

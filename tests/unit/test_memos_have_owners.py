@@ -1,0 +1,36 @@
+"""No memo lives at module level (docs/decisions.md, rule 2): each belongs to the controller or
+issuer instance that fills it, so it dies with it and tests never share one. The one exception is
+keyed by a digest of every input (content-addressed), so it cannot answer for changed inputs."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import certpilot
+
+SRC = Path(certpilot.__file__).parent
+# module -> memo: each keyed by the SHA-256 of its inputs, never by an object's name or version.
+CONTENT_ADDRESSED = {("issuers/request.py", "CHECKED_CSRS")}
+
+
+def module_level_memos(root: Path) -> set[tuple[str, str]]:
+    found = set()
+    for path in root.rglob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            value = node.value if isinstance(node, ast.AnnAssign | ast.Assign) else None
+            if isinstance(value, ast.Call) and getattr(value.func, "id", None) == "BoundedMemo":
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[union-attr]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        found.add((path.relative_to(root).as_posix(), target.id))
+    return found
+
+
+def test_only_content_addressed_memos_live_at_module_level() -> None:
+    assert module_level_memos(SRC) == CONTENT_ADDRESSED
+
+
+def test_the_scan_finds_a_module_level_memo(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("MEMO: BoundedMemo[int] = BoundedMemo(8)\n")
+    assert module_level_memos(tmp_path) == {("m.py", "MEMO")}
