@@ -20,7 +20,7 @@ def module_level_memos(root: Path) -> set[tuple[str, str]]:
         for node in ast.parse(path.read_text()).body:
             value = node.value if isinstance(node, ast.AnnAssign | ast.Assign) else None
             if isinstance(value, ast.Call) and getattr(value.func, "id", None) == "BoundedMemo":
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[union-attr]
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
                     if isinstance(target, ast.Name):
                         found.add((path.relative_to(root).as_posix(), target.id))
