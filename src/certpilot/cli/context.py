@@ -15,6 +15,7 @@ from certpilot.cli.errors import CLIError
 from certpilot.store.errors import NotFound
 from certpilot.store.kube_connection import KubeConfigError, load_connection
 from certpilot.store.kubernetes import KubernetesStore
+from certpilot.store.private_file import make_private_directories
 from certpilot.store.protocol import Store
 from certpilot.store.sqlite import SQLiteStore
 
@@ -56,7 +57,7 @@ async def open_store(target: StoreTarget) -> AsyncIterator[Store]:
             raise CLIError(str(e)) from None
     else:
         path = resolve_store_path(target.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_directories(path.parent)
         store = SQLiteStore(path)
     try:
         yield store

@@ -25,6 +25,7 @@ from certpilot.controllers.shims.options import ShimOptions
 from certpilot.runtime.lock import InstanceLocked
 from certpilot.runtime.logging import setup_logging
 from certpilot.store.kube_connection import KubeConfigError
+from certpilot.store.private_file import make_private_directories
 
 CONTROLLER = ControllerOptions()
 DAEMON = DaemonOptions()
@@ -388,7 +389,7 @@ def serve(store_path: Path, options: ControllerOptions, daemon: DaemonOptions) -
     # Imported here so the other commands start without loading every controller.
     from certpilot.controllers.setup import run_daemon
 
-    store_path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_directories(store_path.parent)
     try:
         asyncio.run(run_daemon(store_path, options, daemon))
     except InstanceLocked as e:

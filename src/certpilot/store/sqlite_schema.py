@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
+
+from certpilot.store.private_file import create_private_file
 
 # Long enough to outlast another process's group commit; short enough that a wedged file surfaces.
 BUSY_TIMEOUT_MS = 10_000
@@ -52,6 +55,7 @@ def open_connection(path: str) -> sqlite3.Connection:
     synchronous=FULL: a commit returns only after the WAL is fsynced, so an acknowledged write
     survives power loss as well as a killed process; group commit pays that fsync once per batch.
     """
+    create_private_file(Path(path))
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     _switch_to_wal(connection)
