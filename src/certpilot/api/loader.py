@@ -19,6 +19,14 @@ from pydantic_core import ErrorDetails
 
 from certpilot.api import registry
 from certpilot.api.field_error import FieldError
+from certpilot.api.manifest_limits import (
+    MAX_MANIFEST_BYTES,
+    MAX_NESTING_DEPTH,
+    LimitExceeded,
+    check_document_size,
+    check_manifest_size,
+    nesting_too_deep,
+)
 from certpilot.api.meta import Resource
 from certpilot.api.validation import validate
 
@@ -27,7 +35,19 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 class _KubernetesYamlLoader(yaml.SafeLoader):
-    """Safe YAML that leaves timestamps as strings, as Kubernetes does, so they round-trip exactly."""
+    """Safe YAML that leaves timestamps as strings, as Kubernetes does, so they round-trip exactly,
+    and refuses nesting beyond MAX_NESTING_DEPTH before PyYAML's recursive composer overflows."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self._depth >= MAX_NESTING_DEPTH:
+            raise LimitExceeded(str(nesting_too_deep()))
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _KubernetesYamlLoader.yaml_implicit_resolvers = {
@@ -90,6 +110,10 @@ def load_manifests(text: str, source: str, on_unknown_kind: OnUnknownKind | None
     `kind: List` wrappers are looked through. Raises ManifestError on the first bad document;
     documents of kinds certpilot does not serve are handed to `on_unknown_kind` when given
     (UnknownKindInManifest otherwise)."""
+    try:
+        check_manifest_size(len(text.encode("utf-8", "surrogatepass")))
+    except LimitExceeded as error:
+        raise ManifestError(source, 1, "", [FieldError("", str(error))]) from None
     resources: list[Resource] = []
     for number, document in _documents(text, source):
         for item in _expand_lists(document):
@@ -106,7 +130,8 @@ def load_path(path: str | Path, on_unknown_kind: OnUnknownKind | None = None) ->
     """Resources from a file, from every *.yaml/*.yml/*.json in a directory (sorted, not recursive),
     or from standard input when `path` is "-"."""
     if str(path) == "-":
-        return load_manifests(sys.stdin.read(), "<stdin>", on_unknown_kind)
+        # One character past the limit is enough to refuse it, without reading a stream to its end.
+        return load_manifests(sys.stdin.read(MAX_MANIFEST_BYTES + 1), "<stdin>", on_unknown_kind)
     location = Path(path)
     if location.is_dir():
         files = sorted(p for p in location.iterdir() if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
@@ -115,7 +140,10 @@ def load_path(path: str | Path, on_unknown_kind: OnUnknownKind | None = None) ->
     resources: list[Resource] = []
     for file in files:
         try:
+            check_manifest_size(file.stat().st_size)
             text = file.read_text(encoding="utf-8")
+        except LimitExceeded as error:
+            raise ManifestError(str(file), 1, "", [FieldError("", str(error))]) from None
         except (OSError, UnicodeDecodeError) as error:
             raise ManifestError(str(file), 1, "", [FieldError("", f"cannot read file: {error}")]) from error
         resources.extend(load_manifests(text, str(file), on_unknown_kind))
@@ -228,11 +256,14 @@ def _documents(text: str, source: str) -> Iterator[tuple[int, Any]]:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            yield 1, json.loads(text)
+            document = json.loads(text)
         except json.JSONDecodeError as error:
             raise ManifestError(
                 source, 1, "", [FieldError("", f"invalid JSON at line {error.lineno}: {error.msg}")]
             ) from None
+        except RecursionError:
+            raise ManifestError(source, 1, "", [FieldError("", str(nesting_too_deep()))]) from None
+        yield 1, _within_limits(document, source, 1)
         return
     number = 0
     stream = yaml.load_all(text, Loader=_KubernetesYamlLoader)
@@ -242,6 +273,8 @@ def _documents(text: str, source: str) -> Iterator[tuple[int, Any]]:
             document = next(stream)
         except StopIteration:
             return
+        except LimitExceeded as error:
+            raise ManifestError(source, number, "", [FieldError("", str(error))]) from None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = f" at line {mark.line + 1}" if mark is not None else ""
@@ -250,7 +283,15 @@ def _documents(text: str, source: str) -> Iterator[tuple[int, Any]]:
                 source, number, "", [FieldError("", f"invalid YAML{line}: {problem}")]
             ) from None
         if document is not None:
-            yield number, document
+            yield number, _within_limits(document, source, number)
+
+
+def _within_limits(document: Any, source: str, number: int) -> Any:
+    try:
+        check_document_size(document)
+    except LimitExceeded as error:
+        raise ManifestError(source, number, "", [FieldError("", str(error))]) from None
+    return document
 
 
 def _expand_lists(document: Any) -> list[Any]:
