@@ -28,6 +28,7 @@ from certpilot.api.manifest_limits import (
     nesting_too_deep,
 )
 from certpilot.api.meta import Resource
+from certpilot.api.unpaired_surrogates import unpaired_surrogate_path
 from certpilot.api.validation import validate
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -69,7 +70,9 @@ class ManifestError(ValueError):
             message = f"{where}: {self.errors[0]}"
         else:
             message = where + ":\n" + "\n".join(f"  - {error}" for error in self.errors)
-        super().__init__(message)
+        # A name or key spelled with an unpaired surrogate is shown escaped: printed raw, it would
+        # fail to encode and turn the refusal into a traceback.
+        super().__init__(message.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 class UnknownKindInManifest(ManifestError):
@@ -171,6 +174,10 @@ def load_document(document: Any, source: str, number: int) -> Resource:
             f"certpilot does not serve {api_version} {kind}: create it on a Kubernetes cluster with kubectl"
         )
         raise UnknownKindInManifest(source, number, subject, [FieldError("kind", problem)])
+    surrogate_path = unpaired_surrogate_path(document)
+    if surrogate_path is not None:
+        problem = "holds an unpaired UTF-16 surrogate escape (such as \\ud800), which is not a character"
+        raise ManifestError(source, number, subject, [FieldError(surrogate_path, problem)])
     try:
         obj = model.model_validate(document)
     except ValidationError as error:

@@ -12,6 +12,7 @@ from cryptography import x509
 
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import Secret
+from certpilot.api.unparsed_parts import X509_LOAD_ERRORS
 from certpilot.controllers.certificates.version_memo import MEMO_CAPACITY
 from certpilot.pki.keys import PrivateKey, public_key_matches
 from certpilot.runtime.bounded_memo import BoundedMemo
@@ -32,7 +33,7 @@ def csr_key_problem(request: CertificateRequest, key: PrivateKey) -> str | None:
     """Why request's CSR is not one for `key`, or None when it is."""
     try:
         csr = x509.load_pem_x509_csr(request.spec.csr_pem())
-    except ValueError:
+    except X509_LOAD_ERRORS:
         return UNPARSEABLE
     return None if public_key_matches(csr, key) else OTHER_KEY
 

@@ -1,0 +1,34 @@
+"""Every fuzz target, by name: what tests/fuzz runs at a small size and bench/fuzz.py at full size."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fuzz_manifests import apply_broken_manifest, broken_manifests
+from fuzz_pki_blobs import ca_secret_cases, check_ca_secret, check_csr, csr_cases
+from fuzz_runner import FuzzTarget
+
+from certpilot.store.sqlite import SQLiteStore
+
+
+@asynccontextmanager
+async def scratch_store() -> AsyncIterator[SQLiteStore]:
+    with tempfile.TemporaryDirectory(prefix="certpilot-fuzz-") as folder:
+        store = SQLiteStore(Path(folder) / "store.db")
+        try:
+            yield store
+        finally:
+            await store.close()
+
+
+TARGETS = {
+    target.name: target
+    for target in (
+        FuzzTarget("manifests", broken_manifests(), apply_broken_manifest, scratch_store),
+        FuzzTarget("ca_secrets", ca_secret_cases(), check_ca_secret, scratch_store),
+        FuzzTarget("csrs", csr_cases(), check_csr, scratch_store),
+    )
+}
