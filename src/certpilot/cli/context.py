@@ -17,6 +17,7 @@ from certpilot.store.kube_connection import KubeConfigError, load_connection
 from certpilot.store.kubernetes import KubernetesStore
 from certpilot.store.private_file import make_private_directories
 from certpilot.store.protocol import Store
+from certpilot.store.sealing import ENCRYPTION_KEY_ENV, Sealing
 from certpilot.store.sqlite import SQLiteStore
 
 STORE_ENV = "CERTPILOT_STORE"
@@ -45,6 +46,8 @@ class StoreTarget:
     path: Path | None = None
     kubeconfig: Path | None = None
     context: str | None = None
+    # Else $CERTPILOT_ENCRYPTION_KEY_FILE: every command can read a store whose Secrets are sealed.
+    encryption_key_file: Path | None = None
 
 
 @asynccontextmanager
@@ -58,7 +61,14 @@ async def open_store(target: StoreTarget) -> AsyncIterator[Store]:
     else:
         path = resolve_store_path(target.path)
         make_private_directories(path.parent)
-        store = SQLiteStore(path)
+        key_file = target.encryption_key_file or _path_from_env(ENCRYPTION_KEY_ENV)
+        sqlite_store = SQLiteStore(path, sealing=Sealing.from_key_file(key_file))
+        try:
+            await sqlite_store.check_open()
+        except BaseException:
+            await sqlite_store.close()
+            raise
+        store = sqlite_store
     try:
         yield store
     finally:
@@ -91,3 +101,8 @@ async def get_or_fail(store: Store, kind: type[R], name: str, namespace: str | N
         return await store.get(kind, name, namespace_for(kind, namespace))
     except NotFound:
         raise CLIError(f'{qualified_name(kind)} "{name}" not found') from None
+
+
+def _path_from_env(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None

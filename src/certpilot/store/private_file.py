@@ -30,8 +30,8 @@ def make_private_directories(directory: Path) -> None:
 
 
 def create_private_file(path: Path) -> None:
-    """Create path empty and 0600 (with 0700 parents) unless it exists; an existing file keeps its mode."""
-    make_private_directories(path.parent)
+    """Create path empty and 0600 unless it exists; an existing file keeps its mode. Its folder
+    must exist (the commands make it with make_private_directories)."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
     except FileExistsError:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from certpilot.outputs.files import FileMirror
+from certpilot.store.private_file import make_private_directories
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.builders import secret_tls
 
@@ -30,6 +31,7 @@ def _mode(path: Path) -> int:
 @pytest.mark.usefixtures("open_umask")
 async def test_store_file_and_its_folders_are_owner_only(tmp_path: Path) -> None:
     path = tmp_path / "state" / "certpilot" / "store.db"
+    make_private_directories(path.parent)  # as every command does before it opens the store
     store = SQLiteStore(path)
     try:
         await store.create(secret_tls("web-tls", cert_pem=b"CERT", key_pem=b"KEY"))
