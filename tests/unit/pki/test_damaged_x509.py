@@ -31,9 +31,10 @@ def _pem(label: str, der: bytes) -> bytes:
 
 
 def _with_bad_point(der: bytes) -> bytes:
-    """der with the public key's point made invalid (0x04 uncompressed marker → 0x07)."""
+    """der with the public key's point made invalid: its 0x04 (uncompressed) marker becomes 0x05,
+    which no point encoding uses (0x06 and 0x07, hybrid forms, may still parse)."""
     at = der.index(POINT)
-    return der[:at] + b"\x07" + der[at + 1 :]
+    return der[:at] + b"\x05" + der[at + 1 :]
 
 
 def _ca_der() -> bytes:
