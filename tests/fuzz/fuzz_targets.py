@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from fuzz_dns_answers import check_dns_answer, dns_cases, faulty_dns
 from fuzz_manifests import apply_broken_manifest, broken_manifests
 from fuzz_pki_blobs import ca_secret_cases, check_ca_secret, check_csr, csr_cases
 from fuzz_runner import FuzzTarget
@@ -30,5 +31,6 @@ TARGETS = {
         FuzzTarget("manifests", broken_manifests(), apply_broken_manifest, scratch_store),
         FuzzTarget("ca_secrets", ca_secret_cases(), check_ca_secret, scratch_store),
         FuzzTarget("csrs", csr_cases(), check_csr, scratch_store),
+        FuzzTarget("dns_answers", dns_cases, check_dns_answer, faulty_dns),
     )
 }
