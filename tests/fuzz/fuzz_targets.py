@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from fuzz_acme_responses import broken_answers, check_acme_answer, faulty_acme
 from fuzz_dns_answers import check_dns_answer, dns_cases, faulty_dns
 from fuzz_manifests import apply_broken_manifest, broken_manifests
 from fuzz_pki_blobs import ca_secret_cases, check_ca_secret, check_csr, csr_cases
@@ -32,5 +33,6 @@ TARGETS = {
         FuzzTarget("ca_secrets", ca_secret_cases(), check_ca_secret, scratch_store),
         FuzzTarget("csrs", csr_cases(), check_csr, scratch_store),
         FuzzTarget("dns_answers", dns_cases, check_dns_answer, faulty_dns),
+        FuzzTarget("acme_responses", broken_answers(), check_acme_answer, faulty_acme),
     )
 }
