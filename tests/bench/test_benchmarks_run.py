@@ -103,3 +103,13 @@ def test_kube_issuance_counts_api_writes_and_restarts_among_unrelated_secrets(tm
     assert figures["restart_to_all_synced_s"] > 0
     assert figures["rss_after_restart_mb"] > 0
     assert summary.startswith("kube_issuance n=6:")
+
+
+def test_fuzz_counts_cases_crashes_and_unclear_refusals_per_target(tmp_path: Path) -> None:
+    result, summary = run_benchmark("fuzz.py", "--cases", "5", tmp_path=tmp_path)
+    assert result["benchmark"] == "fuzz"
+    for figures in result["results"].values():
+        assert figures["cases"] > 0
+        assert figures["crashes"] == 0
+        assert figures["unclear_refusals"] == 0
+    assert summary.startswith("fuzz: ")

@@ -121,6 +121,18 @@ def dns01_record_value(challenge: messages.ChallengeBody, account_key: JWK) -> s
     return chall.validation(account_key)
 
 
+# KeyError, TypeError, AttributeError: the library reads JSON of the wrong shape (a directory
+# without newAccount, a string for the directory, `null` for an account) without checking it first.
+_UNEXPECTED_ANSWER = (
+    acme_errors.Error,
+    DeserializationError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+)
+
+
 @contextmanager
 def _acme_errors(action: str) -> Iterator[None]:
     """Library exceptions to AcmeError; AcmeError subclasses from the network pass through."""
@@ -131,15 +143,25 @@ def _acme_errors(action: str) -> Iterator[None]:
     except messages.Error as problem:
         raise AcmeError(
             f"{action}: the ACME server refused: {problem_message(problem)}",
-            problem_type=problem.typ,
-            detail=problem.detail,
+            problem_type=problem.typ if isinstance(problem.typ, str) else None,
+            detail=problem.detail if isinstance(problem.detail, str) else None,
         ) from None
     except acme_errors.ConflictError as conflict:
         # The library keeps only the Location of a 409 (alreadyReplaced, for one): its status says it.
         raise AcmeError(
             f"{action}: conflict with existing resource {conflict.location}", status=409
         ) from None
-    except (acme_errors.Error, DeserializationError, ValueError) as error:
+    except (
+        acme_errors.Error,
+        DeserializationError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as error:
+        # KeyError, TypeError, AttributeError: the library reads a JSON document of the wrong shape
+        # (a directory without newAccount, a string for the directory, `null` for an account)
+        # without checking its shape first.
         raise AcmeError(
             f"{action}: unexpected answer from the ACME server ({type(error).__name__})"
         ) from None
@@ -195,7 +217,7 @@ class AcmeClient:
         if self._client is None:
             with _acme_errors(f"fetching the ACME directory {self.directory_url}"), acme_action("discover"):
                 directory = acme_client.ClientV2.get_directory(self.directory_url, self._net)
-            self._net.new_account_url = directory["newAccount"]
+                self._net.new_account_url = directory["newAccount"]
             self._client = acme_client.ClientV2(directory, self._net)
         return self._client
 

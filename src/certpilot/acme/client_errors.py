@@ -25,12 +25,14 @@ def redact_key_authorizations(text: str) -> str:
 
 def problem_message(problem: messages.Error) -> str:
     """A one-line description of an RFC 8555 problem, safe for status and events."""
-    parts = [problem.typ]
+    # str(): a broken server may send numbers or lists where RFC 8555 says strings.
+    parts = [str(problem.typ)]
     if problem.detail:
-        parts.append(problem.detail)
+        parts.append(str(problem.detail))
     for sub in problem.subproblems or ():
-        identifier = f" ({sub.identifier.value})" if sub.identifier is not None else ""
-        parts.append(f"{sub.typ}{identifier}: {sub.detail}")
+        named = getattr(sub, "identifier", None)
+        identifier = f" ({named.value})" if named is not None else ""
+        parts.append(f"{getattr(sub, 'typ', '?')}{identifier}: {getattr(sub, 'detail', '')}")
     return redact_key_authorizations(": ".join(parts))
 
 

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
+from certpilot.api.unparsed_parts import X509_LOAD_ERRORS, unparsed_part
+
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS1123_SUBDOMAIN_MAX = 253
 _DNS1123_LABEL_MAX = 63
@@ -104,10 +106,11 @@ def pem_csr_problem(value: str) -> str | None:
     except (binascii.Error, ValueError):
         return "must be the base64 encoding of a PEM certificate signing request; got invalid base64"
     try:
-        x509.load_pem_x509_csr(pem)
-    except ValueError:
+        csr = x509.load_pem_x509_csr(pem)
+    except X509_LOAD_ERRORS:
         return "must be a PEM certificate signing request (-----BEGIN CERTIFICATE REQUEST-----)"
-    return None
+    part = unparsed_part(csr)
+    return None if part is None else f"the {part} of the certificate signing request does not parse"
 
 
 def rfc4514_common_names(value: str) -> list[str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -11,4 +12,11 @@ class FieldError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+        return f"{printable(self.path)}: {printable(self.message)}"
+
+
+def printable(text: str) -> str:
+    """text with control and other unprintable characters escaped (as JSON escapes them). Paths
+    carry the user's own keys: a key holding a newline or a terminal escape would otherwise split
+    one error over several lines, or rewrite the user's terminal."""
+    return text if text.isprintable() else json.dumps(text)[1:-1]

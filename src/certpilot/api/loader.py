@@ -19,7 +19,16 @@ from pydantic_core import ErrorDetails
 
 from certpilot.api import registry
 from certpilot.api.field_error import FieldError
+from certpilot.api.manifest_limits import (
+    MAX_MANIFEST_BYTES,
+    MAX_NESTING_DEPTH,
+    LimitExceeded,
+    check_document_size,
+    check_manifest_size,
+    nesting_too_deep,
+)
 from certpilot.api.meta import Resource
+from certpilot.api.unpaired_surrogates import unpaired_surrogate_path
 from certpilot.api.validation import validate
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -27,7 +36,19 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 class _KubernetesYamlLoader(yaml.SafeLoader):
-    """Safe YAML that leaves timestamps as strings, as Kubernetes does, so they round-trip exactly."""
+    """Safe YAML that leaves timestamps as strings, as Kubernetes does, so they round-trip exactly,
+    and refuses nesting beyond MAX_NESTING_DEPTH before PyYAML's recursive composer overflows."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self._depth >= MAX_NESTING_DEPTH:
+            raise LimitExceeded(str(nesting_too_deep()))
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _KubernetesYamlLoader.yaml_implicit_resolvers = {
@@ -49,7 +70,9 @@ class ManifestError(ValueError):
             message = f"{where}: {self.errors[0]}"
         else:
             message = where + ":\n" + "\n".join(f"  - {error}" for error in self.errors)
-        super().__init__(message)
+        # A name or key spelled with an unpaired surrogate is shown escaped: printed raw, it would
+        # fail to encode and turn the refusal into a traceback.
+        super().__init__(message.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 class UnknownKindInManifest(ManifestError):
@@ -90,6 +113,10 @@ def load_manifests(text: str, source: str, on_unknown_kind: OnUnknownKind | None
     `kind: List` wrappers are looked through. Raises ManifestError on the first bad document;
     documents of kinds certpilot does not serve are handed to `on_unknown_kind` when given
     (UnknownKindInManifest otherwise)."""
+    try:
+        check_manifest_size(len(text.encode("utf-8", "surrogatepass")))
+    except LimitExceeded as error:
+        raise ManifestError(source, 1, "", [FieldError("", str(error))]) from None
     resources: list[Resource] = []
     for number, document in _documents(text, source):
         for item in _expand_lists(document):
@@ -106,7 +133,8 @@ def load_path(path: str | Path, on_unknown_kind: OnUnknownKind | None = None) ->
     """Resources from a file, from every *.yaml/*.yml/*.json in a directory (sorted, not recursive),
     or from standard input when `path` is "-"."""
     if str(path) == "-":
-        return load_manifests(sys.stdin.read(), "<stdin>", on_unknown_kind)
+        # One character past the limit is enough to refuse it, without reading a stream to its end.
+        return load_manifests(sys.stdin.read(MAX_MANIFEST_BYTES + 1), "<stdin>", on_unknown_kind)
     location = Path(path)
     if location.is_dir():
         files = sorted(p for p in location.iterdir() if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
@@ -115,7 +143,10 @@ def load_path(path: str | Path, on_unknown_kind: OnUnknownKind | None = None) ->
     resources: list[Resource] = []
     for file in files:
         try:
+            check_manifest_size(file.stat().st_size)
             text = file.read_text(encoding="utf-8")
+        except LimitExceeded as error:
+            raise ManifestError(str(file), 1, "", [FieldError("", str(error))]) from None
         except (OSError, UnicodeDecodeError) as error:
             raise ManifestError(str(file), 1, "", [FieldError("", f"cannot read file: {error}")]) from error
         resources.extend(load_manifests(text, str(file), on_unknown_kind))
@@ -143,6 +174,10 @@ def load_document(document: Any, source: str, number: int) -> Resource:
             f"certpilot does not serve {api_version} {kind}: create it on a Kubernetes cluster with kubectl"
         )
         raise UnknownKindInManifest(source, number, subject, [FieldError("kind", problem)])
+    surrogate_path = unpaired_surrogate_path(document)
+    if surrogate_path is not None:
+        problem = "holds an unpaired UTF-16 surrogate escape (such as \\ud800), which is not a character"
+        raise ManifestError(source, number, subject, [FieldError(surrogate_path, problem)])
     try:
         obj = model.model_validate(document)
     except ValidationError as error:
@@ -228,11 +263,14 @@ def _documents(text: str, source: str) -> Iterator[tuple[int, Any]]:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            yield 1, json.loads(text)
+            document = json.loads(text)
         except json.JSONDecodeError as error:
             raise ManifestError(
                 source, 1, "", [FieldError("", f"invalid JSON at line {error.lineno}: {error.msg}")]
             ) from None
+        except RecursionError:
+            raise ManifestError(source, 1, "", [FieldError("", str(nesting_too_deep()))]) from None
+        yield 1, _within_limits(document, source, 1)
         return
     number = 0
     stream = yaml.load_all(text, Loader=_KubernetesYamlLoader)
@@ -242,6 +280,8 @@ def _documents(text: str, source: str) -> Iterator[tuple[int, Any]]:
             document = next(stream)
         except StopIteration:
             return
+        except LimitExceeded as error:
+            raise ManifestError(source, number, "", [FieldError("", str(error))]) from None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = f" at line {mark.line + 1}" if mark is not None else ""
@@ -250,7 +290,15 @@ def _documents(text: str, source: str) -> Iterator[tuple[int, Any]]:
                 source, number, "", [FieldError("", f"invalid YAML{line}: {problem}")]
             ) from None
         if document is not None:
-            yield number, document
+            yield number, _within_limits(document, source, number)
+
+
+def _within_limits(document: Any, source: str, number: int) -> Any:
+    try:
+        check_document_size(document)
+    except LimitExceeded as error:
+        raise ManifestError(source, number, "", [FieldError("", str(error))]) from None
+    return document
 
 
 def _expand_lists(document: Any) -> list[Any]:

@@ -17,6 +17,9 @@ from certpilot.api.field_error import FieldError
 from certpilot.api.validate_renewal import renewal_errors
 
 MAX_COMMON_NAME_LENGTH = 64
+# dnsNames, ipAddresses, uris, emailAddresses and otherNames together. Public CAs take 100 at most;
+# far more makes a CSR and a certificate that TLS stacks and the store carry badly.
+MAX_SUBJECT_ALTERNATIVE_NAMES = 1000
 MIN_DURATION = timedelta(hours=1)
 MIN_RENEW_BEFORE = timedelta(minutes=5)
 RSA_SIZES = range(2048, 8193)
@@ -120,6 +123,22 @@ def _identity_errors(spec: CertificateSpec) -> Iterator[FieldError]:
 
 
 def _san_errors(spec: CertificateSpec) -> Iterator[FieldError]:
+    counts = {
+        "spec.dnsNames": len(spec.dns_names or ()),
+        "spec.ipAddresses": len(spec.ip_addresses or ()),
+        "spec.uris": len(spec.uris or ()),
+        "spec.emailAddresses": len(spec.email_addresses or ()),
+        "spec.otherNames": len(spec.other_names or ()),
+    }
+    total = sum(counts.values())
+    if total > MAX_SUBJECT_ALTERNATIVE_NAMES:
+        longest = max(counts, key=counts.__getitem__)
+        yield FieldError(
+            longest,
+            f"{total} subject alternative names in all; at most {MAX_SUBJECT_ALTERNATIVE_NAMES} are allowed "
+            "(MAX_SUBJECT_ALTERNATIVE_NAMES)",
+        )
+        return
     for index, ip in enumerate(spec.ip_addresses or ()):
         problem = checks.ip_address_problem(ip)
         if problem:

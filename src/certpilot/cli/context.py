@@ -15,7 +15,9 @@ from certpilot.cli.errors import CLIError
 from certpilot.store.errors import NotFound
 from certpilot.store.kube_connection import KubeConfigError, load_connection
 from certpilot.store.kubernetes import KubernetesStore
+from certpilot.store.private_file import make_private_directories
 from certpilot.store.protocol import Store
+from certpilot.store.sealing import ENCRYPTION_KEY_ENV, Sealing
 from certpilot.store.sqlite import SQLiteStore
 
 STORE_ENV = "CERTPILOT_STORE"
@@ -44,6 +46,8 @@ class StoreTarget:
     path: Path | None = None
     kubeconfig: Path | None = None
     context: str | None = None
+    # Else $CERTPILOT_ENCRYPTION_KEY_FILE: every command can read a store whose Secrets are sealed.
+    encryption_key_file: Path | None = None
 
 
 @asynccontextmanager
@@ -56,8 +60,15 @@ async def open_store(target: StoreTarget) -> AsyncIterator[Store]:
             raise CLIError(str(e)) from None
     else:
         path = resolve_store_path(target.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store = SQLiteStore(path)
+        make_private_directories(path.parent)
+        key_file = target.encryption_key_file or _path_from_env(ENCRYPTION_KEY_ENV)
+        sqlite_store = SQLiteStore(path, sealing=Sealing.from_key_file(key_file))
+        try:
+            await sqlite_store.check_open()
+        except BaseException:
+            await sqlite_store.close()
+            raise
+        store = sqlite_store
     try:
         yield store
     finally:
@@ -90,3 +101,8 @@ async def get_or_fail(store: Store, kind: type[R], name: str, namespace: str | N
         return await store.get(kind, name, namespace_for(kind, namespace))
     except NotFound:
         raise CLIError(f'{qualified_name(kind)} "{name}" not found') from None
+
+
+def _path_from_env(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None

@@ -13,6 +13,7 @@ from certpilot.cli import cmctl, resources, revoke
 from certpilot.cli.acmesolver import acmesolver_command
 from certpilot.cli.errors import CLIError
 from certpilot.cli.install import install_command
+from certpilot.cli.rotate_key import rotate_encryption_key_command
 from certpilot.cli.run import run_command
 from certpilot.issuers.plugins import ENTRY_POINT_GROUP, PluginLoadError, plugin_from_entry_point
 from certpilot.store.errors import StoreError
@@ -31,6 +32,7 @@ app.command("describe")(resources.describe_command)
 app.command("delete")(resources.delete_command)
 app.command("run")(run_command)
 app.command("install")(install_command)
+app.command("rotate-encryption-key")(rotate_encryption_key_command)
 app.command("acmesolver")(acmesolver_command)
 app.command("renew")(cmctl.renew_command)
 app.command("approve")(cmctl.approve_command)

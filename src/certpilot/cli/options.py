@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from certpilot.cli.context import STORE_ENV
+from certpilot.store.sealing import ENCRYPTION_KEY_ENV
 
 StoreOption = Annotated[
     Path | None,
@@ -29,4 +30,13 @@ KubeconfigOption = Annotated[
 ]
 ContextOption = Annotated[
     str | None, typer.Option("--context", help="Kubernetes: the kubeconfig context.", show_default=False)
+]
+EncryptionKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--encryption-key-file",
+        envvar=ENCRYPTION_KEY_ENV,
+        help="Encrypt Secrets in the store with the AES-256 key in this file (32 bytes, base64).",
+        show_default=False,
+    ),
 ]

@@ -15,7 +15,13 @@ from certpilot.api.registry import UnknownKind, kind_named
 from certpilot.cli.context import StoreTarget, get_or_fail, namespace_for, qualified_name, with_store
 from certpilot.cli.describe import describe_object
 from certpilot.cli.errors import CLIError
-from certpilot.cli.options import ContextOption, KubeconfigOption, NamespaceOption, StoreOption
+from certpilot.cli.options import (
+    ContextOption,
+    EncryptionKeyOption,
+    KubeconfigOption,
+    NamespaceOption,
+    StoreOption,
+)
 from certpilot.cli.output import as_json, as_yaml, print_table
 from certpilot.runtime.clock import SystemClock
 from certpilot.store.apply import apply_objects
@@ -44,6 +50,7 @@ def apply_command(
     store: StoreOption = None,
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
+    encryption_key_file: EncryptionKeyOption = None,
 ) -> None:
     """Create or update resources from YAML/JSON manifests."""
 
@@ -62,7 +69,8 @@ def apply_command(
     except OSError as e:
         raise CLIError(f"cannot read {e.filename}: {e.strerror}") from None
 
-    for result in with_store(lambda s: apply_objects(s, objects), StoreTarget(store, kubeconfig, context)):
+    target = StoreTarget(store, kubeconfig, context, encryption_key_file)
+    for result in with_store(lambda s: apply_objects(s, objects), target):
         typer.echo(str(result))
 
 

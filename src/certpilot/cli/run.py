@@ -18,13 +18,14 @@ from certpilot.acme.solvers.http01_cluster.settings import SolverSettings
 from certpilot.api.duration import InvalidDuration, format_duration, parse_duration
 from certpilot.cli.context import resolve_store_path
 from certpilot.cli.errors import CLIError
-from certpilot.cli.options import StoreOption
+from certpilot.cli.options import EncryptionKeyOption, StoreOption
 from certpilot.controllers.kubernetes_options import KubernetesOptions
 from certpilot.controllers.options import ControllerOptions, DaemonOptions
 from certpilot.controllers.shims.options import ShimOptions
 from certpilot.runtime.lock import InstanceLocked
 from certpilot.runtime.logging import setup_logging
 from certpilot.store.kube_connection import KubeConfigError
+from certpilot.store.private_file import make_private_directories
 
 CONTROLLER = ControllerOptions()
 DAEMON = DaemonOptions()
@@ -96,6 +97,7 @@ def issuance_backoff(initial: str, maximum: str) -> tuple[timedelta, timedelta]:
 
 def run_command(
     store: StoreOption = None,
+    encryption_key_file: EncryptionKeyOption = None,
     output_dir: Annotated[
         Path | None,
         typer.Option(envvar="CERTPILOT_OUTPUT_DIR", help="Mirror Secrets to files here."),
@@ -332,6 +334,7 @@ def run_command(
         thread_pool_size=thread_pool_size,
         manifests=manifests,
         ignore_unknown_kinds=ignore_unknown_kinds,
+        encryption_key_file=encryption_key_file,
     )
     if kubeconfig is not None or kubernetes:
         kube = KubernetesOptions(
@@ -388,7 +391,7 @@ def serve(store_path: Path, options: ControllerOptions, daemon: DaemonOptions) -
     # Imported here so the other commands start without loading every controller.
     from certpilot.controllers.all_controllers import run_daemon
 
-    store_path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_directories(store_path.parent)
     try:
         asyncio.run(run_daemon(store_path, options, daemon))
     except InstanceLocked as e:

@@ -24,6 +24,7 @@ from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import Reconciler
 from certpilot.runtime.lock import InstanceLock
 from certpilot.runtime.manager import Manager
+from certpilot.store.sealing import Sealing
 from certpilot.store.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,14 @@ async def run_daemon(
     lock = InstanceLock.for_store(store_path)
     lock.acquire()
     try:
-        store = SQLiteStore(store_path, clock=clock)
+        store = SQLiteStore(
+            store_path, clock=clock, sealing=Sealing.from_key_file(daemon.encryption_key_file)
+        )
+        try:
+            await store.check_open()
+        except BaseException:
+            await store.close()
+            raise
         manager = Manager(
             store,
             clock,

@@ -60,3 +60,5 @@ class DaemonOptions:
     manifests: Path | None = None
     # In that folder, skip documents of kinds certpilot does not serve instead of refusing their file.
     ignore_unknown_kinds: bool = False
+    # The key that encrypts Secrets in the store (None = stored plain).
+    encryption_key_file: Path | None = None

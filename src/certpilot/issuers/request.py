@@ -63,8 +63,8 @@ def csr_check_outcome(pem: bytes, is_ca: bool, usages: list[KeyUsage] | None) ->
     InvalidRequest; the first reason wins)."""
     try:
         verified = load_verified_csr(pem)
-    except InvalidPEMError:
-        return "Failed to decode CSR in spec.request: not a PEM certificate request"
+    except InvalidPEMError as e:
+        return f"Failed to decode CSR in spec.request: {e}"
     except UnsupportedKeyError as e:
         return f"the CSR in spec.request: {e}"
     except InvalidCSRError:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from certpilot.api.core import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, Secret
+from certpilot.api.unparsed_parts import X509_LOAD_ERRORS, unparsed_part
 from certpilot.pki.errors import PKIError
 from certpilot.pki.keys import PrivateKey
 from certpilot.pki.keys import parse_private_key as parse_pem_private_key
@@ -64,8 +65,12 @@ def parse_private_key(data: bytes, where: str) -> PrivateKey:
 def parse_certificates(data: bytes, where: str) -> list[x509.Certificate]:
     try:
         certificates = x509.load_pem_x509_certificates(data)
-    except ValueError:
+    except X509_LOAD_ERRORS:
         raise SecretDataInvalid(f"{where} does not hold PEM certificates") from None
+    for number, certificate in enumerate(certificates, start=1):
+        part = unparsed_part(certificate)
+        if part is not None:
+            raise SecretDataInvalid(f"{where}: the {part} of certificate {number} does not parse")
     return certificates
 
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from certpilot.api.core import Secret
+from certpilot.store.private_file import PRIVATE_DIRECTORY_MODE, make_private_directories
 
 DATA_LINK = "..data"
 _VERSION_PREFIX = "..v"
@@ -129,14 +130,17 @@ class FileMirror:
         if published == wanted:
             return False
         if not published:
-            directory.mkdir(parents=True, exist_ok=True)
+            make_private_directories(directory)
         unique = secrets.token_hex(4)
         version = f"{_VERSION_PREFIX}{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{unique}"
         directory_fd = _open_directory(directory)
         try:
-            os.mkdir(version, mode=0o755, dir_fd=directory_fd)
+            os.mkdir(version, mode=PRIVATE_DIRECTORY_MODE, dir_fd=directory_fd)
             version_fd = _open_directory(version, directory_fd)
             try:
+                # Every folder of the tree is the owner's alone, whatever the umask: a folder others
+                # can write would let any local user swap a certificate or its key.
+                os.fchmod(version_fd, PRIVATE_DIRECTORY_MODE)
                 for file_name, (content, mode) in wanted.items():
                     _write_file(file_name, content, mode, version_fd)
                 os.fsync(version_fd)

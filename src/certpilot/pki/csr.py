@@ -7,6 +7,7 @@ from cryptography.hazmat.primitives import serialization
 
 from certpilot.api import defaults
 from certpilot.api.certificate import CertificateSpec
+from certpilot.api.unparsed_parts import X509_LOAD_ERRORS
 from certpilot.pki.errors import InvalidCSRError
 from certpilot.pki.keys import PrivateKey, supported_public_key
 from certpilot.pki.match import (
@@ -62,7 +63,7 @@ def csr_from_pem(pem: bytes) -> x509.CertificateSigningRequest:
     """Parse a PEM CSR; the signature is checked by sign_certificate."""
     try:
         csr = x509.load_pem_x509_csr(pem)
-    except ValueError:
+    except X509_LOAD_ERRORS:
         raise InvalidCSRError(
             "the request is not a PEM certificate signing request (expected one "
             "'-----BEGIN CERTIFICATE REQUEST-----' block)"

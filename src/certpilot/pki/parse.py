@@ -9,6 +9,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 
+from certpilot.api.unparsed_parts import X509_LOAD_ERRORS
 from certpilot.pki.errors import ChainError, InvalidPEMError
 from certpilot.pki.keys import key_spec_of, supported_public_key
 from certpilot.pki.match import is_ca_in
@@ -34,7 +35,7 @@ def parse_certificates(pem: bytes, what: str = "certificate bundle") -> list[x50
             )
         try:
             certificates.append(x509.load_pem_x509_certificate(block.group(0)))
-        except ValueError:
+        except X509_LOAD_ERRORS:
             raise InvalidPEMError(f"{what}: PEM block {index} is not a valid X.509 certificate") from None
     return certificates
 

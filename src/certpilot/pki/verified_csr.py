@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
+from certpilot.api.unparsed_parts import X509_LOAD_ERRORS, unparsed_part
 from certpilot.pki.checked_rsa_keys import CheckedPems
 from certpilot.pki.errors import InvalidCSRError, InvalidPEMError
 from certpilot.pki.keys import PublicKey, supported_public_key
@@ -43,11 +44,14 @@ def verify_csr(csr: x509.CertificateSigningRequest) -> VerifiedCsr:
 
 def load_verified_csr(pem: bytes) -> VerifiedCsr:
     """The CSR in pem, verified (unless these very bytes were signed here). Raises InvalidPEMError
-    when pem is not one PEM CSR, then as verify_csr."""
+    when pem is not one PEM CSR or a part of it does not parse, then as verify_csr."""
     try:
         csr = x509.load_pem_x509_csr(pem)
-    except ValueError:
+    except X509_LOAD_ERRORS:
         raise InvalidPEMError("not a PEM certificate signing request") from None
+    part = unparsed_part(csr)
+    if part is not None:
+        raise InvalidPEMError(f"the {part} of the certificate signing request does not parse")
     if CSRS_SIGNED_HERE.was_checked(pem):
         return VerifiedCsr(csr, supported_public_key(csr.public_key()))
     return verify_csr(csr)

@@ -25,6 +25,7 @@ from certpilot.api.conditions import APPROVED, DENIED
 from certpilot.api.crd import CERT_MANAGER_GROUPS
 from certpilot.api.field_error import FieldError
 from certpilot.api.loader import ManifestError, load_document
+from certpilot.api.manifest_limits import LimitExceeded, check_document_size
 from certpilot.api.meta import Resource
 from certpilot.api.validation import validate_update
 
@@ -145,6 +146,10 @@ async def validate_admission(request: AdmissionRequest, access: SignerAccess) ->
     if not is_ours(request) or request.operation not in ("CREATE", "UPDATE") or request.object is None:
         return AdmissionResponse(request.uid, allowed=True)
     document = _with_request_namespace(request.object, request.namespace)
+    try:
+        check_document_size(document)
+    except LimitExceeded as error:
+        return _refused(request, [FieldError("", str(error))])
     try:
         new = load_document(document, _SOURCE, 1)
     except ManifestError as error:

@@ -184,6 +184,8 @@ class WebhookServer:
         try:
             body: Any = await request.json()
             review = parse_review(body)
+        except RecursionError:
+            return web.json_response({"error": "not an AdmissionReview v1: nested too deeply"}, status=400)
         except (ValueError, InvalidReview) as error:
             return web.json_response({"error": f"not an AdmissionReview v1: {error}"}, status=400)
         if validating:

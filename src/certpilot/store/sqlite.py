@@ -24,6 +24,7 @@ from certpilot.store.clock import Clock, UtcClock
 from certpilot.store.errors import Invalid
 from certpilot.store.protocol import WatchEvent, WatchEventType
 from certpilot.store.rules import format_timestamp
+from certpilot.store.sealing import Sealing
 from certpilot.store.selectors import labels_match, parse_label_selector
 from certpilot.store.sqlite_ops import ChangeQuery, ObjectId
 from certpilot.store.sqlite_thread import SQLiteThread, Transaction
@@ -40,17 +41,28 @@ _WATCH_PAGE = 500
 
 class SQLiteStore:
     def __init__(
-        self, path: str | Path, *, clock: Clock | None = None, history_limit: int = DEFAULT_HISTORY_LIMIT
+        self,
+        path: str | Path,
+        *,
+        clock: Clock | None = None,
+        history_limit: int = DEFAULT_HISTORY_LIMIT,
+        sealing: Sealing | None = None,
     ) -> None:
+        """sealing: the keys that encrypt Secrets at rest (store/sealing.py); none by default."""
         self.path = Path(path)
         self._clock: Clock = clock or UtcClock()
-        self._thread = SQLiteThread(str(self.path), history_limit)
+        self._thread = SQLiteThread(str(self.path), history_limit, sealing or Sealing())
         self._closed = False
         self._formatted_second: int | None = None
         self._formatted_now = ""
         self._watch_reads: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WatchReads] = (
             weakref.WeakKeyDictionary()
         )
+
+    async def check_open(self) -> None:
+        """Raise now what opening the file failed with (Unavailable, EncryptionKeyError), instead of
+        at the first read or write."""
+        await self._read(_nothing)
 
     async def get(self, kind: type[T], name: str, namespace: str | None = None) -> T:
         oid = _object_id(kind, name, namespace)
@@ -161,6 +173,10 @@ class SQLiteStore:
         if second != self._formatted_second:
             self._formatted_second, self._formatted_now = second, format_timestamp(moment)
         return self._formatted_now
+
+
+def _nothing(_: object) -> None:
+    return None
 
 
 def _namespace_of(kind: type[Resource], namespace: str | None) -> str:

@@ -1,9 +1,11 @@
 """The SQLite store's operations on JSON bodies, run on its database thread.
 
-Reads take a connection; writes take the open Transaction, record every change in the change log
-with a fresh resourceVersion, and keep the owner index current for cascade deletion. Writes return
-the stored object as the JSON text they stored: the caller validates it with `model_validate_json`,
-cheaper on the event loop than validating a dict, and the text is encoded here once anyway.
+Bodies pass through the connection's `open_body` / `seal_body` (store/sealing.py: Secrets may be
+encrypted at rest). Reads take a connection; writes take the open Transaction, record every change
+in the change log with a fresh resourceVersion, and keep the owner index current for cascade
+deletion. Writes return the stored object as the JSON text they stored: the caller validates it
+with `model_validate_json`, cheaper on the event loop than validating a dict, and the text is
+encoded here once anyway.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ def get_object(connection: sqlite3.Connection, oid: ObjectId) -> Body:
 def get_object_text(connection: sqlite3.Connection, oid: ObjectId) -> str:
     """The stored JSON text of one object (NotFound when there is none)."""
     row = connection.execute(
-        "SELECT body FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? AND name = ?",
+        "SELECT open_body(body) FROM objects "
+        "WHERE api_version = ? AND kind = ? AND namespace = ? AND name = ?",
         (oid.api_version, oid.kind, oid.namespace, oid.name),
     ).fetchone()
     if row is None:
@@ -79,12 +82,14 @@ def list_objects(
     try:
         if namespace is None:
             rows = connection.execute(
-                "SELECT body FROM objects WHERE api_version = ? AND kind = ? ORDER BY namespace, name",
+                "SELECT open_body(body) FROM objects WHERE api_version = ? AND kind = ? "
+                "ORDER BY namespace, name",
                 (api_version, kind),
             ).fetchall()
         else:
             rows = connection.execute(
-                "SELECT body FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? ORDER BY name",
+                "SELECT open_body(body) FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? "
+                "ORDER BY name",
                 (api_version, kind, namespace),
             ).fetchall()
         resource_version = _meta(connection, "resource_version")
@@ -116,7 +121,7 @@ def changes_after_each(
                 answers.append(_gone(query.resource_version, compacted_through))
                 continue
             rows = connection.execute(
-                "SELECT rv, type, body FROM changes WHERE api_version = ? AND kind = ? AND rv > ? "
+                "SELECT rv, type, open_body(body) FROM changes WHERE api_version = ? AND kind = ? AND rv > ? "
                 "ORDER BY rv LIMIT ?",
                 (query.api_version, query.kind, query.resource_version, limit),
             ).fetchall()
@@ -221,7 +226,9 @@ def _remove(transaction: Transaction, oid: ObjectId, body: Body, now: str) -> st
     connection.execute("DELETE FROM owner_refs WHERE owner_uid = ?", (uid,))
     for dependent_uid in dependent_uids:
         # Loaded one at a time: deleting one dependent may already have cascaded to the next.
-        row = connection.execute("SELECT body FROM objects WHERE uid = ?", (dependent_uid,)).fetchone()
+        row = connection.execute(
+            "SELECT open_body(body) FROM objects WHERE uid = ?", (dependent_uid,)
+        ).fetchone()
         if row is None:
             continue
         dependent = json.loads(row[0])
@@ -255,7 +262,7 @@ def _write(
     encoded = _encode(body)
     connection.execute(
         "INSERT OR REPLACE INTO objects (api_version, kind, namespace, name, uid, body) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "VALUES (?1, ?2, ?3, ?4, ?5, seal_body(?6, ?1, ?2))",
         (oid.api_version, oid.kind, oid.namespace, oid.name, uid, encoded),
     )
     owners = rules.owner_uids(body)
@@ -273,7 +280,8 @@ def _log_change(
 ) -> str:
     text = encoded or _encode(body)
     transaction.connection.execute(
-        "INSERT INTO changes (rv, api_version, kind, type, body) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO changes (rv, api_version, kind, type, body) "
+        "VALUES (?1, ?2, ?3, ?4, seal_body(?5, ?2, ?3))",
         (transaction.resource_version, oid.api_version, oid.kind, change_type, text),
     )
     transaction.changed(oid.api_version, oid.kind)
@@ -286,7 +294,8 @@ def _encode(body: Body) -> str:
 
 def _load(connection: sqlite3.Connection, oid: ObjectId) -> Body | None:
     row = connection.execute(
-        "SELECT body FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? AND name = ?",
+        "SELECT open_body(body) FROM objects "
+        "WHERE api_version = ? AND kind = ? AND namespace = ? AND name = ?",
         (oid.api_version, oid.kind, oid.namespace, oid.name),
     ).fetchone()
     if row is None:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
+
+from certpilot.store.private_file import create_private_file
+from certpilot.store.sealing import Sealing, install_sealing
 
 # Long enough to outlast another process's group commit; short enough that a wedged file surfaces.
 BUSY_TIMEOUT_MS = 10_000
@@ -46,12 +50,14 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('resource_version', 0), ('compac
 """
 
 
-def open_connection(path: str) -> sqlite3.Connection:
-    """A connection in WAL mode with durable commits; the schema is created if missing.
+def open_connection(path: str, sealing: Sealing | None = None) -> sqlite3.Connection:
+    """A connection in WAL mode with durable commits; the schema is created if missing; Secret
+    bodies are sealed and opened with sealing's keys (store/sealing.py).
 
     synchronous=FULL: a commit returns only after the WAL is fsynced, so an acknowledged write
     survives power loss as well as a killed process; group commit pays that fsync once per batch.
     """
+    create_private_file(Path(path))
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     _switch_to_wal(connection)
@@ -64,6 +70,11 @@ def open_connection(path: str) -> sqlite3.Connection:
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
+        raise
+    try:
+        install_sealing(connection, sealing or Sealing())
+    except BaseException:
+        connection.close()
         raise
     return connection
 

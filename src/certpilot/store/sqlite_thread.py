@@ -23,7 +23,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from certpilot.store.errors import Unavailable
+from certpilot.store.errors import StoreError, Unavailable
+from certpilot.store.sealing import EncryptionKeyError, Sealing
 from certpilot.store.sqlite_schema import open_connection
 
 R = TypeVar("R")
@@ -68,14 +69,17 @@ _STOP = object()
 
 
 class SQLiteThread:
-    def __init__(self, path: str, history_limit: int) -> None:
+    def __init__(self, path: str, history_limit: int, sealing: Sealing | None = None) -> None:
         self._path = path
+        self._sealing = sealing or Sealing()
         self._history_limit = history_limit
         self._queue: queue.SimpleQueue[_Request | object] = queue.SimpleQueue()
         self._listeners: dict[KindKey, set[Listener]] = {}
         self._loops: dict[Listener, asyncio.AbstractEventLoop] = {}
         self._lock = threading.Lock()
         self._stopping = False
+        # Why the file could not be opened: what every request gets, also those made afterwards.
+        self._open_failure: StoreError | None = None
         self._stopped: Future[None] = Future()
         self._thread = threading.Thread(target=self._run, name=f"certpilot-sqlite:{path}", daemon=True)
         self._thread.start()
@@ -124,16 +128,20 @@ class SQLiteThread:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         with self._lock:
             if self._stopping:
-                future.set_exception(Unavailable(f"the store {self._path} is closed"))
+                future.set_exception(self._open_failure or Unavailable(f"the store {self._path} is closed"))
                 return future
             self._queue.put(_Request(fn, future, write))
         return future
 
     def _run(self) -> None:
         try:
-            connection = open_connection(self._path)
+            connection = open_connection(self._path, self._sealing)
+        except EncryptionKeyError as exc:
+            self._open_failure = exc
         except Exception as exc:
-            self._fail_everything(Unavailable(f"cannot open the store {self._path}: {exc}"))
+            self._open_failure = Unavailable(f"cannot open the store {self._path}: {exc}")
+        if self._open_failure is not None:
+            self._fail_everything(self._open_failure)
             return
         try:
             self._serve(connection)
@@ -223,7 +231,7 @@ class SQLiteThread:
         with self._lock:
             return [(self._loops[listener], listener) for listener in listeners_of(self._listeners, kinds)]
 
-    def _fail_everything(self, error: Unavailable) -> None:
+    def _fail_everything(self, error: StoreError) -> None:
         with self._lock:
             self._stopping = True
         _settle([(item.future, None, error) for item in self._drain() if isinstance(item, _Request)], [])

@@ -109,7 +109,7 @@ def test_isca_and_usages_are_part_of_what_is_remembered() -> None:
 @pytest.mark.parametrize(
     ("pem", "message"),
     [
-        (b"hello", "Failed to decode CSR in spec.request: not a PEM certificate request"),
+        (b"hello", "Failed to decode CSR in spec.request: not a PEM certificate signing request"),
         (forged_pem(), "the CSR in spec.request has an invalid signature"),
     ],
 )

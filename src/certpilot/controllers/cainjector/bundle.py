@@ -20,6 +20,7 @@ from certpilot.api.ca_injectables import (
     decode_bundle,
     encode_bundle,
 )
+from certpilot.api.unparsed_parts import X509_LOAD_ERRORS
 
 WEBHOOK_CONVERSION = "Webhook"
 
@@ -28,7 +29,7 @@ def _certificates(pem: bytes) -> list[x509.Certificate] | None:
     """The certificates in a PEM bundle; None when it does not parse."""
     try:
         return x509.load_pem_x509_certificates(pem)
-    except ValueError:
+    except X509_LOAD_ERRORS:
         return None
 
 

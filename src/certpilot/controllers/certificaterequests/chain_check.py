@@ -7,6 +7,7 @@ import itertools
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
+from certpilot.api.unparsed_parts import X509_LOAD_ERRORS
 from certpilot.pki.errors import UnsupportedKeyError
 from certpilot.pki.keys import PublicKey, public_keys_equal, supported_public_key
 
@@ -16,7 +17,7 @@ def chain_problem(chain_pem: bytes, requested_key: PublicKey) -> str | None:
     public key), or None when it can."""
     try:
         chain = x509.load_pem_x509_certificates(chain_pem)
-    except ValueError:
+    except X509_LOAD_ERRORS:
         return "the issuer returned a certificate chain that is not PEM certificates"
     leaf = chain[0]
     try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
+from certpilot.api.unparsed_parts import X509_LOAD_ERRORS
 from certpilot.pki.errors import PKIError
 from certpilot.pki.keys import PrivateKey, parse_private_key
 
@@ -33,7 +34,7 @@ class ParsedKey:
 def parse_leaf(pem: bytes) -> ParsedCertificate:
     try:
         chain = x509.load_pem_x509_certificates(pem)
-    except ValueError:
+    except X509_LOAD_ERRORS:
         return ParsedCertificate(None, "tls.crt is not a PEM certificate bundle")
     return ParsedCertificate(chain[0], None)
 

@@ -51,6 +51,11 @@ async def ask(server: NameserverAddress, query: dns.message.Message) -> dns.mess
         raise DnsServerUnreachable(
             f"nameserver {server} did not answer: {err or type(err).__name__}"
         ) from None
+    except dns.exception.DNSException as err:
+        # A malformed packet, or one answering another query (a spoofing attempt looks the same).
+        raise DnsServerUnreachable(
+            f"nameserver {server} sent an unusable answer: {err or type(err).__name__}"
+        ) from None
     return response
 
 

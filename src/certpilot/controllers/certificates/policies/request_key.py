@@ -7,6 +7,7 @@ from __future__ import annotations
 from cryptography import x509
 
 from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.unparsed_parts import X509_LOAD_ERRORS
 from certpilot.pki.keys import PrivateKey, public_key_matches
 
 UNPARSEABLE = "its CSR cannot be parsed"
@@ -17,6 +18,6 @@ def csr_key_problem(request: CertificateRequest, key: PrivateKey) -> str | None:
     """Why request's CSR is not one for `key`, or None when it is."""
     try:
         csr = x509.load_pem_x509_csr(request.spec.csr_pem())
-    except ValueError:
+    except X509_LOAD_ERRORS:
         return UNPARSEABLE
     return None if public_key_matches(csr, key) else OTHER_KEY

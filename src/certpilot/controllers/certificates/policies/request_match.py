@@ -9,6 +9,7 @@ from certpilot.api import defaults
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.duration import parse_duration
+from certpilot.api.unparsed_parts import X509_LOAD_ERRORS
 from certpilot.controllers.certificates.policies.issuer_fallback import is_one_of_the_issuers
 from certpilot.controllers.certificates.policies.issuer_ref import issuer_refs_equal
 from certpilot.pki.csr import csr_matches_spec
@@ -30,7 +31,7 @@ def compare_request_with_spec(request: CertificateRequest, certificate: Certific
     spec, rspec = certificate.spec, request.spec
     try:
         csr = x509.load_pem_x509_csr(rspec.csr_pem())
-    except ValueError:
+    except X509_LOAD_ERRORS:
         return ["spec.request"]
     mismatches = list(csr_matches_spec(csr, spec))
     requested = parse_duration(rspec.duration) if rspec.duration else None
