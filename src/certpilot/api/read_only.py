@@ -15,10 +15,17 @@ replacing it with a new part (copy-on-write); a deep copy holds plain lists, dic
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import types
+import typing
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+from functools import cache
 from typing import Any, NoReturn, SupportsIndex
 
 from pydantic import BaseModel
+
+# Field types whose values cannot be changed in place: freezing skips them.
+_ATOMIC_TYPES = (str, bytes, int, float, bool, Enum, type(None), datetime, date, time, timedelta)
 
 
 class ReadOnlyObjectError(TypeError):
@@ -96,29 +103,45 @@ def is_frozen(model: BaseModel) -> bool:
 
 def freeze(model: BaseModel) -> None:
     """Make `model` and everything it holds read-only, in place (once, before anyone reads it)."""
-    if is_frozen(model):
+    if type(model.__pydantic_fields_set__) is FrozenFieldsSet:
         return  # a part shared with an object frozen earlier
     values = model.__dict__
-    for name, value in values.items():
-        frozen = _frozen_value(value)
-        if frozen is not value:
-            values[name] = frozen
-    if model.__pydantic_extra__:
-        for name, value in model.__pydantic_extra__.items():
-            model.__pydantic_extra__[name] = _frozen_value(value)
+    for name in _container_fields(type(model)):
+        value = values.get(name)
+        if value is not None:
+            frozen = _frozen_value(value)
+            if frozen is not value:
+                values[name] = frozen
+    extra = model.__pydantic_extra__
+    if extra:
+        for name, value in extra.items():
+            extra[name] = _frozen_value(value)
     object.__setattr__(model, "__pydantic_fields_set__", FrozenFieldsSet(model.__pydantic_fields_set__))
+
+
+@cache
+def _container_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of `cls` that can hold a model, list or dict: the only ones freezing visits (a
+    Certificate's strings, numbers and times are immutable already)."""
+    return tuple(name for name, field in cls.model_fields.items() if not _atomic(field.annotation))
+
+
+def _atomic(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _atomic(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return all(_atomic(arg) for arg in typing.get_args(annotation))
+    return isinstance(annotation, type) and issubclass(annotation, _ATOMIC_TYPES)
 
 
 def _frozen_value(value: Any) -> Any:
     if isinstance(value, BaseModel):
         freeze(value)
         return value
-    if type(value) is list:
-        return FrozenList(_frozen_items(value))
-    if type(value) is dict:
-        return FrozenDict(zip(value.keys(), _frozen_items(value.values()), strict=True))
+    kind = type(value)
+    if kind is list:
+        return FrozenList([_frozen_value(v) for v in value])
+    if kind is dict:
+        return FrozenDict({key: _frozen_value(v) for key, v in value.items()})
     return value
-
-
-def _frozen_items(values: Iterable[Any]) -> list[Any]:
-    return [_frozen_value(v) for v in values]
