@@ -11,6 +11,7 @@ from certpilot import __version__
 from certpilot.api.registry import UnknownKind
 from certpilot.cli import cmctl, resources
 from certpilot.cli.acmesolver import acmesolver_command
+from certpilot.cli.backup import backup_command, restore_command
 from certpilot.cli.errors import CLIError
 from certpilot.cli.install import install_command
 from certpilot.cli.run import run_command
@@ -31,6 +32,8 @@ app.command("describe")(resources.describe_command)
 app.command("delete")(resources.delete_command)
 app.command("run")(run_command)
 app.command("install")(install_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 app.command("acmesolver")(acmesolver_command)
 app.command("renew")(cmctl.renew_command)
 app.command("approve")(cmctl.approve_command)

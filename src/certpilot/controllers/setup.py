@@ -23,6 +23,7 @@ from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import Reconciler
 from certpilot.runtime.lock import InstanceLock
 from certpilot.runtime.manager import Manager
+from certpilot.store.errors import StoreError
 from certpilot.store.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -55,11 +56,17 @@ async def run_daemon(
     """Run every controller on the SQLite store at store_path until SIGTERM or SIGINT; with
     `daemon.manifests`, also keep the store in step with that folder of manifests.
 
-    Raises runtime.lock.InstanceLocked when another daemon already runs on this store."""
+    Raises runtime.lock.InstanceLocked when another daemon already runs on this store, and
+    store.errors.Damaged when the store file fails its integrity check."""
     lock = InstanceLock.for_store(store_path)
     lock.acquire()
     try:
         store = SQLiteStore(store_path, clock=clock)
+        try:
+            await store.verify_integrity()
+        except StoreError:
+            await store.close()
+            raise
         manager = Manager(
             store,
             clock,

@@ -8,6 +8,7 @@ meta       the global resourceVersion counter and how far the change log was tri
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 
@@ -44,6 +45,8 @@ CREATE TABLE IF NOT EXISTS meta (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('resource_version', 0), ('compacted_through', 0);
 """
+# Every table and index _SCHEMA creates (its meta rows are inserted in the same transaction).
+_SCHEMA_OBJECTS = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA))
 
 
 def open_connection(path: str) -> sqlite3.Connection:
@@ -56,6 +59,9 @@ def open_connection(path: str) -> sqlite3.Connection:
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     _switch_to_wal(connection)
     connection.execute("PRAGMA synchronous = FULL")
+    if _has_schema(connection):
+        # Opening takes no write lock then: a reader never waits for another process's writes.
+        return connection
     connection.execute("BEGIN IMMEDIATE")
     try:
         for statement in _SCHEMA.split(";"):
@@ -66,6 +72,11 @@ def open_connection(path: str) -> sqlite3.Connection:
         connection.execute("ROLLBACK")
         raise
     return connection
+
+
+def _has_schema(connection: sqlite3.Connection) -> bool:
+    present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    return present >= _SCHEMA_OBJECTS
 
 
 def _switch_to_wal(connection: sqlite3.Connection) -> None:
