@@ -13,7 +13,7 @@ from certpilot.acme.client_errors import AcmeError, problem_message
 from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, Order, OrderStatus
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import ACMEChallengeType, State
-from certpilot.controllers.acme.account import Account, account_of
+from certpilot.controllers.acme.account import Account, account_of, register_again_if_account_lost
 from certpilot.controllers.acme.challenge_choice import challenge_for, choose_challenge, chosen_with_overrides
 from certpilot.controllers.acme.order_steps import (
     FINAL_CHALLENGE_STATES,
@@ -39,13 +39,19 @@ if TYPE_CHECKING:
 POLL_SECONDS = 0.5
 # ACME errors worth retrying: everything else the server says about an order is its final word.
 TRANSIENT_ERROR_CODES = frozenset({"serverInternal", "badNonce", "rateLimited", "orderNotReady"})
+# 4xx answers that mean "try again", not "no": request timeout, too many requests.
+RETRIED_STATUSES = frozenset({408, 429})
 
 
 def is_refusal(error: AcmeError) -> bool:
-    """Whether the server definitively refused (the order is errored) rather than failed for now."""
+    """Whether the server definitively refused (the order is errored) rather than failed for now:
+    an RFC 8555 problem that is not transient, or, as cert-manager decides, any other 4xx answer
+    (the server no longer knows the order or challenge, e.g. after it lost its state)."""
     if isinstance(error, RetryWithBackoff | PendingError):
         return False
-    return error.code is not None and error.code not in TRANSIENT_ERROR_CODES
+    if error.code is not None:
+        return error.code not in TRANSIENT_ERROR_CODES
+    return error.status is not None and 400 <= error.status < 500 and error.status not in RETRIED_STATUSES
 
 
 def authorization_of(resource: messages.AuthorizationResource) -> ACMEAuthorization:
@@ -116,6 +122,7 @@ class OrderController:
             if step is OrderStep.SYNC:
                 status, requeue = await self._sync(order, status, account, challenges)
         except AcmeError as e:
+            await register_again_if_account_lost(self.ctx, account, e)
             if not is_refusal(e):
                 raise
             status = self._failed(status, State.ERRORED, f"ACME server refused: {e}")
