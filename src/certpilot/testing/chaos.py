@@ -10,6 +10,7 @@ import base64
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -243,8 +244,8 @@ class Plan:
     pause_s: tuple[float, float] = (0.0, 2.5)
     # Peers restarted at these kill numbers (while the daemon runs).
     peer_restarts: dict[int, str] = field(default_factory=dict)
-    # At this kill number every Certificate is marked for renewal (as `certpilot renew --all`).
-    renew_at: int | None = None
+    # At these kill numbers every Certificate is marked for renewal (as `certpilot renew --all`).
+    renew_at: frozenset[int] = frozenset()
     recovery_limit_s: float = 300.0
 
 
@@ -256,6 +257,8 @@ class Outcome:
     recovery_s: float
     never_keys_seen: dict[str, int]
     seconds: float
+    # CertificateRequests created per Certificate over the run (old ones are garbage-collected).
+    requests_created_per_certificate: float
 
     def broken(self) -> list[str]:
         changed = [name for name, n in self.never_keys_seen.items() if n > 1]
@@ -271,6 +274,7 @@ class Outcome:
                 1 for n in self.never_keys_seen.values() if n > 1
             ),
             "seconds": round(self.seconds, 1),
+            "requests_created_per_certificate": round(self.requests_created_per_certificate, 2),
         }
 
 
@@ -311,6 +315,18 @@ async def record_never_keys(store: SQLiteStore, seen: dict[str, set[bytes]]) -> 
             seen.setdefault(secret.name, set()).add(public_key_bytes(parse_private_key(key_pem)))
 
 
+def requests_created(store_path: Path) -> int:
+    """CertificateRequests ever created in the store, from its change log (read-only SQL)."""
+    connection = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+    try:
+        row = connection.execute(
+            "SELECT COUNT(*) FROM changes WHERE kind = 'CertificateRequest' AND type = 'ADDED'"
+        ).fetchone()
+    finally:
+        connection.close()
+    return int(row[0])
+
+
 async def all_ready(store: SQLiteStore, count: int) -> bool:
     certs, _ = await store.list(Certificate, NAMESPACE)
     return len(certs) == count and all(is_ready(c) for c in certs)
@@ -342,7 +358,7 @@ async def run_chaos(
                 log(f"kill {kill}: restarting {name}")
                 await asyncio.to_thread(peers.restart, name)
                 restarted.append(name)
-            if kill == plan.renew_at:
+            if kill in plan.renew_at:
                 log(f"kill {kill}: renewing every Certificate")
                 await renew_all(store)
             daemon.kill()
@@ -359,14 +375,11 @@ async def run_chaos(
         await asyncio.sleep(2)
         await record_never_keys(store, never_keys)
         audit = await audit_store(store, NAMESPACE, output_dir)
+        created = await asyncio.to_thread(requests_created, workdir / "store.db")
     finally:
         daemon.stop()
         await store.close()
-    return Outcome(
-        audit,
-        plan.kills,
-        restarted,
-        recovery,
-        {k: len(v) for k, v in never_keys.items()},
-        time.monotonic() - started,
-    )
+    keys_seen = {name: len(keys) for name, keys in never_keys.items()}
+    per_certificate = created / plan.certificates
+    elapsed = time.monotonic() - started
+    return Outcome(audit, plan.kills, restarted, recovery, keys_seen, elapsed, per_certificate)

@@ -38,7 +38,7 @@ async def test_kill_9_and_peer_restarts_lose_nothing(tmp_path: Path) -> None:
             kills=8,
             seed=14,
             peer_restarts={2: "pebble", 4: "bind", 6: "openbao"},
-            renew_at=5,
+            renew_at=frozenset({5}),
             recovery_limit_s=90,
         )
         outcome = await run_chaos(tmp_path / "run", peers, plan)
