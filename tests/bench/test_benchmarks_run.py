@@ -147,3 +147,15 @@ def test_store_integrity_times_both_checks(tmp_path: Path) -> None:
     assert result["open_ms"].keys() == {"no_check", "quick_check", "integrity_check"}
     assert result["store_mb"] > 0
     assert summary.startswith("store_integrity n=20")
+
+
+@pytest.mark.peers
+def test_chaos_kube_kills_the_daemon_and_restarts_the_control_plane(tmp_path: Path) -> None:
+    if not os.environ.get("KUBEBUILDER_ASSETS"):
+        pytest.skip("KUBEBUILDER_ASSETS is unset: no Kubernetes binaries for bench/chaos_kube.py")
+    result, summary = run_benchmark("chaos_kube.py", "--n", "6", "--kills", "3", tmp_path=tmp_path)
+    figures = result["results"]
+    assert figures["restarts"] == ["kube-apiserver", "etcd"]
+    assert figures["broken"] == []
+    assert figures["certificates_lost"] == 0 and figures["secret_mismatches"] == 0
+    assert summary.startswith("chaos_kube n=6 kills=3")

@@ -30,6 +30,7 @@ from certpilot.api.meta import ObjectMeta, Resource, SecretKeySelector
 from certpilot.api.vault_issuer import VaultAuth, VaultIssuer
 from certpilot.pki.keys import parse_private_key, public_key_bytes
 from certpilot.store.errors import Conflict, NotFound
+from certpilot.store.protocol import Store
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing import builders
 from certpilot.testing.audit import Audit, audit_store, is_ready
@@ -278,9 +279,9 @@ class Outcome:
         }
 
 
-async def renew_all(store: SQLiteStore) -> None:
+async def renew_all(store: Store, namespace: str = NAMESPACE) -> None:
     """What `certpilot renew --all` does: Issuing=True (ManuallyTriggered) on every Certificate."""
-    certs, _ = await store.list(Certificate, NAMESPACE)
+    certs, _ = await store.list(Certificate, namespace)
     for cert in certs:
         if cert.status is None:
             continue
@@ -300,15 +301,15 @@ async def renew_all(store: SQLiteStore) -> None:
             continue
 
 
-async def record_never_keys(store: SQLiteStore, seen: dict[str, set[bytes]]) -> None:
+async def record_never_keys(store: Store, seen: dict[str, set[bytes]], namespace: str = NAMESPACE) -> None:
     """Remember every key a rotationPolicy Never Certificate's Secret has held."""
-    certs, _ = await store.list(Certificate, NAMESPACE)
+    certs, _ = await store.list(Certificate, namespace)
     never = {
         c.spec.secret_name
         for c in certs
         if c.spec.private_key and c.spec.private_key.rotation_policy == RotationPolicy.NEVER
     }
-    secrets, _ = await store.list(Secret, NAMESPACE)
+    secrets, _ = await store.list(Secret, namespace)
     for secret in secrets:
         key_pem = secret.get_data("tls.key")
         if secret.name in never and key_pem:
