@@ -1,8 +1,9 @@
 """Is a SQLite store file whole? Checked when the daemon starts and before a backup is restored.
 
 `PRAGMA quick_check` reads every page and checks the b-tree structure (what a truncated or
-overwritten file breaks); `integrity_check` also cross-checks every index against its table, which
-bench/store_integrity.py measured at about the same cost here, so restore uses the thorough one.
+overwritten file breaks); `integrity_check` also cross-checks every index against its table. On a
+store of 10,000 Certificates (108 MB) bench/store_integrity.py measured 153 ms against 407 ms: the
+daemon's start runs quick_check; restore, rare and about to replace the store, runs integrity_check.
 """
 
 from __future__ import annotations
