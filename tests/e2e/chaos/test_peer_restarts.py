@@ -3,6 +3,8 @@
 - pebble restarted while an Order is in flight forgets the ACME account and the Order: the issuer
   registers its account again (the server answers accountDoesNotExist), the Challenge the server no
   longer knows (a 4xx answer) fails its Order, and the Certificate is issued by a new one;
+- an Order created at pebble just before a kill and a pebble restart points at an authorization
+  pebble no longer knows: creating its Challenges is refused (404), so the Order is errored;
 - BIND restarted from its zone file after a DNS-01 record was presented loses the record: it is
   presented again once the self-check has failed for a while, and the Certificate is issued.
 """
@@ -10,17 +12,23 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
-from certpilot.api.acme import Challenge, Order
+from certpilot.api.acme import ACMEAuthorization, ACMEChallenge, Challenge, Order, OrderSpec, OrderStatus
 from certpilot.api.certificate import Certificate
+from certpilot.api.common import IssuerReference
+from certpilot.api.enums import State
 from certpilot.api.issuer import Issuer
+from certpilot.api.meta import ObjectMeta
+from certpilot.pki.csr import build_csr, csr_to_pem
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.audit import audit_store, is_ready
+from certpilot.testing.builders import ec_key
 from certpilot.testing.chaos import NAMESPACE, DaemonProcess, Peers, certificates, daemon_arguments, issuers
 from certpilot.testing.peers.bind import bind_server
 from certpilot.testing.peers.openbao import OpenBaoNotInstalled
@@ -128,3 +136,60 @@ async def test_bind_restart_loses_a_presented_record(
     finally:
         running.stop()
     assert (await audit_store(store, NAMESPACE, tmp_path / "out")).broken() == []
+
+
+async def test_an_order_whose_authorization_the_server_forgot_is_errored(
+    world: tuple[Peers, SQLiteStore], tmp_path: Path
+) -> None:
+    """The state a kill leaves when it lands between creating an Order at the server and creating
+    its Challenges, followed by pebble restarting: the Order's authorization is unknown there."""
+    peers, store = world
+    running = daemon(tmp_path, peers)
+    running.start()
+    try:
+        await until(lambda: account_uri_is_set(store, "acme-http01"), 60, "the ACME account registered")
+        base = peers.pebble.directory_url.removesuffix("/dir")
+        name = f"forgotten.{peers.bind.zone}"
+        csr = build_csr(certificates(1, peers)[0].spec.model_copy(update={"dns_names": [name]}), ec_key())
+        order = await store.create(
+            Order(
+                metadata=ObjectMeta(name="forgotten", namespace=NAMESPACE),
+                spec=OrderSpec(
+                    request=base64.b64encode(csr_to_pem(csr)).decode(),
+                    issuer_ref=IssuerReference(name="acme-http01"),
+                    dns_names=[name],
+                ),
+            )
+        )
+        order.status = OrderStatus(
+            url=f"{base}/my-order/forgotten",
+            finalize_url=f"{base}/finalize-order/forgotten",
+            authorizations=[
+                ACMEAuthorization(
+                    url=f"{base}/authZ/forgotten",
+                    identifier=name,
+                    initial_state=State.PENDING,
+                    challenges=[
+                        ACMEChallenge(url=f"{base}/chalZ/forgotten", token="forgotten", type="http-01")
+                    ],
+                )
+            ],
+            state=State.PENDING,
+        )
+        await store.update_status(order)
+
+        async def errored() -> bool:
+            found = await store.get(Order, "forgotten", NAMESPACE)
+            return found.status is not None and found.status.state == State.ERRORED
+
+        await until(errored, 60, "the Order errored")
+    finally:
+        running.stop()
+    found = await store.get(Order, "forgotten", NAMESPACE)
+    assert found.status is not None and found.status.reason
+    assert found.status.reason.startswith("ACME server refused: reading the ACME authorization")
+
+
+async def account_uri_is_set(store: SQLiteStore, issuer: str) -> bool:
+    found = await store.get(Issuer, issuer, NAMESPACE)
+    return bool(found.status and found.status.acme and found.status.acme.uri)

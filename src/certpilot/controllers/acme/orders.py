@@ -122,15 +122,24 @@ class OrderController:
             if step is OrderStep.SYNC:
                 status, requeue = await self._sync(order, status, account, challenges)
         except AcmeError as e:
-            await register_again_if_account_lost(self.ctx, account, e)
-            if not is_refusal(e):
-                raise
-            status = self._failed(status, State.ERRORED, f"ACME server refused: {e}")
+            status = await self._refused(status, account, e)
         await self._write(order, status)
         if step is OrderStep.CREATE_CHALLENGES and status.state == State.PENDING:
             order.status = status
-            await self._create_challenges(order, account, challenges, fetched)
+            try:
+                await self._create_challenges(order, account, challenges, fetched)
+            except AcmeError as e:
+                # An authorization the server no longer knows (it lost its state since the order
+                # was created): the order can never complete.
+                await self._write(order, await self._refused(status.model_copy(deep=True), account, e))
         return Result(requeue_after=requeue)
+
+    async def _refused(self, status: OrderStatus, account: Account, error: AcmeError) -> OrderStatus:
+        """The order errored by a refusal; anything else is raised again to be retried."""
+        await register_again_if_account_lost(self.ctx, account, error)
+        if not is_refusal(error):
+            raise error
+        return self._failed(status, State.ERRORED, f"ACME server refused: {error}")
 
     async def _create(
         self, order: Order, account: Account
