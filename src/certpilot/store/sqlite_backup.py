@@ -42,6 +42,8 @@ def _copy(source: sqlite3.Connection, destination: Path, what: Path) -> None:
     temporary = destination.with_name(f".{destination.name}.partial")
     for leftover in (temporary, *(Path(f"{temporary}{s}") for s in SIDE_FILES)):
         leftover.unlink(missing_ok=True)
+    # The copy holds private keys: readable by the owner only, whatever the umask.
+    os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     target = sqlite3.connect(temporary)
     try:
         source.backup(target)

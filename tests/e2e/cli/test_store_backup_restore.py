@@ -73,6 +73,7 @@ def test_backup_while_running_then_restore_after_damage(cli: Cli, daemon: Daemon
     cli("renew", "--all")
     result = cli("backup", str(backup))
     assert f"backed up {cli.store} to {backup}" in result.stdout
+    assert backup.stat().st_mode & 0o777 == 0o600, "a backup holds private keys"
 
     refused = cli("restore", str(backup), check=False)
     assert refused.returncode == 1
@@ -92,6 +93,7 @@ def test_backup_while_running_then_restore_after_damage(cli: Cli, daemon: Daemon
 
     restored = cli("restore", str(backup))
     assert f"restored {cli.store} from {backup}" in restored.stdout
+    assert cli.store.stat().st_mode & 0o777 == 0o600
     names = sorted(item["metadata"]["name"] for item in cli.items("certificates"))
     assert names == NAMES
     (tmp_path / "again").mkdir()
