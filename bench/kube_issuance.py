@@ -110,9 +110,10 @@ async def server_write_counts(connection: KubeConnection) -> Counter[tuple[str, 
 
 
 class KubeDaemon:
-    def __init__(self, kubeconfig: Path, log_path: Path) -> None:
+    def __init__(self, kubeconfig: Path, log_path: Path, extra: list[str] | None = None) -> None:
         self.kubeconfig = kubeconfig
         self.log_path = log_path
+        self.extra = extra or []
         self.process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
         self.log_offset = 0
@@ -134,6 +135,7 @@ class KubeDaemon:
                     "",
                     "--http01-listen",
                     "",
+                    *self.extra,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -158,6 +160,13 @@ class KubeDaemon:
                 raise RuntimeError(f"the daemon did not start within {limit}s")
             await asyncio.sleep(0.05)
         return time.perf_counter() - self.started_at
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to clean up (bench/chaos_kube.py)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

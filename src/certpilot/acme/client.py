@@ -162,9 +162,20 @@ def _acme_errors(action: str) -> Iterator[None]:
         # KeyError, TypeError, AttributeError: the library reads a JSON document of the wrong shape
         # (a directory without newAccount, a string for the directory, `null` for an account)
         # without checking its shape first.
+        status = http_status_of(error)
+        answer = f"HTTP {status}" if status is not None else type(error).__name__
         raise AcmeError(
-            f"{action}: unexpected answer from the ACME server ({type(error).__name__})"
+            f"{action}: unexpected answer from the ACME server ({answer})", status=status
         ) from None
+
+
+def http_status_of(error: Exception) -> int | None:
+    """The HTTP status of an answer the acme library could not read as a problem document (its
+    ClientError carries the response, alone or with the parse error)."""
+    for part in error.args[0] if error.args and isinstance(error.args[0], tuple) else error.args[:1]:
+        if isinstance(part, requests.Response):
+            return part.status_code
+    return None
 
 
 class AcmeClient:

@@ -11,6 +11,7 @@ from certpilot import __version__
 from certpilot.api.registry import UnknownKind
 from certpilot.cli import cmctl, resources, revoke
 from certpilot.cli.acmesolver import acmesolver_command
+from certpilot.cli.backup import backup_command, restore_command
 from certpilot.cli.errors import CLIError
 from certpilot.cli.install import install_command
 from certpilot.cli.rotate_key import rotate_encryption_key_command
@@ -33,6 +34,8 @@ app.command("delete")(resources.delete_command)
 app.command("run")(run_command)
 app.command("install")(install_command)
 app.command("rotate-encryption-key")(rotate_encryption_key_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 app.command("acmesolver")(acmesolver_command)
 app.command("renew")(cmctl.renew_command)
 app.command("approve")(cmctl.approve_command)

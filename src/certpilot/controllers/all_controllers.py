@@ -59,7 +59,8 @@ async def run_daemon(
     """Run every controller on the SQLite store at store_path until SIGTERM or SIGINT; with
     `daemon.manifests`, also keep the store in step with that folder of manifests.
 
-    Raises runtime.lock.InstanceLocked when another daemon already runs on this store."""
+    Raises runtime.lock.InstanceLocked when another daemon already runs on this store, and
+    store.errors.Damaged when the store file fails its integrity check."""
     lock = InstanceLock.for_store(store_path)
     lock.acquire()
     try:
@@ -67,7 +68,8 @@ async def run_daemon(
             store_path, clock=clock, sealing=Sealing.from_key_file(daemon.encryption_key_file)
         )
         try:
-            await store.check_open()
+            # Opening also checks the encryption key; a damaged file is refused here, not mid-flight.
+            await store.verify_integrity()
         except BaseException:
             await store.close()
             raise

@@ -15,6 +15,7 @@ from certpilot.outputs.files import FileMirror, mirrored_files
 from certpilot.outputs.hooks import hook_environment, run_hook
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+from certpilot.runtime.errors import RetryWithBackoff
 
 HOOK_FAILED = "HookFailed"
 
@@ -58,12 +59,22 @@ class SecretsMirrorController:
         secret = self.ctx.cache.get(Secret, key.name, key.namespace)
         if secret is None or secret.metadata.deletion_timestamp is not None:
             if not self._still_referenced(key):
-                await self.ctx.run_blocking(self.mirror.remove, namespace, key.name)
+                try:
+                    await self.ctx.run_blocking(self.mirror.remove, namespace, key.name)
+                except OSError as error:
+                    directory = self.mirror.directory_for(namespace, key.name)
+                    raise RetryWithBackoff(f"cannot remove {directory}: {error.strerror}") from None
             return Result()
         if not is_certificate_secret(secret):
             return Result()
         files = mirrored_files(secret)
-        changed = await self.ctx.run_blocking(self.mirror.write, namespace, key.name, files)
+        try:
+            changed = await self.ctx.run_blocking(self.mirror.write, namespace, key.name, files)
+        except OSError as error:
+            directory = self.mirror.directory_for(namespace, key.name)
+            raise RetryWithBackoff(
+                f"cannot write the files of Secret {key} to {directory}: {error.strerror}"
+            ) from None
         if changed and self.options.output_hook:
             await self._run_hook(self.options.output_hook, secret, files)
         return Result()

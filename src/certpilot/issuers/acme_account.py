@@ -202,6 +202,12 @@ class AccountClients:
         with self._lock:
             return self._clients.get(key)
 
+    def forget(self, issuer_uid: str) -> None:
+        """Drop the issuer's client: its account is to be registered again."""
+        with self._lock:
+            for stale in [k for k in self._clients if k.issuer_uid == issuer_uid]:
+                del self._clients[stale]
+
     def put(self, key: ClientKey, client: AcmeClient) -> None:
         with self._lock:
             stale = [k for k in self._clients if k.issuer_uid == key.issuer_uid and k != key]

@@ -72,6 +72,19 @@ def _write_file(name: str, content: bytes, mode: int, dir_fd: int) -> None:
         os.close(fd)
 
 
+def _write_version(version: str, files: Mapping[str, tuple[bytes, int]], directory_fd: int) -> None:
+    version_fd = _open_directory(version, directory_fd)
+    try:
+        # Every folder of the tree is the owner's alone, whatever the umask: a folder others can
+        # write would let any local user swap a certificate or its key.
+        os.fchmod(version_fd, PRIVATE_DIRECTORY_MODE)
+        for file_name, (content, mode) in files.items():
+            _write_file(file_name, content, mode, version_fd)
+        os.fsync(version_fd)
+    finally:
+        os.close(version_fd)
+
+
 def _read_file(name: str, dir_fd: int) -> tuple[bytes, int]:
     """A regular file's content and permission bits, in one open, fstat and read."""
     fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
@@ -136,16 +149,12 @@ class FileMirror:
         directory_fd = _open_directory(directory)
         try:
             os.mkdir(version, mode=PRIVATE_DIRECTORY_MODE, dir_fd=directory_fd)
-            version_fd = _open_directory(version, directory_fd)
             try:
-                # Every folder of the tree is the owner's alone, whatever the umask: a folder others
-                # can write would let any local user swap a certificate or its key.
-                os.fchmod(version_fd, PRIVATE_DIRECTORY_MODE)
-                for file_name, (content, mode) in wanted.items():
-                    _write_file(file_name, content, mode, version_fd)
-                os.fsync(version_fd)
-            finally:
-                os.close(version_fd)
+                _write_version(version, wanted, directory_fd)
+            except OSError:
+                # A full disk: leave no half-written version (with part of a key) behind.
+                shutil.rmtree(directory / version, ignore_errors=True)
+                raise
             _replace_symlink(DATA_LINK, version, directory_fd, unique)
             self._tidy(directory, directory_fd, version, wanted.keys(), unique)
             os.fsync(directory_fd)

@@ -14,7 +14,7 @@ from typing import Any
 
 from certpilot.api.meta import Resource
 from certpilot.api.validation import validate_update
-from certpilot.store.errors import Invalid, NotFound
+from certpilot.store.errors import AlreadyExists, Conflict, Invalid, NotFound
 from certpilot.store.protocol import Store
 
 
@@ -72,7 +72,9 @@ def desired_on_existing(existing: Resource, desired: Resource) -> Resource:
 
 async def apply_objects(store: Store, objects: Sequence[Resource]) -> list[ApplyResult]:
     """Create or update each object. Raises Invalid (naming the object and field) before writing
-    anything when an update breaks the API's update rules."""
+    anything when an update breaks the API's update rules, and Conflict (naming the object) when
+    another writer created or changed it between this apply's read and its write: one winner, as
+    Kubernetes' optimistic concurrency gives."""
     plan: list[tuple[Resource, Resource | None]] = []
     for obj in objects:
         kind = type(obj)
@@ -85,15 +87,25 @@ async def apply_objects(store: Store, objects: Sequence[Resource]) -> list[Apply
         plan.append((obj, existing))
     results = []
     for obj, existing in plan:
-        if existing is None:
-            fresh = obj.model_copy(deep=True)
-            fresh.metadata.resource_version = None
-            fresh.metadata.uid = None
-            results.append(ApplyResult(await store.create(fresh), Applied.CREATED))
-        elif declared_content(existing) == declared_content(obj):
+        if existing is not None and declared_content(existing) == declared_content(obj):
             results.append(ApplyResult(existing, Applied.UNCHANGED))
-        else:
-            results.append(
-                ApplyResult(await store.update(desired_on_existing(existing, obj)), Applied.CONFIGURED)
-            )
+            continue
+        try:
+            results.append(await _write(store, obj, existing))
+        except (AlreadyExists, Conflict):
+            raise Conflict(
+                f"{display_name(obj)}: Conflict: another writer changed it while this apply ran "
+                "(nothing of this document was written): apply again"
+            ) from None
     return results
+
+
+async def _write(store: Store, obj: Resource, existing: Resource | None) -> ApplyResult:
+    """Create obj, or update existing to it; a concurrent writer makes this raise AlreadyExists or
+    Conflict (the update is conditional on the resourceVersion read)."""
+    if existing is None:
+        fresh = obj.model_copy(deep=True)
+        fresh.metadata.resource_version = None
+        fresh.metadata.uid = None
+        return ApplyResult(await store.create(fresh), Applied.CREATED)
+    return ApplyResult(await store.update(desired_on_existing(existing, obj)), Applied.CONFIGURED)

@@ -31,3 +31,7 @@ class Unavailable(StoreError):
 
 class Forbidden(StoreError):
     """The store refused the caller: not authenticated, or not allowed this verb on this resource."""
+
+
+class Damaged(Unavailable):
+    """The store's file is corrupt or truncated: certpilot will not use it; restore a backup."""

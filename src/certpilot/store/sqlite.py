@@ -26,6 +26,8 @@ from certpilot.store.protocol import WatchEvent, WatchEventType
 from certpilot.store.rules import format_timestamp
 from certpilot.store.sealing import Sealing
 from certpilot.store.selectors import labels_match, parse_label_selector
+from certpilot.store.sqlite_backup import write_backup
+from certpilot.store.sqlite_integrity import check_integrity
 from certpilot.store.sqlite_ops import ChangeQuery, ObjectId
 from certpilot.store.sqlite_thread import SQLiteThread, Transaction
 from certpilot.store.watch_reads import WatchReads
@@ -154,6 +156,14 @@ class SQLiteStore:
         read or write started after this call, without waiting for it: resolved once committed."""
         body = body_of(event)
         return self._thread.submit_write(partial(sqlite_ops.record_event, event=body, now=self._now()))
+
+    async def verify_integrity(self, *, thorough: bool = False) -> None:
+        """Raise errors.Damaged if the file is corrupt or truncated (sqlite_integrity.py)."""
+        await self._read(partial(check_integrity, path=self.path, thorough=thorough))
+
+    async def backup_to(self, destination: Path) -> None:
+        """Write a consistent copy of the store to destination while others keep writing."""
+        await self._read(partial(write_backup, destination=destination))
 
     async def close(self) -> None:
         """Finish queued work, close the file; watches end."""

@@ -8,6 +8,7 @@ meta       the global resourceVersion counter and how far the change log was tri
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -48,6 +49,8 @@ CREATE TABLE IF NOT EXISTS meta (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('resource_version', 0), ('compacted_through', 0);
 """
+# Every table and index _SCHEMA creates (its meta rows are inserted in the same transaction).
+_SCHEMA_OBJECTS = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA))
 
 
 def open_connection(path: str, sealing: Sealing | None = None) -> sqlite3.Connection:
@@ -62,6 +65,19 @@ def open_connection(path: str, sealing: Sealing | None = None) -> sqlite3.Connec
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     _switch_to_wal(connection)
     connection.execute("PRAGMA synchronous = FULL")
+    try:
+        # An existing store is opened without taking the write lock: a reader never waits for
+        # another process's writes.
+        if not _has_schema(connection):
+            _create_schema(connection)
+        install_sealing(connection, sealing or Sealing())
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _create_schema(connection: sqlite3.Connection) -> None:
     connection.execute("BEGIN IMMEDIATE")
     try:
         for statement in _SCHEMA.split(";"):
@@ -71,12 +87,11 @@ def open_connection(path: str, sealing: Sealing | None = None) -> sqlite3.Connec
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-    try:
-        install_sealing(connection, sealing or Sealing())
-    except BaseException:
-        connection.close()
-        raise
-    return connection
+
+
+def _has_schema(connection: sqlite3.Connection) -> bool:
+    present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    return present >= _SCHEMA_OBJECTS
 
 
 def _switch_to_wal(connection: sqlite3.Connection) -> None:

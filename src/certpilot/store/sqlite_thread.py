@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from certpilot.store.errors import StoreError, Unavailable
 from certpilot.store.sealing import EncryptionKeyError, Sealing
+from certpilot.store.sqlite_integrity import damaged, is_damage
 from certpilot.store.sqlite_schema import open_connection
 
 R = TypeVar("R")
@@ -138,6 +139,9 @@ class SQLiteThread:
             connection = open_connection(self._path, self._sealing)
         except EncryptionKeyError as exc:
             self._open_failure = exc
+        except sqlite3.Error as exc:
+            damage = damaged(self._path, str(exc)) if is_damage(exc) else None
+            self._open_failure = damage or Unavailable(f"cannot open the store {self._path}: {exc}")
         except Exception as exc:
             self._open_failure = Unavailable(f"cannot open the store {self._path}: {exc}")
         if self._open_failure is not None:
@@ -167,7 +171,7 @@ class SQLiteThread:
             runnable = [r for r in requests if not r.future.cancelled()]
             writes = [r for r in runnable if r.write]
             outcomes, changed = self._commit_batch(connection, writes) if writes else ([], set())
-            outcomes += [_read(request, connection) for request in runnable if not request.write]
+            outcomes += [_read(request, connection, self._path) for request in runnable if not request.write]
             _settle(outcomes, self._listeners_of(changed) if changed else [])
             if stop:
                 return
@@ -216,7 +220,11 @@ class SQLiteThread:
         except sqlite3.Error as exc:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
-            failure = Unavailable(f"the store {self._path} could not commit: {exc}")
+            failure = (
+                damaged(self._path, str(exc))
+                if is_damage(exc)
+                else Unavailable(f"the store {self._path} could not commit: {exc}")
+            )
             return [(request.future, None, failure) for request in writes], set()
         if transaction.resource_version == start:
             return outcomes, set()
@@ -244,11 +252,12 @@ def listeners_of(listeners: dict[KindKey, set[Listener]], kinds: set[KindKey] | 
     return [listener for kind in chosen for listener in listeners[kind]]
 
 
-def _read(request: _Request, connection: sqlite3.Connection) -> Outcome:
+def _read(request: _Request, connection: sqlite3.Connection, path: str) -> Outcome:
     try:
         return (request.future, request.fn(connection), None)
     except sqlite3.Error as exc:
-        return (request.future, None, Unavailable(f"the store could not be read: {exc}"))
+        failure = damaged(path, str(exc)) if is_damage(exc) else None
+        return (request.future, None, failure or Unavailable(f"the store {path} could not be read: {exc}"))
     except Exception as exc:
         return (request.future, None, exc)
 

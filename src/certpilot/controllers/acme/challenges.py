@@ -8,6 +8,7 @@ The key authorization in spec.key never leaves this controller except to the sol
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from certpilot.acme.client_errors import AcmeError, problem_message
@@ -16,7 +17,12 @@ from certpilot.acme.solvers.http01_presenter import Http01Presenter
 from certpilot.api.acme import Challenge, ChallengeStatus
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import ACMEChallengeType, State
-from certpilot.controllers.acme.account import Account, account_of, issuer_or_wait
+from certpilot.controllers.acme.account import (
+    Account,
+    account_of,
+    issuer_or_wait,
+    register_again_if_account_lost,
+)
 from certpilot.controllers.acme.challenge_choice import ACME_FINALIZER
 from certpilot.controllers.acme.challenge_steps import ChallengeStep, is_final_state, next_challenge_step
 from certpilot.controllers.acme.challenge_wait import wait_before_accepting_is_over
@@ -37,6 +43,8 @@ if TYPE_CHECKING:
 
 # How soon to look again at an authorization the server is still validating.
 AUTHORIZATION_POLL_SECONDS = 0.5
+# Failed self-checks after which the answer is presented again (a minute at the default 10 s).
+PRESENT_AGAIN_AFTER_CHECKS = 6
 # The states an ACME authorization ends in; "deactivated" and "revoked" count as failed.
 AUTHORIZATION_FAILED = {"invalid": State.INVALID, "expired": State.EXPIRED, "deactivated": State.INVALID}
 
@@ -65,6 +73,12 @@ def verdict_of(authz: messages.Authorization, challenge_url: str) -> tuple[State
         problem = challenge_problem(ours) if ours is not None else ""
         return AUTHORIZATION_FAILED[status], problem or f"the authorization is {status}"
     return None, ""
+
+
+def present_again(presented_at: datetime | None, now: datetime, retry_period: timedelta) -> bool:
+    """Whether a self-check that keeps failing has failed long enough (PRESENT_AGAIN_AFTER_CHECKS
+    retry periods since presenting) to present the answer again."""
+    return presented_at is not None and now - presented_at >= retry_period * PRESENT_AGAIN_AFTER_CHECKS
 
 
 class ChallengeController:
@@ -102,6 +116,7 @@ class ChallengeController:
         try:
             requeue = await self._advance(challenge, status, account)
         except AcmeError as e:
+            await register_again_if_account_lost(self.ctx, account, e)
             if not is_refusal(e):
                 raise
             status.state, status.reason = State.ERRORED, str(e)
@@ -180,6 +195,12 @@ class ChallengeController:
         if check.passed:
             return None
         status.reason = check.reason
+        now = self.ctx.clock.now()
+        if present_again(status.presented_at, now, retry_period):
+            # What was presented may be gone (a DNS server restarted from its zone file loses
+            # dynamic updates): presenting is idempotent, so put it back.
+            await self.solving.present(challenge, account.resource_namespace)
+            status.presented_at = now.replace(microsecond=0)
         return retry_period.total_seconds()
 
     async def _accept(

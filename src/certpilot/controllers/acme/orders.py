@@ -21,7 +21,7 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.core import Secret
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import ACMEChallengeType, State
-from certpilot.controllers.acme.account import Account, account_of
+from certpilot.controllers.acme.account import Account, account_of, register_again_if_account_lost
 from certpilot.controllers.acme.challenge_choice import challenge_for, choose_challenge, chosen_with_overrides
 from certpilot.controllers.acme.order_steps import (
     FINAL_CHALLENGE_STATES,
@@ -52,13 +52,19 @@ TRANSIENT_ERROR_CODES = frozenset({"serverInternal", "badNonce", "rateLimited", 
 # What a CA answers to a `replaces` it will not take: retried without it.
 REPLACES_REFUSALS = frozenset({"alreadyReplaced", "malformed"})
 CONFLICT = 409
+# 4xx answers that mean "try again", not "no": request timeout, too many requests.
+RETRIED_STATUSES = frozenset({408, 429})
 
 
 def is_refusal(error: AcmeError) -> bool:
-    """Whether the server definitively refused (the order is errored) rather than failed for now."""
+    """Whether the server definitively refused (the order is errored) rather than failed for now:
+    an RFC 8555 problem that is not transient, or, as cert-manager decides, any other 4xx answer
+    (the server no longer knows the order or challenge, e.g. after it lost its state)."""
     if isinstance(error, RetryWithBackoff | PendingError):
         return False
-    return error.code is not None and error.code not in TRANSIENT_ERROR_CODES
+    if error.code is not None:
+        return error.code not in TRANSIENT_ERROR_CODES
+    return error.status is not None and 400 <= error.status < 500 and error.status not in RETRIED_STATUSES
 
 
 def authorization_of(resource: messages.AuthorizationResource) -> ACMEAuthorization:
@@ -194,14 +200,24 @@ class OrderController:
             if step is OrderStep.SYNC:
                 status, requeue = await self._sync(order, status, account, challenges)
         except AcmeError as e:
-            if not is_refusal(e):
-                raise
-            status = self._failed(status, State.ERRORED, f"ACME server refused: {e}")
+            status = await self._refused(status, account, e)
         await self._write(order, status)
         if step is OrderStep.CREATE_CHALLENGES and status.state == State.PENDING:
             order.status = status
-            await self._create_challenges(order, status, account, challenges, fetched)
+            try:
+                await self._create_challenges(order, status, account, challenges, fetched)
+            except AcmeError as e:
+                # An authorization the server no longer knows (it lost its state since the order
+                # was created): the order can never complete.
+                await self._write(order, await self._refused(status.model_copy(deep=True), account, e))
         return Result(requeue_after=requeue)
+
+    async def _refused(self, status: OrderStatus, account: Account, error: AcmeError) -> OrderStatus:
+        """The order errored by a refusal; anything else is raised again to be retried."""
+        await register_again_if_account_lost(self.ctx, account, error)
+        if not is_refusal(error):
+            raise error
+        return self._failed(status, State.ERRORED, f"ACME server refused: {error}")
 
     async def _create(
         self, order: Order, account: Account

@@ -286,7 +286,8 @@ class PebbleServer(PeerServer):
         return {"pebble": pebble}
 
     def start(self) -> Self:
-        self._tls = generate_server_tls(self.workdir)
+        # A restart keeps the HTTPS certificate, so clients that trust it keep working.
+        self._tls = self._tls or generate_server_tls(self.workdir)
         config_path = self.workdir / "pebble-config.json"
         config_path.write_text(json.dumps(self.config(self._tls), indent=2))
         argv = [self.binary, "-config", str(config_path), "-strict=false"]
