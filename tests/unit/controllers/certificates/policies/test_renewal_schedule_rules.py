@@ -3,6 +3,7 @@
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from acme.client import _renewal_info_path_component
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -217,3 +218,33 @@ def test_a_leaf_of_a_rotated_ca_renews_within_the_rotation_spread() -> None:
     assert due is not None and T0 <= due <= T0 + timedelta(hours=1)
     renewing = needs_issuance(PolicyInput(cert, secret, None, T0 + timedelta(hours=1), issuer_ca=new_ca[1]))
     assert renewing is not None and renewing.reason == reasons.RENEWING
+
+
+def test_the_ca_key_is_compared_by_identifier_and_by_signature_without_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """signed_by compares key identifiers when both certificates carry them (no signature check on
+    every restart), and verifies the signature when they do not."""
+    ca_key, ca_cert = _ca()
+    _, leaf = _leaf((ca_key, ca_cert), 7, timedelta(days=90))
+    verified: list[x509.Certificate] = []
+    real_verify = x509.Certificate.verify_directly_issued_by
+
+    def counting(self: x509.Certificate, issuer: x509.Certificate) -> None:
+        verified.append(self)
+        real_verify(self, issuer)
+
+    monkeypatch.setattr(x509.Certificate, "verify_directly_issued_by", counting)
+    assert signed_by(leaf, ca_cert) and verified == []
+    bare_leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(ca_cert.subject)
+        .public_key(ec.generate_private_key(ec.SECP256R1()).public_key())
+        .serial_number(8)
+        .not_valid_before(T0)
+        .not_valid_after(T0 + timedelta(days=90))
+        .sign(ca_key, hashes.SHA256())
+    )
+    assert signed_by(bare_leaf, ca_cert) and verified == [bare_leaf]
+    assert not signed_by(bare_leaf, _ca()[1])
