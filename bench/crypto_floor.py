@@ -65,6 +65,8 @@ def issue_pems(key_type: str, dns_name: str) -> tuple[bytes, bytes]:
         .not_valid_after(now + datetime.timedelta(days=90))
         .add_extension(csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value, False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        # As the CA issuer writes it (pki/sign.py): the issuer's key identifier.
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False)
         .sign(ca_key, hashes.SHA256())
     )
     key_pem = key.private_bytes(
@@ -123,6 +125,7 @@ def self_signed_ca() -> CaMaterial:
         .not_valid_before(now)
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     return CaMaterial(
