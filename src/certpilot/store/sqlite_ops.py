@@ -262,8 +262,8 @@ def _write(
     encoded = _encode(body)
     connection.execute(
         "INSERT OR REPLACE INTO objects (api_version, kind, namespace, name, uid, body) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, seal_body(?6, ?1, ?2))",
-        (oid.api_version, oid.kind, oid.namespace, oid.name, uid, encoded),
+        "VALUES (?, ?, ?, ?, ?, seal_body(?, ?, ?))",
+        (oid.api_version, oid.kind, oid.namespace, oid.name, uid, encoded, oid.api_version, oid.kind),
     )
     owners = rules.owner_uids(body)
     if previous is None or owners != rules.owner_uids(previous):
@@ -279,10 +279,10 @@ def _log_change(
     transaction: Transaction, oid: ObjectId, change_type: str, body: Body, encoded: str | None = None
 ) -> str:
     text = encoded or _encode(body)
+    version, kind = oid.api_version, oid.kind
     transaction.connection.execute(
-        "INSERT INTO changes (rv, api_version, kind, type, body) "
-        "VALUES (?1, ?2, ?3, ?4, seal_body(?5, ?2, ?3))",
-        (transaction.resource_version, oid.api_version, oid.kind, change_type, text),
+        "INSERT INTO changes (rv, api_version, kind, type, body) VALUES (?, ?, ?, ?, seal_body(?, ?, ?))",
+        (transaction.resource_version, version, kind, change_type, text, version, kind),
     )
     transaction.changed(oid.api_version, oid.kind)
     return text
