@@ -8,12 +8,12 @@ import sys
 import pytest
 
 from certpilot.acme.solvers.dns01.errors import InvalidProviderConfig, ProviderSdkMissing
+from certpilot.acme.solvers.dns01.names import relative_name
 from certpilot.acme.solvers.dns01.provider import Dns01Request
 from certpilot.acme.solvers.dns01.registry import ProviderSettings, provider_for
 from certpilot.acme.solvers.dns01.vendor import (
     closest_zone,
     endpoint_override,
-    relative_name,
     txt_values_after,
     unquoted,
     vendor_text,

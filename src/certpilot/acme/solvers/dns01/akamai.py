@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import requests
 
+from certpilot.acme.solvers.dns01.credentials import describe_sources, secret_text
 from certpilot.acme.solvers.dns01.errors import (
     InvalidProviderConfig,
     ProviderApiError,
@@ -31,8 +32,6 @@ from certpilot.acme.solvers.dns01.vendor import (
     REQUEST_TIMEOUT,
     WRITE_ATTEMPTS,
     endpoint_override,
-    secret_named,
-    secret_text,
     txt_values_after,
     unquoted,
     untyped_sdk_module,
@@ -69,9 +68,9 @@ async def credentials_of(request: Dns01Request, config: ACMEIssuerDNS01ProviderA
 def described(config: ACMEIssuerDNS01ProviderAkamai) -> str:
     return (
         f"the EdgeGrid credentials for {config.service_consumer_domain} (client token in "
-        f"{secret_named(config.client_token_secret_ref)}, client secret in "
-        f"{secret_named(config.client_secret_secret_ref)}, access token in "
-        f"{secret_named(config.access_token_secret_ref)})"
+        f"{describe_sources([config.client_token_secret_ref])}, client secret in "
+        f"{describe_sources([config.client_secret_secret_ref])}, access token in "
+        f"{describe_sources([config.access_token_secret_ref])})"
     )
 
 

@@ -17,21 +17,20 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from certpilot.acme.solvers.dns01.credentials import describe_sources, secret_text
 from certpilot.acme.solvers.dns01.errors import (
     InvalidProviderConfig,
     ProviderApiError,
     ProviderCredentialsRejected,
     ZoneNotFound,
+    sdk_missing,
 )
+from certpilot.acme.solvers.dns01.names import relative_name
 from certpilot.acme.solvers.dns01.provider import TXT_TTL, Dns01Request
 from certpilot.acme.solvers.dns01.vendor import (
     WRITE_ATTEMPTS,
     closest_zone,
     endpoint_override,
-    relative_name,
-    sdk_missing,
-    secret_named,
-    secret_text,
     txt_values_after,
     vendor_text,
 )
@@ -98,7 +97,7 @@ class Credentials:
             return "the managed identity of this host"
         return (
             f"service principal {config.client_id} of tenant {config.tenant_id} "
-            f"(client secret in {secret_named(config.client_secret_secret_ref)})"
+            f"(client secret in {describe_sources([config.client_secret_secret_ref])})"
         )
 
 
@@ -124,7 +123,7 @@ def token_credential(credentials: Credentials, cloud: AzureCloud) -> TokenCreden
             WorkloadIdentityCredential,
         )
     except ImportError as err:
-        raise sdk_missing(EXTRA, err) from None
+        raise sdk_missing(EXTRA, err.name or str(err)) from None
     config = credentials.config
     known_authority = endpoint_override(EXTRA) is None
     if credentials.client_secret is not None:
@@ -178,7 +177,7 @@ def write_txt_value(credentials: Credentials, cloud: AzureCloud, fqdn: str, valu
         from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
         from azure.mgmt.dns import DnsManagementClient
     except ImportError as err:
-        raise sdk_missing(EXTRA, err) from None
+        raise sdk_missing(EXTRA, err.name or str(err)) from None
     config = credentials.config
     hidden = [credentials.client_secret or ""]
     client = DnsManagementClient(

@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 import requests
 
+from certpilot.acme.solvers.dns01.credentials import describe_sources
 from certpilot.acme.solvers.dns01.errors import (
     InvalidProviderConfig,
     ProviderApiError,
@@ -36,7 +37,6 @@ from certpilot.acme.solvers.dns01.vendor import (
     REQUEST_TIMEOUT,
     closest_zone,
     endpoint_override,
-    secret_named,
     txt_values_after,
     unquoted,
     untyped_sdk_module,
@@ -75,7 +75,7 @@ async def service_account_of(
         return ServiceAccount(None, "the ambient Application Default Credentials")
     if not ref.name or not ref.key:
         raise InvalidProviderConfig("cloudDNS serviceAccountSecretRef must name a Secret and a key")
-    source = f"the service account key in {secret_named(ref)}"
+    source = f"the service account key in {describe_sources([ref])}"
     try:
         key = json.loads(await request.get_secret_value(ref.name, ref.key))
     except (ValueError, UnicodeDecodeError):

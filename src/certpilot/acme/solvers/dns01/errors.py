@@ -58,9 +58,10 @@ class ProviderApiError(Dns01Error):
     """The vendor's API could not be reached, or answered with an error other than refused credentials."""
 
 
-def sdk_missing(provider: str, package: str) -> ProviderSdkMissing:
-    """The error for a provider whose SDK (`package`) is not installed."""
+def sdk_missing(extra: str, package: str) -> ProviderSdkMissing:
+    """The error for a provider whose SDK (`package`) is not installed; `extra` names the
+    `certpilot[...]` extra that installs it."""
     return ProviderSdkMissing(
-        f"the {provider} DNS-01 provider needs {package}, which is not installed: "
-        f"pip install 'certpilot[{provider.lower()}]'"
+        f"the {extra} DNS-01 provider needs {package}, which is not installed: "
+        f"pip install 'certpilot[{extra}]'"
     )

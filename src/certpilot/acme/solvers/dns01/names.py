@@ -62,12 +62,14 @@ def is_ip_address(host: str) -> bool:
     return True
 
 
-def relative_name(fqdn: str, zone: str) -> str:
-    """`fqdn` relative to `zone` (both absolute), `@` for the apex."""
-    fqdn, zone = fqdn.lower().rstrip("."), zone.lower().rstrip(".")
-    if fqdn == zone:
-        return "@"
-    return fqdn.removesuffix("." + zone)
+def relative_name(fqdn: str, zone: str, apex: str = "@") -> str:
+    """`fqdn` relative to `zone` (`apex` for the zone's own name), without trailing dots."""
+    name, origin = absolute(fqdn), absolute(zone)
+    if name == origin:
+        return apex
+    if not name.endswith("." + origin):
+        raise InvalidProviderConfig(f"{fqdn} is not inside the zone {zone}: check hostedZoneName")
+    return name[: -len(origin) - 1]
 
 
 def parent_names(fqdn: str) -> list[str]:

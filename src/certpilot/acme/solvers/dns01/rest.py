@@ -8,7 +8,6 @@ the manifest schema stays cert-manager's.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ import aiohttp
 
 from certpilot.acme.solvers.dns01.credentials import describe_sources
 from certpilot.acme.solvers.dns01.errors import ProviderApiError, ProviderCredentialsRejected
+from certpilot.acme.solvers.dns01.vendor import endpoint_override
 from certpilot.api.meta import SecretKeySelector
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30)
@@ -25,7 +25,7 @@ ERROR_BODY_LIMIT = 300
 
 def endpoint_of(provider: str, default: str) -> str:
     """The vendor's base URL, or `CERTPILOT_DNS01_<PROVIDER>_ENDPOINT` when set (tests)."""
-    return os.environ.get(f"CERTPILOT_DNS01_{provider.upper()}_ENDPOINT") or default
+    return endpoint_override(provider) or default
 
 
 @dataclass(frozen=True)

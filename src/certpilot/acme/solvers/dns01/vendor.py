@@ -15,22 +15,13 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from certpilot.acme.solvers.dns01.errors import InvalidProviderConfig, ProviderSdkMissing
+from certpilot.acme.solvers.dns01.errors import sdk_missing
 from certpilot.acme.solvers.dns01.names import absolute
-from certpilot.acme.solvers.dns01.provider import Dns01Request
-from certpilot.api.meta import SecretKeySelector
 from certpilot.runtime.logging import REDACTED
 
 MAX_VENDOR_TEXT = 300
 REQUEST_TIMEOUT = 30.0  # seconds, per vendor API call
 WRITE_ATTEMPTS = 3  # read-modify-write rounds when another writer changed the record set in between
-
-
-def sdk_missing(extra: str, error: ImportError) -> ProviderSdkMissing:
-    return ProviderSdkMissing(
-        f"the {extra} DNS-01 provider needs its SDK, which is not installed ({error.name or error}): "
-        f"pip install 'certpilot[{extra}]'"
-    )
 
 
 def untyped_sdk_module(name: str, extra: str) -> Any:
@@ -39,7 +30,7 @@ def untyped_sdk_module(name: str, extra: str) -> Any:
     try:
         return importlib.import_module(name)
     except ImportError as err:
-        raise sdk_missing(extra, err) from None
+        raise sdk_missing(extra, err.name or name) from None
 
 
 def endpoint_override(provider: str) -> str | None:
@@ -53,16 +44,6 @@ def closest_zone(fqdn: str, zones: Iterable[str]) -> str | None:
     name = absolute(fqdn)
     holding = [z for z in map(absolute, zones) if name == z or name.endswith("." + z)]
     return max(holding, key=len, default=None)
-
-
-def relative_name(fqdn: str, zone: str, apex: str = "@") -> str:
-    """`fqdn` relative to `zone` (`apex` for the zone's own name), without trailing dots."""
-    name, origin = absolute(fqdn), absolute(zone)
-    if name == origin:
-        return apex
-    if not name.endswith("." + origin):
-        raise InvalidProviderConfig(f"{fqdn} is not inside the zone {zone}: check hostedZoneName")
-    return name[: -len(origin) - 1]
 
 
 def txt_values_after(current: Iterable[str], value: str, add: bool) -> list[str]:
@@ -85,15 +66,3 @@ def vendor_text(text: object, secrets: Iterable[str]) -> str:
         if secret:
             shown = shown.replace(secret, REDACTED)
     return shown[:MAX_VENDOR_TEXT]
-
-
-async def secret_text(request: Dns01Request, ref: SecretKeySelector | None, field: str) -> str:
-    """The value of a credential Secret key the provider block references in `field` (trimmed)."""
-    if ref is None or not ref.name or not ref.key:
-        raise InvalidProviderConfig(f"{field} must name a Secret and the key holding the credential")
-    return (await request.get_secret_value(ref.name, ref.key)).decode().strip()
-
-
-def secret_named(ref: SecretKeySelector | None) -> str:
-    """How an error names a credential: by its Secret and key, never its value."""
-    return f"Secret {ref.name!r} key {ref.key!r}" if ref is not None else "no Secret"
