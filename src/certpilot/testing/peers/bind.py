@@ -12,7 +12,7 @@ import secrets
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -20,7 +20,10 @@ from types import TracebackType
 import dns.exception
 import dns.message
 import dns.query
+import dns.rcode
 import dns.rdatatype
+import dns.tsigkeyring
+import dns.update
 
 TSIG_ALGORITHMS = ("hmac-md5", "hmac-sha1", "hmac-sha256", "hmac-sha512")
 LOOPBACK = "127.0.0.1"
@@ -116,6 +119,16 @@ class BindServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+    def send_update(self, zone: str, change: Callable[[dns.update.UpdateMessage], object]) -> None:
+        """An RFC2136 update of `zone`, built by `change` and signed with this server's TSIG key, sent
+        over TCP; raises RuntimeError unless BIND answers NOERROR (test peers writing records)."""
+        keyring = dns.tsigkeyring.from_text({self.tsig_key_name: (self.tsig_algorithm, self.tsig_secret)})
+        update = dns.update.UpdateMessage(zone, keyring=keyring)
+        change(update)
+        answer = dns.query.tcp(update, LOOPBACK, port=self.port, timeout=5)
+        if answer.rcode() != dns.rcode.NOERROR:
+            raise RuntimeError(f"BIND refused an update of {zone}: {dns.rcode.to_text(answer.rcode())}")
 
     def query_txt(self, name: str) -> list[str]:
         """The TXT strings at `name` as this server answers now (each record's chunks joined)."""

@@ -24,13 +24,13 @@ import time
 from typing import Any
 from urllib.parse import unquote
 
+from certpilot.acme.solvers.dns01.names import absolute
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.dns_standins.standin_server import (
     BindBackedZones,
     Request,
     Response,
     StandinHttpServer,
-    absolute,
 )
 
 MAX_BODY = 131072  # what EdgeGrid clients hash of a POST body

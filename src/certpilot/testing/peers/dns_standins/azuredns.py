@@ -25,6 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from certpilot.acme.solvers.dns01.names import absolute
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.dns_standins.standin_server import (
     TOKEN_LIFETIME,
@@ -32,7 +33,6 @@ from certpilot.testing.peers.dns_standins.standin_server import (
     Request,
     Response,
     StandinHttpServer,
-    absolute,
     bearer_token,
     loopback_tls,
 )

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from certpilot.acme.solvers.dns01.clouddns import SCOPE
+from certpilot.acme.solvers.dns01.names import absolute
 from certpilot.testing.peers.bind import BindServer
 from certpilot.testing.peers.dns_standins.standin_server import (
     TOKEN_LIFETIME,
@@ -37,7 +38,6 @@ from certpilot.testing.peers.dns_standins.standin_server import (
     Request,
     Response,
     StandinHttpServer,
-    absolute,
     bearer_token,
 )
 

@@ -19,17 +19,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-import dns.name
-import dns.query
-import dns.rcode
-import dns.tsig
-import dns.tsigkeyring
-import dns.update
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from certpilot.acme.solvers.dns01.names import absolute
 from certpilot.acme.solvers.dns01.provider import TXT_TTL
 from certpilot.testing.peers.bind import LOOPBACK, BindServer
 
@@ -164,11 +159,6 @@ def loopback_tls(directory: Path) -> tuple[ssl.SSLContext, Path]:
     return context, cert_path
 
 
-def absolute(name: str) -> str:
-    name = name.lower()
-    return name if name.endswith(".") else name + "."
-
-
 class BindBackedZones:
     """The TXT record sets a stand-in vendor holds, per absolute name; every change is written to `bind`
     (the whole TXT set replaced, or deleted when empty) before the vendor API answers."""
@@ -202,18 +192,12 @@ class BindBackedZones:
                 self._txt.pop(name, None)
 
     def _write_through(self, zone: str, name: str, values: list[str]) -> None:
-        bind = self.bind
-        keyring = dns.tsigkeyring.from_text({bind.tsig_key_name: (bind.tsig_algorithm, bind.tsig_secret)})
-        update = dns.update.UpdateMessage(zone, keyring=keyring)
         if values:
-            update.replace(name, TXT_TTL, "TXT", *(f'"{v}"' for v in values))
-        else:
-            update.delete(name, "TXT")
-        response = dns.query.tcp(update, LOOPBACK, port=bind.port, timeout=5)
-        if response.rcode() != dns.rcode.NOERROR:
-            raise RuntimeError(
-                f"BIND refused the stand-in's update of {name}: {dns.rcode.to_text(response.rcode())}"
+            self.bind.send_update(
+                zone, lambda update: update.replace(name, TXT_TTL, "TXT", *(f'"{v}"' for v in values))
             )
+        else:
+            self.bind.send_update(zone, lambda update: update.delete(name, "TXT"))
 
 
 def bearer_token(request: Request) -> str | None:
