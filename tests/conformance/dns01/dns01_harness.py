@@ -109,9 +109,7 @@ class Solving:
     store: SQLiteStore
 
     def challenge(self, name: str, value: str, follow: bool = False) -> Challenge:
-        config = self.peer.solver_config()
-        # The vendor stand-ins give the provider's own block; the others the dns01 block around it.
-        block: dict[str, Any] = dict(config) if self.peer.name in config else {self.peer.name: config}
+        block: dict[str, Any] = {self.peer.name: self.peer.solver_config()}
         if follow:
             block["cnameStrategy"] = "Follow"
         return Challenge(

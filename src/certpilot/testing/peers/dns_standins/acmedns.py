@@ -106,7 +106,7 @@ class AcmeDnsPeer:
 
     def solver_config(self) -> dict[str, Any]:
         ref = {"name": "acme-dns", "key": "acmedns.json"}
-        return {"acmeDNS": {"host": self.standin.url, "accountSecretRef": ref}}
+        return {"host": self.standin.url, "accountSecretRef": ref}
 
     def secrets(self) -> dict[str, dict[str, bytes]]:
         accounts = {domain: account.as_json() for domain, account in self.accounts.items()}

@@ -129,8 +129,8 @@ class CloudflarePeer:
     def solver_config(self) -> dict[str, Any]:
         if self.legacy_api_key:
             ref = {"name": "cloudflare-key", "key": "api-key"}
-            return {"cloudflare": {"email": self.standin.email, "apiKeySecretRef": ref}}
-        return {"cloudflare": {"apiTokenSecretRef": {"name": "cloudflare-token", "key": "api-token"}}}
+            return {"email": self.standin.email, "apiKeySecretRef": ref}
+        return {"apiTokenSecretRef": {"name": "cloudflare-token", "key": "api-token"}}
 
     def secrets(self) -> dict[str, dict[str, bytes]]:
         if self.legacy_api_key:

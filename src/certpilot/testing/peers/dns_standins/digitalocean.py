@@ -109,7 +109,7 @@ class DigitalOceanPeer:
         self.standin.stop()
 
     def solver_config(self) -> dict[str, Any]:
-        return {"digitalocean": {"tokenSecretRef": {"name": "digitalocean", "key": "access-token"}}}
+        return {"tokenSecretRef": {"name": "digitalocean", "key": "access-token"}}
 
     def secrets(self) -> dict[str, dict[str, bytes]]:
         return {"digitalocean": {"access-token": self.standin.token.encode()}}

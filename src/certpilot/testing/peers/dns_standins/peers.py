@@ -14,7 +14,8 @@ class DnsProviderPeer(Protocol):
     zone: str  # absolute zone it serves, e.g. "example.test."
 
     def solver_config(self) -> dict[str, Any]:
-        """The provider block as in an Issuer manifest's dns01 solver, e.g. {"cloudflare": {...}}."""
+        """The provider's own block in an Issuer manifest's dns01 solver (under the key `name`), e.g.
+        {"apiTokenSecretRef": {...}} for cloudflare."""
         ...
 
     def secrets(self) -> dict[str, dict[str, bytes]]:

@@ -132,11 +132,9 @@ class Route53Peer:
 
     def solver_config(self) -> dict[str, Any]:
         return {
-            "route53": {
-                "region": REGION,
-                "accessKeyIDSecretRef": {"name": "route53", "key": "access-key-id"},
-                "secretAccessKeySecretRef": {"name": "route53", "key": "secret-access-key"},
-            }
+            "region": REGION,
+            "accessKeyIDSecretRef": {"name": "route53", "key": "access-key-id"},
+            "secretAccessKeySecretRef": {"name": "route53", "key": "secret-access-key"},
         }
 
     def secrets(self) -> dict[str, dict[str, bytes]]:
