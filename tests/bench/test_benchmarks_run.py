@@ -87,11 +87,19 @@ def test_acme_issuance_runs_certpilot_and_lego_against_pebble(tmp_path: Path) ->
     assert summary.startswith("acme_issuance:")
 
 
+def need_kube_assets(bench: str) -> None:
+    """Skip, saying why, without Kubernetes binaries; in CI (CERTPILOT_REQUIRE_KUBE) fail instead."""
+    if os.environ.get("KUBEBUILDER_ASSETS"):
+        return
+    reason = f"KUBEBUILDER_ASSETS is unset: no Kubernetes binaries for bench/{bench}"
+    if os.environ.get("CERTPILOT_REQUIRE_KUBE"):
+        pytest.fail(f"{reason} (CERTPILOT_REQUIRE_KUBE is set: CI must run it)")
+    pytest.skip(reason)
+
+
 def test_kube_issuance_counts_api_writes_and_restarts_among_unrelated_secrets(tmp_path: Path) -> None:
-    """Starts its own control plane from KUBEBUILDER_ASSETS (the suite's kube fixture decides
-    whether those binaries must exist)."""
-    if not os.environ.get("KUBEBUILDER_ASSETS"):
-        pytest.skip("KUBEBUILDER_ASSETS is unset: no Kubernetes binaries for bench/kube_issuance.py")
+    """Starts its own control plane from KUBEBUILDER_ASSETS."""
+    need_kube_assets("kube_issuance.py")
     result, summary = run_benchmark(
         "kube_issuance.py", "--n", "6", "--unrelated-secrets", "3", tmp_path=tmp_path
     )
@@ -161,8 +169,7 @@ def test_store_integrity_times_both_checks(tmp_path: Path) -> None:
 
 @pytest.mark.peers
 def test_chaos_kube_kills_the_daemon_and_restarts_the_control_plane(tmp_path: Path) -> None:
-    if not os.environ.get("KUBEBUILDER_ASSETS"):
-        pytest.skip("KUBEBUILDER_ASSETS is unset: no Kubernetes binaries for bench/chaos_kube.py")
+    need_kube_assets("chaos_kube.py")
     result, summary = run_benchmark("chaos_kube.py", "--n", "6", "--kills", "3", tmp_path=tmp_path)
     figures = result["results"]
     assert figures["restarts"] == ["kube-apiserver", "etcd"]
