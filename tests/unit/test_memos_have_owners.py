@@ -34,3 +34,27 @@ def test_only_content_addressed_memos_live_at_module_level() -> None:
 def test_the_scan_finds_a_module_level_memo(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text("MEMO: BoundedMemo[int] = BoundedMemo(8)\n")
     assert module_level_memos(tmp_path) == {("m.py", "MEMO")}
+
+
+def policy_inputs_without_memos(root: Path) -> list[str]:
+    """Where src/ builds a PolicyInput without naming `memos`: it would get a fresh set that remembers
+    nothing, and every reconcile would parse and compare again (correct, silently slow)."""
+    found = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "PolicyInput"):
+                continue
+            if not any(keyword.arg == "memos" for keyword in node.keywords) and len(node.args) < 5:
+                found.append(f"{path.relative_to(root).as_posix()}:{node.lineno}")
+    return found
+
+
+def test_every_policy_input_in_src_gets_its_controllers_memos() -> None:
+    assert policy_inputs_without_memos(SRC) == []
+
+
+def test_the_scan_finds_a_policy_input_without_memos(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text(
+        "i = PolicyInput(cert, secret, None, now)\nj = PolicyInput(c, s, r, n, memos=m)\n"
+    )
+    assert policy_inputs_without_memos(tmp_path) == ["m.py:1"]
