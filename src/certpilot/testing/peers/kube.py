@@ -34,10 +34,11 @@ import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from certpilot.testing.peers.ports import LOOPBACK_V4, free_port
 from certpilot.testing.peers.process import PeerProcess
+from certpilot.testing.peers.throwaway_pki import common_name, pkcs8, throwaway_ca, write_private
 
 ASSETS_VARIABLE = "KUBEBUILDER_ASSETS"
 ASSET_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kubectl")
@@ -111,44 +112,14 @@ class ControlPlanePki:
     front_proxy_client_key_file: Path
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.touch(mode=0o600)
-    path.chmod(0o600)
-    path.write_bytes(data)
-
-
-def _pkcs8(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
 def _front_proxy_pair(now: datetime.datetime) -> tuple[x509.Certificate, x509.Certificate, bytes]:
     """The front-proxy CA (its own, as kubeadm makes it) and the aggregator's client certificate and
     key, which extension API servers check against that CA."""
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("certpilot test front-proxy CA"))
-        .issuer_name(_name("certpilot test front-proxy CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca_key, ca_cert = throwaway_ca("certpilot test front-proxy CA", now)
     client_key = ec.generate_private_key(ec.SECP256R1())
     client_cert = (
         x509.CertificateBuilder()
-        .subject_name(_name(FRONT_PROXY_CLIENT_NAME))
+        .subject_name(common_name(FRONT_PROXY_CLIENT_NAME))
         .issuer_name(ca_cert.subject)
         .public_key(client_key.public_key())
         .serial_number(x509.random_serial_number())
@@ -158,7 +129,7 @@ def _front_proxy_pair(now: datetime.datetime) -> tuple[x509.Certificate, x509.Ce
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    return ca_cert, client_cert, _pkcs8(client_key)
+    return ca_cert, client_cert, pkcs8(client_key)
 
 
 def generate_control_plane_pki(directory: Path) -> ControlPlanePki:
@@ -166,28 +137,13 @@ def generate_control_plane_pki(directory: Path) -> ControlPlanePki:
     RSA key pair that signs ServiceAccount tokens and the aggregation layer's front-proxy pair."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("certpilot test kube CA"))
-        .issuer_name(_name("certpilot test kube CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca_key, ca_cert = throwaway_ca("certpilot test kube CA", now)
     serving_key = ec.generate_private_key(ec.SECP256R1())
     alt_names: list[x509.GeneralName] = [x509.DNSName(name) for name in SERVING_NAMES]
     alt_names += [x509.IPAddress(ipaddress.ip_address(address)) for address in SERVING_ADDRESSES]
     serving_cert = (
         x509.CertificateBuilder()
-        .subject_name(_name("kube-apiserver"))
+        .subject_name(common_name("kube-apiserver"))
         .issuer_name(ca_cert.subject)
         .public_key(serving_key.public_key())
         .serial_number(x509.random_serial_number())
@@ -218,8 +174,8 @@ def generate_control_plane_pki(directory: Path) -> ControlPlanePki:
     )
     pki.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     pki.serving_cert_file.write_bytes(serving_cert.public_bytes(serialization.Encoding.PEM))
-    _write_private(pki.serving_key_file, _pkcs8(serving_key))
-    _write_private(pki.service_account_key_file, _pkcs8(service_account_key))
+    write_private(pki.serving_key_file, pkcs8(serving_key))
+    write_private(pki.service_account_key_file, pkcs8(service_account_key))
     pki.service_account_public_file.write_bytes(
         service_account_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -227,7 +183,7 @@ def generate_control_plane_pki(directory: Path) -> ControlPlanePki:
     )
     pki.front_proxy_ca_file.write_bytes(front_proxy_ca.public_bytes(serialization.Encoding.PEM))
     pki.front_proxy_client_cert_file.write_bytes(front_proxy_client.public_bytes(serialization.Encoding.PEM))
-    _write_private(pki.front_proxy_client_key_file, front_proxy_client_key)
+    write_private(pki.front_proxy_client_key_file, front_proxy_client_key)
     return pki
 
 
@@ -419,9 +375,9 @@ class KubeControlPlane:
     def _write_credentials(self) -> None:
         groups = {ADMIN_USER: ["system:masters"], **{name: list(g) for name, g in self.users.items()}}
         rows = [token_file_line(self._tokens[name], name, groups[name]) for name in self._tokens]
-        _write_private(self.directory / "tokens.csv", ("\n".join(rows) + "\n").encode())
+        write_private(self.directory / "tokens.csv", ("\n".join(rows) + "\n").encode())
         for name, token in self._tokens.items():
-            _write_private(self.kubeconfig_for(name), self._kubeconfig_text(name, token).encode())
+            write_private(self.kubeconfig_for(name), self._kubeconfig_text(name, token).encode())
 
     def _kubeconfig_text(self, user: str, token: str) -> str:
         config = {

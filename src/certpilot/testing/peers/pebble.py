@@ -22,10 +22,11 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from certpilot.testing.peers.ports import LOOPBACK_V4, free_port
 from certpilot.testing.peers.process import PeerProcess, PeerServer
+from certpilot.testing.peers.throwaway_pki import common_name, pkcs8, throwaway_ca, write_private
 
 PEBBLE_BINARY = "pebble"
 CHALLTESTSRV_BINARY = "pebble-challtestsrv"
@@ -54,42 +55,14 @@ class ServerTls:
     key_path: Path
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    path.chmod(0o600)
-
-
 def generate_server_tls(directory: Path) -> ServerTls:
     """A throwaway CA and a localhost / 127.0.0.1 / ::1 server certificate signed by it."""
     now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("certpilot test minica"))
-        .issuer_name(_name("certpilot test minica"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca_key, ca_cert = throwaway_ca("certpilot test minica", now)
     server_key = ec.generate_private_key(ec.SECP256R1())
     server_cert = (
         x509.CertificateBuilder()
-        .subject_name(_name("localhost"))
+        .subject_name(common_name("localhost"))
         .issuer_name(ca_cert.subject)
         .public_key(server_key.public_key())
         .serial_number(x509.random_serial_number())
@@ -117,7 +90,7 @@ def generate_server_tls(directory: Path) -> ServerTls:
     )
     tls.ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     tls.cert_path.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
-    _write_key(tls.key_path, server_key)
+    write_private(tls.key_path, pkcs8(server_key))
     return tls
 
 
