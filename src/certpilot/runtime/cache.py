@@ -74,6 +74,10 @@ class InformerCache:
     ) -> builtins.list[T]:
         return self._served(kind).cache.select(namespace, labels)
 
+    def snapshot(self, kind: type[T]) -> builtins.list[T]:
+        """Every cached object of a kind, unsorted; the one read that is safe from another thread."""
+        return self._served(kind).cache.snapshot()
+
     def owned_by(self, kind: type[T], owner_uid: str) -> builtins.list[T]:
         return self._served(kind).cache.owned_by(owner_uid)
 

@@ -41,6 +41,10 @@ class CacheReader(Protocol):
         """Objects of `kind` with an ownerReference to owner_uid."""
         ...
 
+    def snapshot(self, kind: type[T]) -> builtins.list[T]:
+        """Every object of `kind`, unsorted: the one read safe from a thread other than the loop's."""
+        ...
+
     def indexed(
         self, kind: type[T], field_index: FieldIndex[T], value: str, namespace: str | None = None
     ) -> builtins.list[T]:

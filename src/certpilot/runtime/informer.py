@@ -95,6 +95,11 @@ class Indexed(Generic[T]):
     def get(self, name: str, namespace: str | None) -> T | None:
         return self.objects.get((namespace, name))
 
+    def snapshot(self) -> list[T]:
+        """Every object, unsorted, for a reader on another thread (the metrics server): one copy
+        made in C while holding the GIL, so the event loop cannot change the dict half-way."""
+        return list(self.objects.values())
+
     def select(self, namespace: str | None = None, labels: Mapping[str, str] | None = None) -> list[T]:
         candidates: set[CacheKey] | None = None
         if namespace is not None:

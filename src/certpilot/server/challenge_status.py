@@ -53,7 +53,8 @@ class ChallengeStatusCollector(Collector):
 
     def collect(self) -> Iterable[Metric]:
         family = GaugeMetricFamily(NAME, HELP, labels=LABELS)
-        for challenge in self._source() if self._source is not None else ():
+        challenges = self._source() if self._source is not None else []
+        for challenge in sorted(challenges, key=lambda c: (c.namespace or "", c.name)):
             for labels, value in challenge_series(challenge):
                 family.add_metric(labels, value)
         yield family

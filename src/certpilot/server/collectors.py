@@ -18,6 +18,8 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
+from certpilot.server.series_family import SeriesFamily
+
 
 class LabelledSeries(Collector):
     """The shared part: label checking, one value per label tuple, exposition in insertion order."""
@@ -40,12 +42,9 @@ class LabelledSeries(Collector):
         return labelvalues
 
     def collect(self) -> Iterable[Metric]:
-        metric = Metric(self.name, self.documentation, self.TYPE)
         with self._lock:
             series = list(self._values.items())
-        for labelvalues, value in series:
-            metric.add_sample(self.name, dict(zip(self.labelnames, labelvalues, strict=True)), value)
-        yield metric
+        yield SeriesFamily(self.name, self.documentation, self.TYPE, self.labelnames, series)
 
     def describe(self) -> Iterable[Metric]:
         yield Metric(self.name, self.documentation, self.TYPE)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import urllib.error
+import urllib.request
+
 import aiohttp
 import pytest
 
@@ -59,3 +63,46 @@ def test_parse_listen(listen: str, expected: tuple[str, int]) -> None:
 def test_parse_listen_refuses_bad_addresses_with_an_example(listen: str) -> None:
     with pytest.raises(InvalidListenAddress, match=r"e\.g\. 127\.0\.0\.1:9402"):
         parse_listen(listen)
+
+
+def get_from_another_thread(port: int, path: str) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+async def test_the_endpoints_answer_while_the_event_loop_is_busy() -> None:
+    """A request is served from the server's own thread: the loop never runs while it is answered."""
+    server = MetricsServer("127.0.0.1:0")
+    await server.start()
+    answers: list[int] = []
+    answered = threading.Event()
+
+    def probe() -> None:
+        answers.extend(get_from_another_thread(server.port, path) for path in ("/healthz", "/metrics"))
+        answered.set()
+
+    try:
+        threading.Thread(target=probe).start()
+        # Block the loop itself until the probe has its answers (or give up after 10 s).
+        assert answered.wait(10)
+        assert answers == [200, 200]
+    finally:
+        await server.stop()
+
+
+async def test_healthz_fails_once_the_event_loop_stops_beating() -> None:
+    """A fake clock (the heartbeat would need the real loop stalled for the whole limit)."""
+    now = [1000.0]
+    server = MetricsServer("127.0.0.1:0", loop_stall_limit=30, heartbeat_interval=3600, now=lambda: now[0])
+    await server.start()
+    try:
+        assert (await fetch(server, "/healthz"))[0] == 200
+        now[0] += 31
+        status, _, body = await fetch(server, "/healthz")
+        assert (status, body) == (500, "the event loop has not run for 31 s")
+        assert (await fetch(server, "/nowhere"))[0] == 404
+    finally:
+        await server.stop()

@@ -94,7 +94,8 @@ class ChallengeController:
         self.options = options
         self.solving = ChallengeSolving(ctx.store, options, listeners, http01, dns01_webhooks)
         self.spec = ControllerSpec(name="challenges", primary=Challenge)
-        metrics.CERTIFICATE_CHALLENGE_STATUS.read_from(lambda: ctx.cache.list(Challenge))
+        # Scrapes run on the metrics server's thread: snapshot() is the cache read safe from there.
+        metrics.CERTIFICATE_CHALLENGE_STATUS.read_from(lambda: ctx.cache.snapshot(Challenge))
 
     async def reconcile(self, key: ObjectKey) -> Result:
         cached = self.ctx.cache.get(Challenge, key.name, key.namespace)
