@@ -16,6 +16,7 @@ input in turn and checks that the answer is computed afresh.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from cryptography import x509
@@ -44,6 +45,9 @@ from certpilot.runtime.object_versions import VersionKey, joined, spec_version, 
 MEMO_CAPACITY = 1024
 
 V = TypeVar("V")
+
+# When a certificate is due for renewal, and why no renewal window could be found.
+RenewalSchedule = tuple[datetime | None, str | None]
 
 # Which version of an object a key takes: the whole stored object, or only its spec; "maybe stored"
 # for an input whose absence is itself an input (the current request of a Certificate).
@@ -85,6 +89,7 @@ class CertificateMemos:
         self._request_mismatches: BoundedMemo[tuple[str, ...]] = BoundedMemo(capacity)
         self._why_not_made_for: BoundedMemo[str | None] = BoundedMemo(capacity)
         self._signed_by: BoundedMemo[bool] = BoundedMemo(capacity)
+        self._renewal_schedules: BoundedMemo[RenewalSchedule] = BoundedMemo(capacity)
         # The policy chains' verdicts (policies.Verdict: that module builds on this one).
         self._verdicts: BoundedMemo[Any] = BoundedMemo(capacity)
 
@@ -135,6 +140,21 @@ class CertificateMemos:
             return False
         key = versions(("stored", secret), TLS_CERT_KEY, ca.signature.hex())
         return self._signed_by.get_or_compute(key, lambda: signed_by(leaf, ca))
+
+    def renewal_schedule(
+        self,
+        secret: Secret | None,
+        certificate: Certificate,
+        issuer_ca: x509.Certificate | None,
+        compute: Callable[[], RenewalSchedule],
+    ) -> RenewalSchedule:
+        """When the Secret's certificate renews (policy_input.PolicyInput.renewal_schedule): read
+        from the Secret (its leaf, the CA's ARI window in its annotations), the spec (renewBefore,
+        renewal windows, and the uid that fixes the jitter) and the issuer's CA certificate (named
+        by its signature). The trigger and readiness both ask it about every Certificate."""
+        issuer = issuer_ca.signature.hex() if issuer_ca is not None else "no issuer CA"
+        key = versions(("stored", secret), ("spec", certificate), issuer)
+        return self._renewal_schedules.get_or_compute(key, compute)
 
     # A CertificateRequest against the spec and against the next private key.
 

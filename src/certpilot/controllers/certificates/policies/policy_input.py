@@ -14,7 +14,7 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, Secret
 from certpilot.api.enums import CertificateRenewalPolicy
-from certpilot.controllers.certificates.memos import CertificateMemos
+from certpilot.controllers.certificates.memos import CertificateMemos, RenewalSchedule
 from certpilot.controllers.certificates.parsed_secrets import (
     ParsedCertificate,
     ParsedKey,
@@ -72,10 +72,15 @@ class PolicyInput:
         return self.memos.parsed_key(self.secret, TLS_PRIVATE_KEY_KEY)
 
     @cached_property
-    def renewal_schedule(self) -> tuple[datetime | None, str | None]:
+    def renewal_schedule(self) -> RenewalSchedule:
         """When the Secret's certificate is due for renewal, and why no renewal window could be
         found (then renewal is due at the time renewBefore gives, as cert-manager does). No time
         when it has no valid certificate or spec.renewal.policy is Disabled."""
+        return self.memos.renewal_schedule(
+            self.secret, self.certificate, self.issuer_ca, self._renewal_schedule
+        )
+
+    def _renewal_schedule(self) -> RenewalSchedule:
         cert = self.parsed_certificate.certificate
         renewal = self.certificate.spec.renewal
         if cert is None or (renewal is not None and renewal.policy is CertificateRenewalPolicy.DISABLED):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from cryptography import x509
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,7 @@ from certpilot.controllers.certificates.policies.policy_input import (
     PolicyInput,
 )
 from certpilot.controllers.certificates.requestmanager.requestmanager import build_request
-from certpilot.pki.keys import encode_private_key
+from certpilot.pki.keys import PrivateKey, encode_private_key
 from certpilot.testing.builders import certificate, ec_key, issued_secret, self_signed_for
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
@@ -47,6 +48,9 @@ class World:
     certificate: Certificate
     secret: Secret
     request: CertificateRequest
+    # The CA certificate the Certificate's CA issuer signs with now (the leaf is self-signed, so
+    # any CA here is a rotation that moves the renewal earlier).
+    issuer_ca: x509.Certificate | None = None
 
 
 def stored(obj: Certificate | Secret | CertificateRequest, before: object | None, uid: str) -> None:
@@ -165,12 +169,22 @@ def replace_tls_crt(w: World) -> World:
 EDITS["tls.crt"] = replace_tls_crt
 
 
+def issuer_ca_of(key: PrivateKey) -> Edit:
+    ca = x509.load_pem_x509_certificate(self_signed_for(certificate("ca"), key, not_before=NOW))
+    return lambda w: replace(w, issuer_ca=ca)
+
+
+EDITS["issuer CA"] = issuer_ca_of(KEYS[0])
+EDITS["issuer CA rotated"] = issuer_ca_of(KEYS[1])
+
+
 def answers(w: World, memos: CertificateMemos) -> dict[str, object]:
     """Every answer the memos give about this world."""
-    i = PolicyInput(w.certificate, w.secret, w.request, NOW, memos)
+    i = PolicyInput(w.certificate, w.secret, w.request, NOW, memos, w.issuer_ca)
     key = memos.parsed_key(w.secret, TLS_PRIVATE_KEY_KEY).key
     return {
         "needs_issuance": needs_issuance(i),
+        "renewal schedule": i.renewal_schedule,
         "not_ready_reason": not_ready_reason(i),
         "parsed leaf": (memos.parsed_leaf(w.secret, TLS_CERT_KEY).certificate or "none").__repr__(),
         "request mismatches": memos.request_mismatches(w.request, w.certificate),
@@ -182,6 +196,7 @@ def answers(w: World, memos: CertificateMemos) -> dict[str, object]:
 @given(st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=4))
 @example(["issuerRef", "fallback issuers"])  # the fallback annotation sits outside the spec
 @example(["issuerRef", "request issuerRef"])
+@example(["issuer CA", "issuer CA rotated"])
 def test_every_remembered_answer_after_any_edits_equals_a_fresh_one(edits: list[str]) -> None:
     memos = CertificateMemos()
     world = first_world()
@@ -204,4 +219,4 @@ def test_each_edit_changes_what_it_names() -> None:
                 (after.request, before.request),
             )
         ]
-        assert any(changed), name
+        assert any(changed) or after.issuer_ca is not before.issuer_ca, name
