@@ -10,7 +10,9 @@ writes (tested). `samples` is still there for everything else that reads a Metri
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from itertools import chain
 from operator import itemgetter
 
 from prometheus_client.core import Metric
@@ -21,6 +23,7 @@ Series = tuple[tuple[str, ...], float]
 
 # prometheus_client stores "untyped" as OpenMetrics' "unknown" and writes it back as "untyped".
 _TEXT_FORMAT_TYPES = {"unknown": "untyped"}
+_SPECIAL = ("\\", "\n", '"')
 # Go's float formatting, as prometheus_client writes values (its function is untyped).
 _go_float: Callable[[float], str] = floatToGoString
 
@@ -62,9 +65,15 @@ class SeriesFamily(Metric):
         labels = ",".join(self._labelnames[i] + '="{}"' for i in order)
         template = self.name + "{{" + labels + "}} {}\n"
         in_label_order = _picker(order)
-        for labelvalues, value in self._series:
-            escaped = map(_escaped, in_label_order(labelvalues))
-            lines.append(template.format(*escaped, _go_float(value)))
+        # One look at every value at once (in C) spares escaping each one when none needs it.
+        every_value = "".join(chain.from_iterable(labelvalues for labelvalues, _ in self._series))
+        if any(special in every_value for special in _SPECIAL):
+            for labelvalues, value in self._series:
+                escaped = map(_escaped, in_label_order(labelvalues))
+                lines.append(template.format(*escaped, _go_float(value)))
+        else:
+            for labelvalues, value in self._series:
+                lines.append(template.format(*in_label_order(labelvalues), _formatted(value)))
         return "".join(lines)
 
 
@@ -72,6 +81,16 @@ def _picker(order: list[int]) -> Callable[[tuple[str, ...]], Sequence[str]]:
     if order == list(range(len(order))):
         return lambda values: values
     return itemgetter(*order)
+
+
+def _formatted(value: float) -> str:
+    """A value as Go formats it; most series are a condition's 0 or 1 (-0.0 equals 0.0 but is
+    written "-0.0")."""
+    if value == 1.0:
+        return "1.0"
+    if value == 0.0 and math.copysign(1.0, value) > 0:
+        return "0.0"
+    return _go_float(value)
 
 
 def _escaped(value: str) -> str:

@@ -15,8 +15,16 @@ from certpilot.server.series_family import SeriesFamily
 
 # Label names deliberately out of order: the text format sorts them.
 LABELS = ("namespace", "name", "condition")
-label_values = st.text(alphabet=st.sampled_from('ab\\"\n-é.'), max_size=6)
-values = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-(2**40), 2**40).map(float))
+label_values = st.one_of(
+    st.text(alphabet=st.sampled_from('ab\\"\n-é.'), max_size=6),
+    # Families with no value to escape take a shorter path.
+    st.text(alphabet=st.sampled_from("ab-é."), max_size=6),
+)
+values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(2**40), 2**40).map(float),
+    st.sampled_from([0.0, -0.0, 1.0]),
+)
 
 
 @given(st.dictionaries(st.tuples(label_values, label_values, label_values), values, max_size=8))
@@ -53,4 +61,10 @@ def test_the_page_mixes_both_kinds_of_family_and_filters_by_sample_name() -> Non
     Summary("c_duration_seconds", "C.", ("host",), registry=registry).labels("h").observe(0.5)
     assert metrics_page(registry) == generate_latest(registry)
     for names in (["a_seconds"], ["b_ready"], ["c_duration_seconds_count", "a_seconds"], ["nothing"]):
-        assert metrics_page(registry, names) == generate_latest(registry.restricted_registry(names))
+        # A restricted registry visits the named families in set order: compare family by family.
+        theirs = generate_latest(registry.restricted_registry(names))
+        assert families(metrics_page(registry, names)) == families(theirs)
+
+
+def families(page: bytes) -> list[bytes]:
+    return sorted(b"# HELP" + block for block in page.split(b"# HELP") if block)
