@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from certpilot.api import registry
-from certpilot.api.loader import dump_yaml
 from certpilot.api.meta import Resource
 
 CERT_MANAGER_GROUPS = ("cert-manager.io", "acme.cert-manager.io")
@@ -243,6 +242,10 @@ def crd_for(model: type[Resource]) -> dict[str, Any]:
 
 def write_crds(directory: Path) -> list[Path]:
     """One `<plural>.<group>.yaml` per kind in `directory`; returns the files written."""
+    # Imported here: the manifest loader's validation stack is needed to write CRDs, not to build them
+    # (`certpilot install`'s flags read this module, and every certpilot command builds those flags).
+    from certpilot.api.loader import dump_yaml
+
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for model in crd_kinds():
