@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from certpilot.api import registry
+from certpilot.api.field_docstrings import DocumentedFieldsSchema
 from certpilot.api.meta import Resource
 
 CERT_MANAGER_GROUPS = ("cert-manager.io", "acme.cert-manager.io")
@@ -129,7 +130,7 @@ def crd_kinds() -> list[type[Resource]]:
 
 def structural_schema(model: type[Resource]) -> dict[str, Any]:
     """The openAPIV3Schema for `model`: apiVersion, kind, metadata (left to Kubernetes), spec, status."""
-    raw = model.model_json_schema(by_alias=True)
+    raw = model.model_json_schema(by_alias=True, schema_generator=DocumentedFieldsSchema)
     definitions: dict[str, Any] = raw.get("$defs", {})
     properties = raw["properties"]
     schema: dict[str, Any] = {}
