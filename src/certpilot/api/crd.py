@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from certpilot.api import registry
-from certpilot.api.loader import dump_yaml
+from certpilot.api.field_docstrings import DocumentedFieldsSchema
 from certpilot.api.meta import Resource
 
 CERT_MANAGER_GROUPS = ("cert-manager.io", "acme.cert-manager.io")
@@ -130,7 +130,7 @@ def crd_kinds() -> list[type[Resource]]:
 
 def structural_schema(model: type[Resource]) -> dict[str, Any]:
     """The openAPIV3Schema for `model`: apiVersion, kind, metadata (left to Kubernetes), spec, status."""
-    raw = model.model_json_schema(by_alias=True)
+    raw = model.model_json_schema(by_alias=True, schema_generator=DocumentedFieldsSchema)
     definitions: dict[str, Any] = raw.get("$defs", {})
     properties = raw["properties"]
     schema: dict[str, Any] = {}
@@ -243,6 +243,10 @@ def crd_for(model: type[Resource]) -> dict[str, Any]:
 
 def write_crds(directory: Path) -> list[Path]:
     """One `<plural>.<group>.yaml` per kind in `directory`; returns the files written."""
+    # Imported here: the manifest loader's validation stack is needed to write CRDs, not to build them
+    # (`certpilot install`'s flags read this module, and every certpilot command builds those flags).
+    from certpilot.api.loader import dump_yaml
+
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for model in crd_kinds():

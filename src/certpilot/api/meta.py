@@ -27,8 +27,8 @@ class ApiModel(BaseModel):
         extra="forbid",
         validate_assignment=False,
         ser_json_timedelta="iso8601",
-        # Field docstrings become the descriptions in the generated CRDs (`kubectl explain`).
-        use_attribute_docstrings=True,
+        # Field docstrings become the descriptions in the generated CRDs (`kubectl explain`), read
+        # only when a CRD is generated (api/field_docstrings.py), not by every import.
     )
 
     if not TYPE_CHECKING:  # declared to mypy, these would let it accept any attribute name

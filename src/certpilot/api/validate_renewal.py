@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
-
 from certpilot.api.certificate import CertificateRenewal, CertificateRenewalWindow
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import CertificateRenewalPolicy
@@ -31,6 +29,9 @@ def renewal_errors(renewal: CertificateRenewal) -> Iterator[FieldError]:
 
 
 def window_errors(window: CertificateRenewalWindow, path: str) -> Iterator[FieldError]:
+    # Imported on use: only Certificates with renewal windows need croniter.
+    from croniter import croniter
+
     if len(window.cron.split()) != CRON_FIELDS or not croniter.is_valid(window.cron):
         yield FieldError(
             f"{path}.cron",

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from certpilot.acme.solvers.http01_cluster.acmesolver import AcmeSolver
 from certpilot.acme.solvers.http01_cluster.identity import SOLVER_PORT
 from certpilot.runtime.logging import setup_logging
 
@@ -21,5 +20,8 @@ def acmesolver_command(
     ] = SOLVER_PORT,
 ) -> None:
     """Answer one ACME HTTP-01 challenge until SIGTERM/SIGINT (run by solver Pods on a cluster)."""
+    # Imported by the command, not the module: its aiohttp server would slow down every certpilot command.
+    from certpilot.acme.solvers.http01_cluster.acmesolver import AcmeSolver
+
     setup_logging("INFO")
     asyncio.run(AcmeSolver(domain, token, key, listen_port).serve_until_signal())

@@ -18,15 +18,11 @@ from certpilot.api.certificaterequest import CertificateRequest, CertificateRequ
 from certpilot.api.conditions import get_condition
 from certpilot.api.core import Secret
 from certpilot.api.issuer import ClusterIssuer, Issuer
-from certpilot.api.loader import ManifestError, load_path
 from certpilot.api.meta import ObjectMeta, Resource
 from certpilot.cli.context import StoreTarget, get_or_fail, with_store
 from certpilot.cli.describe import events_for, render_events
 from certpilot.cli.errors import CLIError
 from certpilot.cli.options import ContextOption, KubeconfigOption, NamespaceOption, StoreOption
-from certpilot.controllers.certificaterequests import approver
-from certpilot.controllers.certificates.manual_renewal import AlreadyIssuing, request_renewal
-from certpilot.pki.parse import decode_certificate_details, parse_certificates
 from certpilot.runtime.clock import SystemClock
 from certpilot.store.errors import Conflict, NotFound
 from certpilot.store.protocol import Store
@@ -72,6 +68,9 @@ def renew_command(
     context: ContextOption = None,
 ) -> None:
     """Mark Certificates for manual renewal (sets Issuing=True, reason ManuallyTriggered)."""
+    # Imported by the command, not the module: the controllers would slow down every certpilot command.
+    from certpilot.controllers.certificates.manual_renewal import AlreadyIssuing, request_renewal
+
     if not names and not all_ and not selector:
         raise CLIError("name the Certificates to renew, or use --all or -l SELECTOR")
     if names and (all_ or selector):
@@ -112,6 +111,9 @@ def _decision_command(approve: bool) -> Callable[..., None]:
         kubeconfig: KubeconfigOption = None,
         context: ContextOption = None,
     ) -> None:
+        # Imported by the command, not the module: the controllers would slow down every certpilot command.
+        from certpilot.controllers.certificaterequests import approver
+
         decide = partial(approver.approve if approve else approver.deny, reason=reason, message=message)
 
         async def run(s: Store) -> list[str]:
@@ -150,6 +152,9 @@ def format_certificate_details(details: dict[str, object], indent: str = "  ") -
 
 
 def describe_tls_secret(secret: Secret) -> list[str]:
+    # Imported on use, not by the module: only the commands that decode certificates pay for it.
+    from certpilot.pki.parse import decode_certificate_details, parse_certificates
+
     lines: list[str] = []
     crt = secret.get_data("tls.crt")
     if not crt:
@@ -295,6 +300,9 @@ def create_certificaterequest_command(
     context: ContextOption = None,
 ) -> None:
     """Create a CertificateRequest from a Certificate manifest, generating its private key locally."""
+    # Imported by the command, not the module: manifest validation and key generation would slow down
+    # every certpilot command.
+    from certpilot.api.loader import ManifestError, load_path
     from certpilot.pki.csr import build_csr, csr_to_pem
     from certpilot.pki.keys import encode_private_key, generate_private_key, key_spec_for
 

@@ -13,8 +13,6 @@ from typing import TypeVar
 from certpilot.api.meta import Resource
 from certpilot.cli.errors import CLIError
 from certpilot.store.errors import NotFound
-from certpilot.store.kube_connection import KubeConfigError, load_connection
-from certpilot.store.kubernetes import KubernetesStore
 from certpilot.store.private_file import make_private_directories
 from certpilot.store.protocol import Store
 from certpilot.store.sealing import ENCRYPTION_KEY_ENV, Sealing
@@ -54,6 +52,10 @@ class StoreTarget:
 async def open_store(target: StoreTarget) -> AsyncIterator[Store]:
     store: Store
     if target.kubeconfig is not None:
+        # Here, not at module level: lightkube and aiohttp cost every embedded-store command ~0.3 s.
+        from certpilot.store.kube_connection import KubeConfigError, load_connection
+        from certpilot.store.kubernetes import KubernetesStore
+
         try:
             store = KubernetesStore(load_connection(target.kubeconfig, target.context))
         except KubeConfigError as e:

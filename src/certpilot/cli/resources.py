@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from certpilot.api.defaults import DEFAULT_NAMESPACE
-from certpilot.api.loader import ManifestError, SkippedDocument, UnknownKindInManifest, load_path
 from certpilot.api.meta import Resource
 from certpilot.api.registry import UnknownKind, kind_named
 from certpilot.cli.context import StoreTarget, get_or_fail, namespace_for, qualified_name, with_store
@@ -24,9 +23,11 @@ from certpilot.cli.options import (
 )
 from certpilot.cli.output import as_json, as_yaml, print_table
 from certpilot.runtime.clock import SystemClock
-from certpilot.store.apply import apply_objects
 from certpilot.store.errors import NotFound
 from certpilot.store.protocol import Store
+
+if TYPE_CHECKING:
+    from certpilot.api.loader import SkippedDocument
 
 IGNORE_UNKNOWN_KINDS_HINT = (
     "Nothing was applied. To apply the rest and skip documents of kinds certpilot does not serve, "
@@ -53,6 +54,10 @@ def apply_command(
     encryption_key_file: EncryptionKeyOption = None,
 ) -> None:
     """Create or update resources from YAML/JSON manifests."""
+    # Imported by the command, not the module: manifest validation (cryptography.x509, croniter) would
+    # slow down get, describe and delete.
+    from certpilot.api.loader import ManifestError, UnknownKindInManifest, load_path
+    from certpilot.store.apply import apply_objects
 
     def notice(skipped: SkippedDocument) -> None:
         typer.echo(f"notice: {skipped}", err=True)

@@ -12,16 +12,7 @@ from certpilot.api.core import Secret
 from certpilot.cli.context import StoreTarget, get_or_fail, with_store
 from certpilot.cli.errors import CLIError
 from certpilot.cli.options import ContextOption, KubeconfigOption, NamespaceOption, StoreOption
-from certpilot.controllers.certificates.issuing.revocation import issuer_ref_of_secret, revoke_and_record
-from certpilot.controllers.issuers.resolve import issuer_model_for
 from certpilot.controllers.options import ControllerOptions
-from certpilot.issuers.base import IssuerContext
-from certpilot.issuers.revocation_request import Revocation, RevocationFailed
-from certpilot.pki.errors import PKIError
-from certpilot.pki.keys import parse_private_key
-from certpilot.pki.revocation_reasons import UnknownRevocationReason, revocation_reason
-from certpilot.runtime.clock import SystemClock
-from certpilot.store.events import StoreEventRecorder
 from certpilot.store.protocol import Store
 
 DEFAULTS = ControllerOptions()
@@ -52,6 +43,18 @@ def revoke_command(
     context: ContextOption = None,
 ) -> None:
     """Revoke the certificate in a Certificate's Secret with the ACME or Vault issuer that issued it."""
+    # Imported by the command, not the module: the issuers and controllers would slow down every
+    # certpilot command.
+    from certpilot.controllers.certificates.issuing.revocation import issuer_ref_of_secret, revoke_and_record
+    from certpilot.controllers.issuers.resolve import issuer_model_for
+    from certpilot.issuers.base import IssuerContext
+    from certpilot.issuers.revocation_request import Revocation, RevocationFailed
+    from certpilot.pki.errors import PKIError
+    from certpilot.pki.keys import parse_private_key
+    from certpilot.pki.revocation_reasons import UnknownRevocationReason, revocation_reason
+    from certpilot.runtime.clock import SystemClock
+    from certpilot.store.events import StoreEventRecorder
+
     try:
         chosen_reason = revocation_reason(reason)
     except UnknownRevocationReason as e:

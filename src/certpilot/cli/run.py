@@ -24,7 +24,6 @@ from certpilot.controllers.options import ControllerOptions, DaemonOptions
 from certpilot.controllers.shims.options import ShimOptions
 from certpilot.runtime.lock import InstanceLocked
 from certpilot.runtime.logging import setup_logging
-from certpilot.store.kube_connection import KubeConfigError
 from certpilot.store.private_file import make_private_directories
 
 CONTROLLER = ControllerOptions()
@@ -406,7 +405,9 @@ def serve_on_kubernetes(
     options: ControllerOptions, daemon: DaemonOptions, kube: KubernetesOptions, shims: ShimOptions
 ) -> None:
     """Run the daemon against a cluster in the foreground until it is signalled to stop."""
+    # Imported here so the other commands start without loading lightkube and every controller.
     from certpilot.controllers.kubernetes_daemon import run_daemon_on_kubernetes
+    from certpilot.store.kube_connection import KubeConfigError
 
     try:
         asyncio.run(run_daemon_on_kubernetes(options, daemon, kube, shims))
