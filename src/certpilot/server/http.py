@@ -11,6 +11,7 @@ Challenge collector reads a cache snapshot, and /healthz reads the loop's heartb
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 import time
@@ -28,6 +29,8 @@ DEFAULT_LISTEN = "127.0.0.1:9402"
 # (a liveness probe should restart it), not merely busy.
 LOOP_STALL_LIMIT_S = 30.0
 HEARTBEAT_INTERVAL_S = 1.0
+
+log = logging.getLogger(__name__)
 
 
 class InvalidListenAddress(ValueError):
@@ -139,7 +142,11 @@ class _Handler(BaseHTTPRequestHandler):
     server: _EndpointServer
 
     def do_GET(self) -> None:
-        status, content_type, body = self.server.endpoints.answer(self.path)
+        try:
+            status, content_type, body = self.server.endpoints.answer(self.path)
+        except Exception as error:  # a failing collector must not take the endpoint down
+            log.warning("answering GET %s failed: %s", self.path.split("?")[0], error)
+            status, content_type, body = 500, _TEXT, b"internal error: see the daemon's log"
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))

@@ -8,6 +8,7 @@ import urllib.request
 
 import aiohttp
 import pytest
+from prometheus_client import CollectorRegistry
 
 from certpilot.server import metrics
 from certpilot.server.http import InvalidListenAddress, MetricsServer, parse_listen
@@ -104,5 +105,22 @@ async def test_healthz_fails_once_the_event_loop_stops_beating() -> None:
         status, _, body = await fetch(server, "/healthz")
         assert (status, body) == (500, "the event loop has not run for 31 s")
         assert (await fetch(server, "/nowhere"))[0] == 404
+    finally:
+        await server.stop()
+
+
+async def test_a_failing_collector_gets_a_500_and_the_server_keeps_answering() -> None:
+    class Broken:
+        def collect(self) -> list[object]:
+            raise RuntimeError("collector broke")
+
+    registry = CollectorRegistry()
+    registry.register(Broken())  # type: ignore[arg-type]
+    server = MetricsServer("127.0.0.1:0", registry=registry)
+    await server.start()
+    try:
+        status, _, body = await fetch(server, "/metrics")
+        assert status == 500 and "Traceback" not in body
+        assert (await fetch(server, "/healthz"))[0] == 200
     finally:
         await server.stop()
