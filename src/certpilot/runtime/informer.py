@@ -20,6 +20,7 @@ from certpilot.api.read_only import freeze
 from certpilot.runtime.clock import Clock
 from certpilot.runtime.field_index import FieldIndex
 from certpilot.runtime.memory.shared_parts import SharedParts
+from certpilot.runtime.memory.shrunk import shrunk
 from certpilot.runtime.workqueue import backoff_delay
 from certpilot.store.errors import Gone
 from certpilot.store.protocol import Store, WatchEvent, WatchEventType
@@ -68,6 +69,7 @@ class Indexed(Generic[T]):
         old = self.objects.pop(key, None)
         if old is None:
             return None
+        self.objects = shrunk(self.objects)
         _discard(self._by_namespace, key[0], key)
         for ref in old.metadata.owner_references or ():
             _discard(self._by_owner, ref.uid, key)
@@ -119,6 +121,8 @@ def _discard(index: defaultdict[_K, set[CacheKey]], at: _K, key: CacheKey) -> No
         members.discard(key)
         if not members:
             del index[at]
+        else:
+            index[at] = shrunk(members)
 
 
 _K = TypeVar("_K")

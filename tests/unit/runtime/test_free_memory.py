@@ -29,3 +29,19 @@ def test_a_c_library_without_malloc_trim_is_left_alone(monkeypatch: pytest.Monke
     monkeypatch.setattr(free_memory.ctypes, "CDLL", lambda name: libc)
     free_memory.return_free_memory_to_system()
     assert libc.calls == []
+
+
+def test_only_a_large_drop_is_worth_a_trim() -> None:
+    assert free_memory.dropped_enough(30_000, 100)
+    assert not free_memory.dropped_enough(30_000, 29_000), "a thirtieth of the cache"
+    assert not free_memory.dropped_enough(1_500, 600), "fewer than a thousand objects"
+
+
+def test_the_returner_trims_once_per_drop(monkeypatch: pytest.MonkeyPatch) -> None:
+    libc = CLibrary(has_trim=True)
+    monkeypatch.setattr(free_memory.ctypes, "CDLL", lambda name: libc)
+    returner = free_memory.MemoryReturner(100)
+    assert not returner.cached_now(30_000)
+    assert returner.cached_now(200)
+    assert not returner.cached_now(200), "nothing dropped since the last trim"
+    assert libc.calls == [0]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
 
 from certpilot.api.core import Secret
 from certpilot.api.issuer import ClusterIssuer, IssuerSpec, SelfSignedIssuer
-from certpilot.api.meta import ObjectMeta
+from certpilot.api.meta import ObjectMeta, Resource
 from certpilot.api.read_only import ReadOnlyObjectError
 from certpilot.runtime.cache import InformerCache, KindNotCached
-from certpilot.runtime.informer import Informer
+from certpilot.runtime.informer import Indexed, Informer
 from certpilot.store.errors import Gone
 from certpilot.store.protocol import WatchEvent, WatchEventType
 from certpilot.store.sqlite import SQLiteStore
@@ -228,3 +229,37 @@ async def test_cached_objects_are_read_only(
     await store.update(mine)
     await eventually(lambda: cache.list(Secret, labels={"app": "y"}) != [])
     assert cached.metadata.labels == {"app": "x"}
+
+
+async def test_each_deleted_object_is_told_once_to_each_listener(
+    store: SQLiteStore, running: tuple[InformerCache, list[tuple[WatchEventType, str]]]
+) -> None:
+    cache, seen = running
+    told: list[str] = []
+
+    class Memos:
+        def forget(self, obj: Resource) -> None:
+            told.append(obj.key)
+
+    memos = Memos()
+    cache.on_deleted(memos.forget)
+    cache.on_deleted(memos.forget)  # a second controller sharing the same memos
+    await store.create(secret("gone"))
+    await store.create(secret("kept"))
+    await store.delete(Secret, "gone", "default")
+    await eventually(lambda: ("DELETED", "default/gone") in seen)
+    assert told == ["default/gone"]
+
+
+def test_the_cache_tables_shrink_once_most_objects_are_deleted() -> None:
+    indexed: Indexed[Secret] = Indexed()
+    for i in range(5000):
+        indexed.put(secret(f"s{i}", owner_uid="owner-uid"))
+    grown = sys.getsizeof(indexed.objects), sys.getsizeof(indexed._by_namespace["default"])
+    for i in range(4990):
+        indexed.remove(("default", f"s{i}"))
+    assert len(indexed.objects) == 10 and len(indexed.owned_by("owner-uid")) == 10
+    # Shrunk tables stay at up to 64 KiB (shrunk.MIN_SHRINK_BYTES); grown ones were far larger.
+    assert sys.getsizeof(indexed.objects) * 4 < grown[0]
+    assert sys.getsizeof(indexed._by_namespace["default"]) * 4 < grown[1]
+    assert sys.getsizeof(indexed._by_owner["owner-uid"]) * 4 < grown[1]
