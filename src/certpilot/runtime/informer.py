@@ -148,6 +148,8 @@ class Informer(Generic[T]):
         self._retry_cap = retry_max_delay
         self.cache: Indexed[T] = Indexed()
         self._shared_parts = SharedParts()
+        # Cached objects at most since shared parts were last swept for ones no object holds.
+        self._most_cached = 0
         self._handlers: list[ChangeHandler[T]] = []
         self._synced = asyncio.Event()
         self._resource_version: str | None = None
@@ -222,12 +224,22 @@ class Informer(Generic[T]):
         if event.type == "DELETED":
             if self.cache.remove(cache_key(obj)) is None:
                 return  # a filtered watch's object that never matched: nothing was cached
+            self._sweep_shared_parts_after_drops()
         else:
             self._publish(obj)
             old = self.cache.put(obj)
         if obj.metadata.resource_version:
             self._resource_version = obj.metadata.resource_version
         self._notify(event.type, old if event.type == "MODIFIED" else None, obj)
+
+    def _sweep_shared_parts_after_drops(self) -> None:
+        """Once the cache has halved since the last sweep (so a sweep's cost is spread over the
+        deletions), drop shared parts that no cached object holds any more."""
+        cached = len(self.cache.objects)
+        self._most_cached = max(self._most_cached, cached + 1)
+        if cached * 2 <= self._most_cached:
+            self._shared_parts.forget_unused()
+            self._most_cached = cached
 
     def _publish(self, obj: T) -> None:
         """Make obj read-only, then share its equal parts with other cached objects."""
