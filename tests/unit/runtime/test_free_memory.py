@@ -31,10 +31,12 @@ def test_a_c_library_without_malloc_trim_is_left_alone(monkeypatch: pytest.Monke
     assert libc.calls == []
 
 
-def test_only_a_large_drop_is_worth_a_trim() -> None:
-    assert free_memory.dropped_enough(30_000, 100)
-    assert not free_memory.dropped_enough(30_000, 29_000), "a thirtieth of the cache"
-    assert not free_memory.dropped_enough(1_500, 600), "fewer than a thousand objects"
+def test_a_large_drop_is_worth_a_trim_and_a_smaller_one_once_it_has_ended() -> None:
+    assert free_memory.dropped_enough(30_000, 20_000, 100)
+    assert not free_memory.dropped_enough(30_000, 29_000, 29_000), "a thirtieth of the cache"
+    assert not free_memory.dropped_enough(1_500, 900, 600), "still dropping, under a thousand"
+    assert free_memory.dropped_enough(1_500, 600, 600), "the drop has ended"
+    assert not free_memory.dropped_enough(150, 100, 100), "fewer than a hundred objects"
 
 
 def test_the_returner_trims_once_per_drop(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,6 +44,8 @@ def test_the_returner_trims_once_per_drop(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(free_memory.ctypes, "CDLL", lambda name: libc)
     returner = free_memory.MemoryReturner(100)
     assert not returner.cached_now(30_000)
-    assert returner.cached_now(200)
-    assert not returner.cached_now(200), "nothing dropped since the last trim"
-    assert libc.calls == [0]
+    assert returner.cached_now(2_000), "dropping by thousands"
+    assert not returner.cached_now(1_200), "still dropping, by fewer than a thousand"
+    assert returner.cached_now(1_200), "the drop has ended"
+    assert not returner.cached_now(1_200), "nothing dropped since the last trim"
+    assert libc.calls == [0, 0]
