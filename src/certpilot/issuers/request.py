@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -15,6 +15,7 @@ from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.defaults import DEFAULT_DURATION
 from certpilot.api.duration import parse_duration
 from certpilot.api.enums import KeyUsage
+from certpilot.api.meta import Resource
 from certpilot.issuers.base import Permanent
 from certpilot.pki.errors import InvalidCSRError, InvalidPEMError, InvalidUsageError, UnsupportedKeyError
 from certpilot.pki.keys import PrivateKey
@@ -51,11 +52,28 @@ def requested_verified_csr(request: CertificateRequest) -> VerifiedCsr:
     pem = request_pem(request)
     is_ca = bool(request.spec.is_ca)
     usages = request.spec.usages
-    key = (hashlib.sha256(pem).digest(), is_ca, None if usages is None else tuple(usages))
-    outcome = CHECKED_CSRS.get_or_compute(key, lambda: csr_check_outcome(pem, is_ca, usages))
+    outcome = CHECKED_CSRS.get_or_compute(
+        checked_csr_key(pem, is_ca, usages), lambda: csr_check_outcome(pem, is_ca, usages)
+    )
     if isinstance(outcome, str):
         raise InvalidRequest(outcome)
     return outcome
+
+
+def checked_csr_key(pem: bytes, is_ca: bool, usages: list[KeyUsage] | None) -> Hashable:
+    return (hashlib.sha256(pem).digest(), is_ca, None if usages is None else tuple(usages))
+
+
+def forget_checked_request(obj: Resource) -> None:
+    """Drop the remembered check of a deleted CertificateRequest's CSR: a parsed CSR costs ~4 KB,
+    and those of deleted requests would stay until 4,096 newer ones pushed them out."""
+    if not isinstance(obj, CertificateRequest):
+        return
+    try:
+        pem = request_pem(obj)
+    except InvalidRequest:
+        return  # never decoded, so never remembered
+    CHECKED_CSRS.forget(checked_csr_key(pem, bool(obj.spec.is_ca), obj.spec.usages))
 
 
 def csr_check_outcome(pem: bytes, is_ca: bool, usages: list[KeyUsage] | None) -> VerifiedCsr | str:

@@ -4,6 +4,11 @@ A key must name everything its result depends on (an object version: uid + resou
 uid + generation for a spec; a digest of bytes), so a changed input always misses; a None key (an
 object never stored) always computes. Least recently used entries go first once `capacity` is
 reached. Thread-safe: issuers use their memos on the event loop and in the blocking pool alike.
+
+Entries whose key names object versions (runtime/object_versions.py) are filed under those
+objects' uids too, so `forget_object` drops every answer computed from an object once it is
+deleted: a memo of 1,024 parsed certificates would otherwise hold those of deleted Certificates
+until 1,024 newer answers pushed them out, which may be never.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from enum import Enum, auto
 from typing import Generic, TypeVar
+
+from certpilot.runtime.object_versions import uids_in
 
 V = TypeVar("V")
 D = TypeVar("D")
@@ -30,6 +37,7 @@ class BoundedMemo(Generic[V]):
             raise ValueError(f"capacity must be at least 1, got {capacity}")
         self.capacity = capacity
         self._entries: OrderedDict[Hashable, V] = OrderedDict()
+        self._keys_by_uid: dict[str, list[Hashable]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -42,10 +50,39 @@ class BoundedMemo(Generic[V]):
         if key is None:
             return
         with self._lock:
+            if key not in self._entries:
+                for uid in uids_in(key):
+                    self._keys_by_uid.setdefault(uid, []).append(key)
             self._entries[key] = value
             self._entries.move_to_end(key)
             while len(self._entries) > self.capacity:
-                self._entries.popitem(last=False)
+                self._unfile(self._entries.popitem(last=False)[0])
+
+    def forget(self, key: Hashable | None) -> None:
+        """Drop what is remembered for key, if anything."""
+        if key is None:
+            return
+        with self._lock:
+            if key in self._entries:
+                del self._entries[key]
+                self._unfile(key)
+
+    def forget_object(self, uid: str) -> None:
+        """Drop every entry whose key names a version of the object with this uid."""
+        with self._lock:
+            for key in self._keys_by_uid.pop(uid, ()):
+                del self._entries[key]
+                self._unfile(key)
+
+    def _unfile(self, key: Hashable) -> None:
+        """Remove a key that is no longer in the memo from the uid lists it was filed in."""
+        for uid in uids_in(key):
+            keys = self._keys_by_uid.get(uid)
+            if keys is None:
+                continue
+            keys.remove(key)
+            if not keys:
+                del self._keys_by_uid[uid]
 
     def get(self, key: Hashable | None, default: D) -> V | D:
         """The remembered result for key, or default (nothing is computed)."""
@@ -69,3 +106,4 @@ class BoundedMemo(Generic[V]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._keys_by_uid.clear()

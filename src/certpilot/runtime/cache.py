@@ -7,14 +7,14 @@ never change one in place. Copy first: a deep copy, or a shallow one whose chang
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 from certpilot.api.meta import Resource
 from certpilot.runtime.clock import Clock
 from certpilot.runtime.field_index import FieldIndex
 from certpilot.runtime.informer import Informer
-from certpilot.store.protocol import Store
+from certpilot.store.protocol import Store, WatchEventType
 
 T = TypeVar("T", bound=Resource)
 
@@ -38,6 +38,8 @@ class InformerCache:
         self._informers: dict[type[Resource], Informer[Any]] = {}
         # Kinds cached only in part: objects without these labels are read from the store.
         self._label_selectors = dict(label_selectors or {})
+        # Called with every deleted object (a dict: each callable once, in registration order).
+        self._deletion_listeners: dict[Callable[[Resource], None], None] = {}
 
     def informer(self, kind: type[T]) -> Informer[T]:
         """The shared informer of a kind, created on first request (started by the Manager)."""
@@ -46,8 +48,18 @@ class InformerCache:
             existing = Informer(
                 self._store, kind, self._clock, label_selector=self._label_selectors.get(kind)
             )
+            existing.add_handler(self._tell_deleted)
             self._informers[kind] = existing
         return cast(Informer[T], existing)
+
+    def on_deleted(self, forget: Callable[[Resource], None]) -> None:
+        """Call forget(obj) with every object of every cached kind deleted from now on."""
+        self._deletion_listeners[forget] = None
+
+    def _tell_deleted(self, type_: WatchEventType, obj: Resource) -> None:
+        if type_ == "DELETED":
+            for forget in self._deletion_listeners:
+                forget(obj)
 
     @property
     def informers(self) -> list[Informer[Any]]:

@@ -52,6 +52,12 @@ class CacheReader(Protocol):
         lookup by a field without scanning every object."""
         ...
 
+    def on_deleted(self, forget: Callable[[Resource], None]) -> None:
+        """Call forget(obj) with every cached object deleted from now on, whatever its kind (what
+        a controller remembers about an object goes with it). A callable registered again (the
+        same bound method of the same memos) is still called once."""
+        ...
+
 
 class EventRecorder(Protocol):
     async def event(self, obj: Resource, type_: EventType, reason: str, message: str) -> None:

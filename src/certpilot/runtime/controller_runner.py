@@ -44,11 +44,15 @@ class ControllerRunner:
         self._workers = workers
         self._tasks: list[asyncio.Task[None]] = []
 
-    def on_primary_event(self, _: WatchEventType, old: Resource | None, obj: Resource) -> None:
+    def on_primary_event(self, type_: WatchEventType, old: Resource | None, obj: Resource) -> None:
         relevant = self.reconciler.spec.primary_relevant
         if old is not None and relevant is not None and not relevant(old, obj):
             return
-        self.queue.add(ObjectKey.of(obj))
+        key = ObjectKey.of(obj)
+        if type_ == "DELETED":
+            # Reconciled once more (to clean up), but no longer at a time set for the old object.
+            self.queue.drop_timed(key)
+        self.queue.add(key)
 
     def mapped_event_handler(
         self, to_keys: KeyMapper, relevant: ChangeFilter | None = None

@@ -20,6 +20,7 @@ from certpilot.api.read_only import freeze
 from certpilot.runtime.clock import Clock
 from certpilot.runtime.field_index import FieldIndex
 from certpilot.runtime.memory.shared_parts import SharedParts
+from certpilot.runtime.memory.shrunk import shrunk
 from certpilot.runtime.workqueue import backoff_delay
 from certpilot.store.errors import Gone
 from certpilot.store.protocol import Store, WatchEvent, WatchEventType
@@ -68,6 +69,7 @@ class Indexed(Generic[T]):
         old = self.objects.pop(key, None)
         if old is None:
             return None
+        self.objects = shrunk(self.objects)
         _discard(self._by_namespace, key[0], key)
         for ref in old.metadata.owner_references or ():
             _discard(self._by_owner, ref.uid, key)
@@ -124,6 +126,8 @@ def _discard(index: defaultdict[_K, set[CacheKey]], at: _K, key: CacheKey) -> No
         members.discard(key)
         if not members:
             del index[at]
+        else:
+            index[at] = shrunk(members)
 
 
 _K = TypeVar("_K")
@@ -149,6 +153,8 @@ class Informer(Generic[T]):
         self._retry_cap = retry_max_delay
         self.cache: Indexed[T] = Indexed()
         self._shared_parts = SharedParts()
+        # Cached objects at most since shared parts were last swept for ones no object holds.
+        self._most_cached = 0
         self._handlers: list[ChangeHandler[T]] = []
         self._synced = asyncio.Event()
         self._resource_version: str | None = None
@@ -223,12 +229,22 @@ class Informer(Generic[T]):
         if event.type == "DELETED":
             if self.cache.remove(cache_key(obj)) is None:
                 return  # a filtered watch's object that never matched: nothing was cached
+            self._sweep_shared_parts_after_drops()
         else:
             self._publish(obj)
             old = self.cache.put(obj)
         if obj.metadata.resource_version:
             self._resource_version = obj.metadata.resource_version
         self._notify(event.type, old if event.type == "MODIFIED" else None, obj)
+
+    def _sweep_shared_parts_after_drops(self) -> None:
+        """Once the cache has halved since the last sweep (so a sweep's cost is spread over the
+        deletions), drop shared parts that no cached object holds any more."""
+        cached = len(self.cache.objects)
+        self._most_cached = max(self._most_cached, cached + 1)
+        if cached * 2 <= self._most_cached:
+            self._shared_parts.forget_unused()
+            self._most_cached = cached
 
     def _publish(self, obj: T) -> None:
         """Make obj read-only, then share its equal parts with other cached objects."""

@@ -27,7 +27,11 @@ from certpilot.runtime.controller import Reconciler
 from certpilot.runtime.controller_runner import ControllerRunner
 from certpilot.runtime.leader import LeaderElector
 from certpilot.runtime.memory.collector_pause import collector_paused_while_loading, thaw_loaded_heap
-from certpilot.runtime.memory.free_memory import return_free_memory_to_system
+from certpilot.runtime.memory.free_memory import (
+    CHECK_EVERY_SECONDS,
+    MemoryReturner,
+    return_free_memory_to_system,
+)
 from certpilot.server.http import MetricsServer
 from certpilot.store.events import StoreEventRecorder
 from certpilot.store.protocol import Store
@@ -94,6 +98,7 @@ class Manager:
         self.server = MetricsServer(listen, ready=lambda: self.ready) if listen else None
         self._informer_tasks: list[asyncio.Task[None]] = []
         self._leader_task: asyncio.Task[None] | None = None
+        self._memory_task: asyncio.Task[None] | None = None
         self._lost_leadership = asyncio.Event()
         self._started = False
         self.ready = False
@@ -142,6 +147,7 @@ class Manager:
         with collector_paused_while_loading():
             await asyncio.gather(*(i.wait_synced() for i in self.cache.informers))
         return_free_memory_to_system()
+        self._memory_task = asyncio.create_task(self._return_memory_after_drops(), name="memory")
         log.info("informers synced", extra={"kinds": len(self._informer_tasks)})
         if self._leader is not None:
             await self._leader.acquire()
@@ -150,6 +156,17 @@ class Manager:
             runner.start()
         self.ready = True
         log.info("started", extra={"controllers": ",".join(r.name for r in self.runners)})
+
+    def cached_objects(self) -> int:
+        return sum(len(i.cache.objects) for i in self.cache.informers)
+
+    async def _return_memory_after_drops(self) -> None:
+        returner = MemoryReturner(self.cached_objects())
+        while True:
+            # Real time, not the injected clock: memory is a real-world matter, and a fake clock
+            # moved on to the next sleeper would otherwise stop here every few seconds.
+            await asyncio.sleep(CHECK_EVERY_SECONDS)
+            returner.cached_now(self.cached_objects())
 
     async def _hold_leadership(self, elector: LeaderElector) -> None:
         await elector.hold()
@@ -160,9 +177,12 @@ class Manager:
         results = await asyncio.gather(*(r.stop(self._grace) for r in self.runners))
         if not all(results):
             log.warning("shutdown grace period ended with reconciles still running")
-        for task in [*self._informer_tasks, *([self._leader_task] if self._leader_task else [])]:
+        background = [self._leader_task, self._memory_task]
+        for task in [*self._informer_tasks, *(t for t in background if t is not None)]:
             task.cancel()
         await asyncio.gather(*self._informer_tasks, return_exceptions=True)
+        if self._memory_task is not None:
+            await asyncio.gather(self._memory_task, return_exceptions=True)
         if self._leader_task is not None:
             await asyncio.gather(self._leader_task, return_exceptions=True)
         if self._leader is not None:

@@ -2,35 +2,55 @@
 
 uid + resourceVersion names one stored state of an object; uid + generation names one spec (the
 store bumps generation on every spec change; the uid also fixes the name). An object never stored
-has neither, so every key it is part of is None: memos compute such results every time.
+has neither, so every key it is part of is None: memos compute such results every time. A key
+keeps each object's version as its own part, so a memo can find and forget every answer computed
+from an object once that object is deleted (`uids_in`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import NamedTuple
+
 from certpilot.api.meta import Resource
 
-VersionKey = tuple[str | int | bool | None, ...]
+
+class ObjectVersion(NamedTuple):
+    uid: str
+    version: str | int
 
 
-def stored_version(obj: Resource | None) -> VersionKey | None:
+VersionKey = tuple[Hashable, ...]
+
+
+def stored_version(obj: Resource | None) -> ObjectVersion | None:
     meta = obj.metadata if obj is not None else None
     if meta is None or not (meta.uid and meta.resource_version):
         return None
-    return (meta.uid, meta.resource_version)
+    return ObjectVersion(meta.uid, meta.resource_version)
 
 
-def spec_version(obj: Resource) -> VersionKey | None:
+def spec_version(obj: Resource) -> ObjectVersion | None:
     meta = obj.metadata
     if not (meta.uid and meta.generation):
         return None
-    return (meta.uid, meta.generation)
+    return ObjectVersion(meta.uid, meta.generation)
 
 
 def joined(*parts: VersionKey | None) -> VersionKey | None:
-    """One key of all parts; None when any part is."""
-    key: VersionKey = ()
+    """One key of all parts, each kept whole; None when any part is."""
+    key: list[Hashable] = []
     for part in parts:
         if part is None:
             return None
-        key += part
-    return key
+        key.append(part)
+    return tuple(key)
+
+
+def uids_in(key: Hashable) -> tuple[str, ...]:
+    """The uids of the objects whose versions a key names (the key itself, or its parts), each once."""
+    if isinstance(key, ObjectVersion):
+        return (key.uid,)
+    if isinstance(key, tuple):
+        return tuple(dict.fromkeys(part.uid for part in key if isinstance(part, ObjectVersion)))
+    return ()

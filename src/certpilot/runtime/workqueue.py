@@ -15,9 +15,12 @@ from datetime import datetime, timedelta
 
 from certpilot.runtime.clock import Clock
 from certpilot.runtime.controller import ObjectKey
+from certpilot.runtime.memory.shrunk import shrunk
 
 DEFAULT_BASE_DELAY = 0.05
 DEFAULT_MAX_DELAY = 300.0
+# Timers whose key was dropped stay in the heap until it is rebuilt, once they outnumber the rest.
+STALE_TIMERS_KEPT = 64
 
 
 def backoff_delay(failures: int, base: float = DEFAULT_BASE_DELAY, cap: float = DEFAULT_MAX_DELAY) -> float:
@@ -92,7 +95,19 @@ class WorkQueue:
 
     def forget(self, key: ObjectKey) -> None:
         """The key succeeded: its next failure starts the backoff from the beginning."""
-        self._failures.pop(key, None)
+        if self._failures.pop(key, None) is not None:
+            self._failures = shrunk(self._failures)
+
+    def drop_timed(self, key: ObjectKey) -> None:
+        """The key's object was deleted: its timed requeue (a renewal months away) and its backoff
+        go with it, instead of holding the key until the time comes."""
+        self.forget(key)
+        if self._due.pop(key, None) is None:
+            return
+        self._due = shrunk(self._due)
+        if len(self._timers) > 2 * len(self._due) + STALE_TIMERS_KEPT:
+            self._timers = [t for t in self._timers if self._due.get(t[2]) == t[0]]
+            heapq.heapify(self._timers)
 
     def failures(self, key: ObjectKey) -> int:
         return self._failures.get(key, 0)
@@ -110,6 +125,7 @@ class WorkQueue:
             if self._ready:
                 key = self._ready.popleft()
                 self._dirty.discard(key)
+                self._dirty = shrunk(self._dirty)
                 self._processing.add(key)
                 return key
             self._arm_timer()
@@ -117,6 +133,7 @@ class WorkQueue:
 
     def done(self, key: ObjectKey) -> None:
         self._processing.discard(key)
+        self._processing = shrunk(self._processing)
         if key in self._dirty and not self._shut_down:
             self._ready.append(key)
             self._wake_one()
@@ -140,6 +157,7 @@ class WorkQueue:
             if self._due.get(key) == due:
                 del self._due[key]
                 self.add(key)
+        self._due = shrunk(self._due)
 
     def _next_live_due(self) -> datetime | None:
         while self._timers and self._due.get(self._timers[0][2]) != self._timers[0][0]:

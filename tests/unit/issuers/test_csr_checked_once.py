@@ -12,10 +12,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
+from certpilot.api.core import Secret
 from certpilot.api.enums import KeyUsage
+from certpilot.api.meta import ObjectMeta
 from certpilot.issuers.request import (
+    CHECKED_CSRS,
     InvalidRequest,
     csr_check_outcome,
+    forget_checked_request,
     requested_csr,
     sign_as_requested,
 )
@@ -137,3 +141,23 @@ def test_a_csr_built_here_is_not_verified_but_a_forgery_of_it_is(
     with pytest.raises(InvalidRequest, match="invalid signature"):
         requested_csr(request("forged", key, csr_pem=forged))
     assert len(verifications) == 1
+
+
+def test_a_deleted_request_leaves_no_checked_csr_behind(
+    verifications: list[x509.CertificateSigningRequest],
+) -> None:
+    key = new_key()
+    cr = request("r", key, csr_pem=foreign_pem(key))
+    requested_csr(cr)
+    before = len(CHECKED_CSRS)
+    forget_checked_request(cr)
+    assert len(CHECKED_CSRS) == before - 1
+    requested_csr(cr)
+    assert len(verifications) == 2, "checked afresh: nothing was remembered for it"
+
+
+def test_forgetting_ignores_other_kinds_and_undecodable_requests() -> None:
+    broken = request("r", new_key())
+    broken.spec.request = "not base64!"
+    forget_checked_request(broken)
+    forget_checked_request(Secret(metadata=ObjectMeta(name="s", namespace="default", uid="u")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from certpilot.runtime.bounded_memo import BoundedMemo
+from certpilot.runtime.object_versions import ObjectVersion
 
 
 def test_a_remembered_key_is_not_computed_again() -> None:
@@ -69,3 +70,43 @@ def test_get_answers_only_what_is_remembered_and_computes_nothing() -> None:
     assert memo.get("a", missing) is None  # a is now the most recently used
     memo.put("c", 3)
     assert memo.get("b", missing) is missing
+
+
+def test_forgetting_an_object_drops_every_answer_naming_it_and_only_those() -> None:
+    memo: BoundedMemo[str] = BoundedMemo(8)
+    secret_v1, secret_v2 = ObjectVersion("secret-uid", "1"), ObjectVersion("secret-uid", "2")
+    spec = ObjectVersion("cert-uid", 3)
+    memo.put(secret_v1, "leaf v1")
+    memo.put((secret_v2, ("tls.crt",)), "leaf v2")
+    memo.put((secret_v2, spec), "in sync")
+    memo.put((ObjectVersion("other-uid", "9"), spec), "other")
+    memo.forget_object("secret-uid")
+    assert len(memo) == 1
+    assert memo.get((ObjectVersion("other-uid", "9"), spec), None) == "other"
+    memo.forget_object("cert-uid")
+    assert len(memo) == 0
+    memo.forget_object("never-seen")  # nothing to forget is not an error
+
+
+def test_an_entry_pushed_out_is_no_longer_filed_under_its_objects() -> None:
+    memo: BoundedMemo[int] = BoundedMemo(1)
+    memo.put((ObjectVersion("a", "1"), ObjectVersion("b", "1")), 1)
+    memo.put(ObjectVersion("c", "1"), 2)  # pushes the first entry out
+    memo.forget_object("a")
+    memo.forget_object("b")
+    assert memo.get(ObjectVersion("c", "1"), None) == 2
+    memo.put((ObjectVersion("a", "1"), ObjectVersion("b", "1")), 3)  # filed afresh, once
+    memo.forget_object("a")
+    assert len(memo) == 0
+
+
+def test_forget_drops_one_key_even_a_remembered_none() -> None:
+    memo: BoundedMemo[int | None] = BoundedMemo(4)
+    memo.put((ObjectVersion("a", "1"),), None)
+    memo.put("b", 2)
+    memo.forget((ObjectVersion("a", "1"),))
+    memo.forget(None)
+    memo.forget("never")
+    assert (ObjectVersion("a", "1"),) not in memo
+    assert memo.get("b", None) == 2
+    memo.forget_object("a")  # its filing went with it

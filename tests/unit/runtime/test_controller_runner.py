@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from certpilot.api.core import Secret
+from certpilot.api.meta import ObjectMeta
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result
 from certpilot.runtime.controller_runner import ControllerRunner, Outcome
 from certpilot.runtime.errors import PendingError, PermanentError, RetryWithBackoff
@@ -160,3 +161,12 @@ def test_change_filters_drop_only_modifications_they_reject() -> None:
     mapped("ADDED", None, plain)
     mapped("DELETED", None, plain)
     assert len(runner.queue) == 2, "additions and deletions always pass (b queued once)"
+
+
+async def test_a_deleted_primary_is_reconciled_once_more_but_loses_its_timed_requeue() -> None:
+    runner, _, _ = runner_for("deleted", lambda: Result(requeue_after=86_400 * 60))
+    assert await runner.process(KEY) == Outcome.REQUEUED_AFTER
+    deleted = Secret(metadata=ObjectMeta(name="web", namespace="ns", uid="u1"))
+    runner.on_primary_event("DELETED", None, deleted)
+    assert runner.queue.waiting_until(KEY) is None
+    assert len(runner.queue) == 1, "queued now, so the controller can clean up"

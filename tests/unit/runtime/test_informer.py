@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
 
+from certpilot.api.certificate import Certificate
+from certpilot.api.common import IssuerReference
 from certpilot.api.core import Secret
 from certpilot.api.issuer import ClusterIssuer, IssuerSpec, SelfSignedIssuer
-from certpilot.api.meta import ObjectMeta
+from certpilot.api.meta import ObjectMeta, Resource
 from certpilot.api.read_only import ReadOnlyObjectError
 from certpilot.runtime.cache import InformerCache, KindNotCached
-from certpilot.runtime.informer import Informer
+from certpilot.runtime.informer import Indexed, Informer
 from certpilot.store.errors import Gone
 from certpilot.store.protocol import WatchEvent, WatchEventType
 from certpilot.store.sqlite import SQLiteStore
+from certpilot.testing.builders import certificate
 from certpilot.testing.clock import FakeClock
 from tests.unit.runtime.runtime_builders import eventually, secret
 
@@ -228,3 +232,62 @@ async def test_cached_objects_are_read_only(
     await store.update(mine)
     await eventually(lambda: cache.list(Secret, labels={"app": "y"}) != [])
     assert cached.metadata.labels == {"app": "x"}
+
+
+async def test_each_deleted_object_is_told_once_to_each_listener(
+    store: SQLiteStore, running: tuple[InformerCache, list[tuple[WatchEventType, str]]]
+) -> None:
+    cache, seen = running
+    told: list[str] = []
+
+    class Memos:
+        def forget(self, obj: Resource) -> None:
+            told.append(obj.key)
+
+    memos = Memos()
+    cache.on_deleted(memos.forget)
+    cache.on_deleted(memos.forget)  # a second controller sharing the same memos
+    await store.create(secret("gone"))
+    await store.create(secret("kept"))
+    await store.delete(Secret, "gone", "default")
+    await eventually(lambda: ("DELETED", "default/gone") in seen)
+    assert told == ["default/gone"]
+
+
+def test_the_cache_tables_shrink_once_most_objects_are_deleted() -> None:
+    indexed: Indexed[Secret] = Indexed()
+    for i in range(5000):
+        indexed.put(secret(f"s{i}", owner_uid="owner-uid"))
+    grown = sys.getsizeof(indexed.objects), sys.getsizeof(indexed._by_namespace["default"])
+    for i in range(4990):
+        indexed.remove(("default", f"s{i}"))
+    assert len(indexed.objects) == 10 and len(indexed.owned_by("owner-uid")) == 10
+    # Shrunk tables stay at up to 64 KiB (shrunk.MIN_SHRINK_BYTES); grown ones were far larger.
+    assert sys.getsizeof(indexed.objects) * 4 < grown[0]
+    assert sys.getsizeof(indexed._by_namespace["default"]) * 4 < grown[1]
+    assert sys.getsizeof(indexed._by_owner["owner-uid"]) * 4 < grown[1]
+
+
+async def test_shared_parts_of_deleted_objects_are_swept_once_the_cache_halves(store: SQLiteStore) -> None:
+    cache = InformerCache(store, FakeClock())
+    informer = cache.informer(Certificate)
+    task = asyncio.ensure_future(informer.run())
+    await asyncio.wait_for(informer.wait_synced(), 10)
+    try:
+        for i in range(8):
+            await store.create(certificate(f"c{i}", issuer=f"issuer-{i}"))
+        await eventually(lambda: len(cache.list(Certificate)) == 8)
+        issuer_refs = informer._shared_parts._structs[IssuerReference]
+        assert len(issuer_refs) == 8
+        for i in range(3):
+            await store.delete(Certificate, f"c{i}", "default")
+        await eventually(lambda: len(cache.list(Certificate)) == 5)
+        assert len(issuer_refs) == 8, "not swept before the cache halves"
+        for i in range(3, 6):
+            await store.delete(Certificate, f"c{i}", "default")
+        await eventually(lambda: len(cache.list(Certificate)) == 2)
+        # Swept at 4 and at 2 objects (an object the watch's last batch still holds keeps its
+        # parts until the next sweep).
+        assert len(issuer_refs) == 2
+    finally:
+        task.cancel()

@@ -147,3 +147,21 @@ def test_the_ca_certificate_of_secrets_is_shared_and_nothing_secret_is() -> None
     assert second.data["tls.key"] == first.data["tls.key"]
     assert second.data["tls.key"] is not first.data["tls.key"]
     assert second.get_data("ca.crt") == b"ca " * 300
+
+
+def test_a_shared_struct_no_object_holds_is_forgotten_and_one_still_held_is_kept() -> None:
+    parts = SharedParts()
+    kept, deleted = stored(certificate("kept", issuer="ca")), stored(certificate("gone", issuer="other"))
+    parts.share(kept)
+    parts.share(deleted)
+    del deleted
+    parts.forget_unused()
+    assert len(parts._structs[type(kept.spec.issuer_ref)]) == 1, "the deleted one's issuerRef went"
+    again = stored(certificate("again", issuer="ca"))
+    parts.share(again)
+    assert again.spec.issuer_ref is kept.spec.issuer_ref, "the held one is still shared"
+    newcomer = stored(certificate("newcomer", issuer="other"))
+    parts.share(newcomer)
+    assert len(parts._structs[type(kept.spec.issuer_ref)]) == 2
+    parts.forget_unused()
+    assert len(parts._structs[type(kept.spec.issuer_ref)]) == 2, "both are held by a live object"

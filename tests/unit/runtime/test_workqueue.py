@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from certpilot.runtime.controller import ObjectKey
-from certpilot.runtime.workqueue import WorkQueue, backoff_delay, timer_needs_rearming
+from certpilot.runtime.workqueue import STALE_TIMERS_KEPT, WorkQueue, backoff_delay, timer_needs_rearming
 from certpilot.testing.clock import FakeClock
 
 A = ObjectKey("ns", "a")
@@ -206,3 +206,27 @@ async def test_a_woken_worker_cancelled_before_taking_its_key_passes_the_key_on(
     queue.add(A)  # wakes `cancelled`, which is cancelled before it runs
     cancelled.cancel()
     assert await asyncio.wait_for(other, 5) == A
+
+
+async def test_a_dropped_key_keeps_no_timer_nor_backoff() -> None:
+    clock = FakeClock()
+    queue = WorkQueue(clock)
+    queue.add_rate_limited(A)
+    queue.add_after(A, 86_400 * 60)  # a renewal months away: the backoff retry is earlier
+    queue.add_after(B, 30)
+    queue.drop_timed(A)
+    assert queue.waiting_until(A) is None
+    assert queue.failures(A) == 0
+    clock.advance(300)
+    assert await next_key(queue) == B
+
+
+async def test_timers_of_dropped_keys_leave_the_heap() -> None:
+    clock = FakeClock()
+    queue = WorkQueue(clock)
+    keys = [ObjectKey("ns", f"k{i}") for i in range(1000)]
+    for key in keys:
+        queue.add_after(key, 86_400)
+    for key in keys:
+        queue.drop_timed(key)
+    assert len(queue._timers) <= STALE_TIMERS_KEPT

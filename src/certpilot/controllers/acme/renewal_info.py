@@ -105,6 +105,7 @@ class RenewalInfoController:
         self.options = options
         # Its own: the Certificate controllers' memos belong to them (a different Manager may run them).
         self.memos = CertificateMemos()
+        ctx.cache.on_deleted(self.memos.forget_deleted)
         self.spec = ControllerSpec(
             name="acme-renewal-info",
             primary=Certificate,

@@ -37,6 +37,7 @@ from certpilot.controllers.issuers.resolve import issuer_context, issuer_kind_of
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.base import IssuerNotReady, Pending, Permanent
 from certpilot.issuers.registry import IssuerBackends, UnknownIssuerType
+from certpilot.issuers.request import forget_checked_request
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.runtime.errors import RetryWithBackoff
@@ -54,6 +55,7 @@ class CertificateRequestSigner:
         self.ctx = ctx
         self.options = options
         self.backends = backends
+        ctx.cache.on_deleted(forget_checked_request)
         self.spec = ControllerSpec(
             name="certificaterequests-issuer",
             primary=CertificateRequest,

@@ -93,6 +93,24 @@ class CertificateMemos:
         # The policy chains' verdicts (policies.Verdict: that module builds on this one).
         self._verdicts: BoundedMemo[Any] = BoundedMemo(capacity)
 
+    def forget_deleted(self, obj: Resource) -> None:
+        """Drop every answer computed from a version of obj, which was deleted (its parsed
+        certificate and key stayed in memory until pushed out by 1,024 newer ones)."""
+        uid = obj.metadata.uid
+        if uid is None:
+            return
+        for memo in (
+            self._leaves,
+            self._keys,
+            self._key_pair_matches,
+            self._issued_mismatches,
+            self._request_mismatches,
+            self._why_not_made_for,
+            self._signed_by,
+            self._verdicts,
+        ):
+            memo.forget_object(uid)
+
     # A Secret's certificate and key, parsed once per Secret version. Only parsed objects are
     # kept: no PEM bytes, and nothing here is logged or shown.
 

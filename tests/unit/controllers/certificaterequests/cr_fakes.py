@@ -4,6 +4,7 @@ used. The store is the real SQLite store."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from certpilot.api.meta import Resource
@@ -24,6 +25,9 @@ class OneObjectPerKind:
     def get(self, kind: type[T], name: str, namespace: str | None = None) -> T | None:
         found = self.objects.get(kind)
         return cast(T, found) if found is not None and found.name == name else None
+
+    def on_deleted(self, forget: Callable[[Resource], None]) -> None:
+        """Nothing is ever deleted from this cache."""
 
 
 class RecordedEvents:

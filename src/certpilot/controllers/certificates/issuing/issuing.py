@@ -15,7 +15,7 @@ from certpilot.api.certificate import Certificate, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import ISSUING, remove_condition, set_condition
 from certpilot.api.core import CA_CERT_KEY, TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY, Secret
-from certpilot.api.meta import SecretKeySelector
+from certpilot.api.meta import Resource, SecretKeySelector
 from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing, issuing_since, status_of, with_status
@@ -125,6 +125,8 @@ class IssuingController:
         # Secrets found in sync with their Certificate, by both versions: a restart checks every
         # Certificate, and building the desired Secret to compare costs as much as the policies.
         self._in_sync: BoundedMemo[None] = BoundedMemo(MEMO_CAPACITY)
+        ctx.cache.on_deleted(self.memos.forget_deleted)
+        ctx.cache.on_deleted(self._forget_deleted)
         self.spec = ControllerSpec(
             name="certificates-issuing",
             primary=Certificate,
@@ -305,6 +307,10 @@ class IssuingController:
             return
         await self._write_secret(existing, desired)
         await self.ctx.events.event(cert, "Normal", reason.reason, f"Updated Secret: {reason.message}")
+
+    def _forget_deleted(self, obj: Resource) -> None:
+        if obj.metadata.uid is not None:
+            self._in_sync.forget_object(obj.metadata.uid)
 
     def _in_sync_key(self, cert: Certificate, secret: Secret) -> tuple[object, ...] | None:
         """The versions a Secret found in sync was checked against. Keystore passwords come from

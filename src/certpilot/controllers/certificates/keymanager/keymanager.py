@@ -38,6 +38,7 @@ class KeyManagerController:
         self.ctx = ctx
         self.options = options
         self.memos = memos or CertificateMemos()
+        ctx.cache.on_deleted(self.memos.forget_deleted)
         self.spec = ControllerSpec(
             name="certificates-key-manager",
             primary=Certificate,

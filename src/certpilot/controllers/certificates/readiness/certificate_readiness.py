@@ -80,6 +80,7 @@ class ReadinessController:
         self.ctx = ctx
         self.options = options
         self.memos = memos or CertificateMemos()
+        ctx.cache.on_deleted(self.memos.forget_deleted)
         self.spec = ControllerSpec(
             name="certificates-readiness",
             primary=Certificate,

@@ -108,6 +108,7 @@ class RequestManagerController:
         self.ctx = ctx
         self.options = options
         self.memos = memos or CertificateMemos()
+        ctx.cache.on_deleted(self.memos.forget_deleted)
         self.spec = ControllerSpec(
             name="certificates-request-manager",
             primary=Certificate,

@@ -46,6 +46,7 @@ class TriggerController:
         self.ctx = ctx
         self.options = options
         self.memos = memos or CertificateMemos()
+        ctx.cache.on_deleted(self.memos.forget_deleted)
         self.spec = ControllerSpec(
             name="certificates-trigger",
             primary=Certificate,

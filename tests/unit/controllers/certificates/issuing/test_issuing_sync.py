@@ -5,6 +5,7 @@ new version of the Secret is checked again, and drift is repaired."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -52,6 +53,9 @@ class OneSecret:
 
     def owned_by(self, kind: type[Resource], owner_uid: str) -> list[Resource]:
         return []
+
+    def on_deleted(self, forget: Callable[[Resource], None]) -> None:
+        """Nothing is ever deleted from this cache."""
 
 
 class RecordedWrites:
