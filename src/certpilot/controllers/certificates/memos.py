@@ -99,17 +99,10 @@ class CertificateMemos:
         uid = obj.metadata.uid
         if uid is None:
             return
-        for memo in (
-            self._leaves,
-            self._keys,
-            self._key_pair_matches,
-            self._issued_mismatches,
-            self._request_mismatches,
-            self._why_not_made_for,
-            self._signed_by,
-            self._verdicts,
-        ):
-            memo.forget_object(uid)
+        # Every memo this set holds, so one added later cannot be left out.
+        for memo in vars(self).values():
+            if isinstance(memo, BoundedMemo):
+                memo.forget_object(uid)
 
     # A Secret's certificate and key, parsed once per Secret version. Only parsed objects are
     # kept: no PEM bytes, and nothing here is logged or shown.
