@@ -10,9 +10,11 @@ import time
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests.e2e.cli.cli_harness import Cli, Daemon
 
@@ -30,6 +32,20 @@ def forms(secret: bytes) -> list[bytes]:
         base64.urlsafe_b64encode(secret).rstrip(b"="),
         *lines,
     ]
+
+
+def private_key(what: str, pem: bytes) -> dict[str, bytes]:
+    """A private key to search for: its PEM, and its private number as the big-endian bytes a JWK
+    carries base64url-encoded ("d", RFC 7518: full length for EC, minimal for RSA)."""
+    key = serialization.load_pem_private_key(pem, password=None)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        number, size = key.private_numbers().private_value, (key.curve.key_size + 7) // 8
+    elif isinstance(key, rsa.RSAPrivateKey):
+        number = key.private_numbers().d
+        size = (number.bit_length() + 7) // 8
+    else:
+        raise AssertionError(f"{what}: a {type(key).__name__} is not an ACME or certificate key here")
+    return {what: pem, f"{what} (JWK d)": number.to_bytes(size, "big")}
 
 
 def leaks(text: str, secrets: Mapping[str, bytes]) -> list[str]:
@@ -53,7 +69,8 @@ def apply(cli: Cli, workdir: Path, objects: list[dict[str, Any]]) -> None:
 class Transcript:
     """Everything one daemon and the CLI around it printed or served: every log line (DEBUG
     included), the Events, `get -o yaml` of every kind taken while it worked and after, `describe`
-    of every object, `status` and `inspect secret` of every Certificate, and /metrics."""
+    of every object, `status` and `inspect secret` of every Certificate, and /metrics. Used as
+    `with Transcript(cli, daemon) as transcript:` around the test's steps; it stops the daemon."""
 
     def __init__(self, cli: Cli, daemon: Daemon) -> None:
         self.cli = cli
@@ -87,28 +104,38 @@ class Transcript:
             time.sleep(0.3)
         raise AssertionError(f"certificates not Ready after {timeout}s: {sorted(set(names) - ready)}")
 
-    def record_everything_and_stop(self) -> None:
-        """The final state in every form the CLI prints it, /metrics, then the daemon's whole log."""
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
+        """After the test's steps: the final state in every form the CLI prints it, /metrics, then the
+        daemon's whole log (if a step failed, only stops the daemon)."""
         try:
-            objects = self.snapshot()
-            self.texts.append(self.cli("get", "events", "-A", "-o", "json").stdout)
-            for kind, items in objects.items():
-                for item in items:
-                    meta = item["metadata"]
-                    where = ["-n", meta["namespace"]] if meta.get("namespace") else []
-                    self.texts.append(self.cli("describe", kind, meta["name"], *where).stdout)
-            for item in objects["certificates"]:
-                where = ["-n", item["metadata"]["namespace"]]
-                self.texts.append(self.cli("status", "certificate", item["metadata"]["name"], *where).stdout)
-                self.texts.append(self.cli("inspect", "secret", item["spec"]["secretName"], *where).stdout)
-            url = f"http://127.0.0.1:{self.daemon.metrics_port}/metrics"
-            with urllib.request.urlopen(url, timeout=10) as answer:
-                self.texts.append(answer.read().decode())
+            if failed is None:
+                self.record_final_state()
         finally:
             self.daemon.stop()
-        log = self.daemon.output()
-        assert "level=debug logger=certpilot" in log, "the daemon logged nothing at DEBUG"
-        self.texts.append(log)
+        if failed is None:
+            log = self.daemon.output()
+            assert "level=debug logger=certpilot" in log, "the daemon logged nothing at DEBUG"
+            self.texts.append(log)
+
+    def record_final_state(self) -> None:
+        objects = self.snapshot()
+        self.texts.append(self.cli("get", "events", "-A", "-o", "json").stdout)
+        for kind, items in objects.items():
+            for item in items:
+                meta = item["metadata"]
+                where = ["-n", meta["namespace"]] if meta.get("namespace") else []
+                self.texts.append(self.cli("describe", kind, meta["name"], *where).stdout)
+        for item in objects["certificates"]:
+            where = ["-n", item["metadata"]["namespace"]]
+            self.texts.append(self.cli("status", "certificate", item["metadata"]["name"], *where).stdout)
+            self.texts.append(self.cli("inspect", "secret", item["spec"]["secretName"], *where).stdout)
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{self.daemon.metrics_port}/metrics", timeout=10
+        ) as answer:
+            self.texts.append(answer.read().decode())
 
     def leaks(self, secrets: Mapping[str, bytes]) -> list[str]:
         return leaks("\n".join(self.texts), secrets)

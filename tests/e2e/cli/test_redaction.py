@@ -58,13 +58,10 @@ spec:
 
 def test_no_key_or_password_in_logs_events_status_describe_or_metrics(cli: Cli, tmp_path: Path) -> None:
     daemon = Daemon(cli, tmp_path, "--log-level", "DEBUG")
-    transcript = Transcript(cli, daemon)
-    try:
+    with Transcript(cli, daemon) as transcript:
         (tmp_path / "all.yaml").write_text(MANIFESTS)
         cli("apply", "-f", str(tmp_path / "all.yaml"))
         transcript.watch_until_ready(["root", "leaf"])
-    finally:
-        transcript.record_everything_and_stop()
     secrets = {
         "root key": (daemon.output_dir / "default" / "root" / "tls.key").read_bytes(),
         "leaf key": (daemon.output_dir / "default" / "leaf" / "tls.key").read_bytes(),
