@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from certpilot.testing.peers.pebble import PebbleServer
 from tests.e2e.acme_issuance.issuance_harness import (
@@ -26,7 +27,7 @@ from tests.e2e.cli.cli_harness import Cli, Daemon
 from tests.e2e.cli.redaction_harness import Transcript, apply, leaks, private_key, secret_data
 
 # What a manifest says for HTTP-01 (the standalone daemon answers it on --http01-listen).
-HTTP01 = {"http01": {"ingress": {}}}
+HTTP01: dict[str, Any] = {"http01": {"ingress": {}}}
 
 
 def test_no_eab_hmac_account_key_or_private_key_in_anything_printed_or_served(
