@@ -24,8 +24,16 @@ KINDS = ("issuers", "clusterissuers", "certificates", "certificaterequests", "or
 
 def forms(secret: bytes) -> list[bytes]:
     """The shapes a secret could leak in: as is, base64 (as a Secret stores it), base64url without
-    padding (as JOSE writes keys), and each line of its PEM body on its own."""
+    padding (as JOSE writes keys), and each line of its PEM body on its own, except the lines of a
+    private key that encode only public bytes (an RSA modulus, an EC point), which a JWK or a
+    certificate legitimately shows."""
     lines = [line for line in secret.splitlines() if line.strip() and not line.startswith(b"-----")]
+    if b"PRIVATE KEY-----" in secret:
+        public = serialization.load_pem_private_key(secret, password=None).public_key()
+        public_der = public.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        lines = [line for line in lines if base64.b64decode(line) not in public_der]
     return [
         secret,
         base64.b64encode(secret),
