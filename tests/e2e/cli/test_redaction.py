@@ -11,7 +11,7 @@ import base64
 from pathlib import Path
 
 from tests.e2e.cli.cli_harness import Cli, Daemon
-from tests.e2e.cli.redaction_harness import Transcript, leaks
+from tests.e2e.cli.redaction_harness import Transcript, leaks, private_key
 
 PASSWORD = "p12-pass-6f1c2b9e4000"
 
@@ -63,8 +63,8 @@ def test_no_key_or_password_in_logs_events_status_describe_or_metrics(cli: Cli, 
         cli("apply", "-f", str(tmp_path / "all.yaml"))
         transcript.watch_until_ready(["root", "leaf"])
     secrets = {
-        "root key": (daemon.output_dir / "default" / "root" / "tls.key").read_bytes(),
-        "leaf key": (daemon.output_dir / "default" / "leaf" / "tls.key").read_bytes(),
+        **private_key("root key", (daemon.output_dir / "default" / "root" / "tls.key").read_bytes()),
+        **private_key("leaf key", (daemon.output_dir / "default" / "leaf" / "tls.key").read_bytes()),
         "PKCS#12 password": PASSWORD.encode(),
     }
     assert (daemon.output_dir / "default" / "leaf" / "keystore.p12").exists()
