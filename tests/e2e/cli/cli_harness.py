@@ -76,9 +76,10 @@ def poll_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) 
 
 
 class Daemon:
-    """`certpilot run` as a child process, stopped with SIGTERM."""
+    """`certpilot run` as a child process, stopped with SIGTERM. Its HTTP-01 listener is on
+    `http01_port` (a free port unless given)."""
 
-    def __init__(self, cli: Cli, workdir: Path, *extra: str) -> None:
+    def __init__(self, cli: Cli, workdir: Path, *extra: str, http01_port: int | None = None) -> None:
         self.log = workdir / "daemon.log"
         self.output_dir = workdir / "out"
         self.metrics_port = free_port()
@@ -91,7 +92,7 @@ class Daemon:
                 "--metrics-listen",
                 f"127.0.0.1:{self.metrics_port}",
                 "--http01-listen",
-                f"127.0.0.1:{free_port()}",
+                f"127.0.0.1:{http01_port or free_port()}",
                 *extra,
             ],
             env=cli.env,

@@ -1,16 +1,17 @@
 """No secret in anything certpilot prints or serves, for the issuers that run without a peer
-(SelfSigned, CA, a PKCS#12 keystore with a password): every DEBUG log line, Event, status message,
-`describe` and `status` output and /metrics is searched for each private key (raw, base64, a line
-of its PEM) and the keystore password (raw, base64). ACME with EAB and Vault are not covered here
-(docs/security.md says so)."""
+(SelfSigned, CA, a PKCS#12 keystore with a password): every DEBUG log line, Event, `get -o yaml` of
+every kind (taken while the daemon works and after), `describe` of every object, `status` and
+`inspect secret` output and /metrics is searched for each private key and the keystore password, in
+every form redaction_harness.forms lists. ACME with EAB is covered by
+tests/e2e/acme_issuance/test_redaction_acme.py, Vault by tests/e2e/vault/test_redaction_vault.py."""
 
 from __future__ import annotations
 
 import base64
-import urllib.request
 from pathlib import Path
 
 from tests.e2e.cli.cli_harness import Cli, Daemon
+from tests.e2e.cli.redaction_harness import Transcript, leaks, private_key
 
 PASSWORD = "p12-pass-6f1c2b9e4000"
 
@@ -55,44 +56,22 @@ spec:
 """
 
 
-def _forms(secret: bytes) -> list[bytes]:
-    lines = [line for line in secret.splitlines() if line.strip() and not line.startswith(b"-----")]
-    return [secret, base64.b64encode(secret), *lines]
-
-
 def test_no_key_or_password_in_logs_events_status_describe_or_metrics(cli: Cli, tmp_path: Path) -> None:
     daemon = Daemon(cli, tmp_path, "--log-level", "DEBUG")
-    try:
+    with Transcript(cli, daemon) as transcript:
         (tmp_path / "all.yaml").write_text(MANIFESTS)
         cli("apply", "-f", str(tmp_path / "all.yaml"))
-        cli.wait_ready("certificates", ["root", "leaf"])
-        outputs = [
-            cli("get", "events", "-A", "-o", "json").stdout,
-            cli("get", "certificates", "-A", "-o", "yaml").stdout,
-            cli("get", "certificaterequests", "-A", "-o", "yaml").stdout,
-            cli("get", "issuers", "-A", "-o", "yaml").stdout,
-        ]
-        for kind, name in [("certificate", "root"), ("certificate", "leaf"), ("issuer", "root")]:
-            outputs.append(cli("describe", kind, name).stdout)
-        for name in ("root", "leaf"):
-            outputs.append(cli("status", "certificate", name).stdout)
-            outputs.append(cli("inspect", "secret", name).stdout)
-        secret_yaml = cli("get", "secret", "leaf", "-o", "yaml").stdout  # holds the key, as kubectl's does
-        with urllib.request.urlopen(f"http://127.0.0.1:{daemon.metrics_port}/metrics", timeout=10) as answer:
-            outputs.append(answer.read().decode())
-    finally:
-        daemon.stop()
-    outputs.append(daemon.output())
-    assert "level=debug logger=certpilot" in daemon.output()
-    seen = "\n".join(outputs).encode()
+        transcript.watch_until_ready(["root", "leaf"])
     secrets = {
-        "root key": (daemon.output_dir / "default" / "root" / "tls.key").read_bytes(),
-        "leaf key": (daemon.output_dir / "default" / "leaf" / "tls.key").read_bytes(),
+        **private_key("root key", (daemon.output_dir / "default" / "root" / "tls.key").read_bytes()),
+        **private_key("leaf key", (daemon.output_dir / "default" / "leaf" / "tls.key").read_bytes()),
         "PKCS#12 password": PASSWORD.encode(),
     }
     assert (daemon.output_dir / "default" / "leaf" / "keystore.p12").exists()
-    leaked = [what for what, secret in secrets.items() for form in _forms(secret) if form in seen]
-    assert not leaked
-    assert (
-        base64.b64encode(secrets["leaf key"]).decode() in secret_yaml
-    )  # the search finds a key where one is
+    assert transcript.leaks(secrets) == []
+    # The search finds each secret where one is: `get secret -o yaml` prints data, as kubectl does.
+    where_they_are = (
+        cli("get", "secret", "leaf", "-o", "yaml").stdout
+        + cli("get", "secret", "p12-password", "-o", "yaml").stdout
+    )
+    assert leaks(where_they_are, secrets) == ["leaf key", "PKCS#12 password"]

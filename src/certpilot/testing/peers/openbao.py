@@ -68,9 +68,12 @@ class PKIMount:
 
 
 class OpenBaoServer(PeerServer):
-    def __init__(self, directory: Path, *, tls: bool = False) -> None:
+    def __init__(self, directory: Path, *, tls: bool = False, audit_log: Path | None = None) -> None:
+        """`audit_log`: write every request and response there, tokens in clear (OpenBao's file audit
+        device with log_raw, which can only be declared in the server's config)."""
         self.directory = directory
         self.tls = tls
+        self.audit_log = audit_log
         self.port = 0
         self.root_token = secrets.token_hex(16)
 
@@ -114,6 +117,13 @@ class OpenBaoServer(PeerServer):
         if self.tls:
             self.tls_dir.mkdir(exist_ok=True)
             argv += ["-dev-tls", f"-dev-tls-cert-dir={self.tls_dir}"]
+        if self.audit_log is not None:
+            config = self.directory / "audit.hcl"
+            config.write_text(
+                f'audit "file" "audit" {{\n  options {{\n    file_path = "{self.audit_log}"\n'
+                '    log_raw = "true"\n  }\n}\n'
+            )
+            argv.append(f"-config={config}")
         env = {name: "" for name in _SCRUBBED_ENV} | {"HOME": str(self.directory)}
         self._process = PeerProcess("openbao", argv, self.directory / "openbao.log", env)
         self._process.start(self._answers)
