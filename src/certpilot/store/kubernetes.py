@@ -105,8 +105,10 @@ class KubernetesStore:
         parse_label_selector(label_selector)
         if resource_version in (None, "", "0"):
             items, resource_version = await self.list(kind, label_selector=label_selector)
-            for item in items:
-                yield WatchEvent("ADDED", item)
+            # Consumed by pop(): the listing is not kept alive for as long as the watch lasts.
+            items.reverse()
+            while items:
+                yield WatchEvent("ADDED", items.pop())
         request = WatchRequest(kind, collection_path(kind, self._scope(kind, None)), label_selector)
         self.requests["WATCH", kind.PLURAL] += 1
         async for event in watch_stream(

@@ -25,10 +25,10 @@ from certpilot.store.errors import Invalid
 from certpilot.store.protocol import WatchEvent, WatchEventType
 from certpilot.store.rules import format_timestamp
 from certpilot.store.sealing import Sealing
-from certpilot.store.selectors import labels_match, parse_label_selector
+from certpilot.store.selectors import LabelSelector, labels_match, parse_label_selector
 from certpilot.store.sqlite_backup import write_backup
 from certpilot.store.sqlite_integrity import check_integrity
-from certpilot.store.sqlite_ops import ChangeQuery, ObjectId
+from certpilot.store.sqlite_ops import Change, ChangeQuery, ObjectId
 from certpilot.store.sqlite_thread import SQLiteThread, Transaction
 from certpilot.store.watch_reads import WatchReads
 
@@ -101,27 +101,28 @@ class SQLiteStore:
             reads = self._watch_reads[loop] = WatchReads(self._thread, _WATCH_PAGE)
         self._thread.add_listener(watched, wake)
         try:
+            # Lists are consumed by pop(), and no event stays in a local: while this generator
+            # waits for the next change it holds nothing, so a deleted object is not kept alive
+            # (with its shared parts) by the page that reported it.
             if resource_version in (None, "", "0"):
                 items, listed_at = await self.list(kind, label_selector=label_selector)
-                for item in items:
-                    yield WatchEvent("ADDED", item)
                 last = int(listed_at)
+                items.reverse()
+                while items:
+                    yield WatchEvent("ADDED", items.pop())
             else:
                 last = _parse_resource_version(resource_version)
             while not self._closed:
                 woken.clear()
                 changes = await reads.changes_after(ChangeQuery(kind.API_VERSION, kind.KIND, last))
-                for change in changes:
-                    event_type: WatchEventType = change.type  # type: ignore[assignment]
-                    changed = kind.model_validate_json(change.text)
-                    last = change.resource_version
-                    if not labels_match(selector, changed.metadata.labels):
-                        # Only a modification can end a match; other events of it were never seen.
-                        if event_type != "MODIFIED":
-                            continue
-                        event_type = "DELETED"
-                    yield WatchEvent(event_type, changed)
-                if len(changes) < _WATCH_PAGE and not self._closed:
+                full_page = len(changes) == _WATCH_PAGE
+                changes.reverse()
+                while changes:
+                    last, event = _watch_event(kind, selector, changes.pop())
+                    if event is not None:
+                        yield event
+                        event = None
+                if not full_page and not self._closed:
                     await woken.wait()
         finally:
             self._thread.remove_listener(watched, wake)
@@ -203,3 +204,15 @@ def _parse_resource_version(resource_version: str) -> int:
         return int(resource_version)
     except ValueError:
         raise Invalid(f"resourceVersion {resource_version!r} is not one this store issued") from None
+
+
+def _watch_event(kind: type[T], selector: LabelSelector, change: Change) -> tuple[int, WatchEvent[T] | None]:
+    """The change's resourceVersion and what a watch with `selector` reports of it (None: nothing)."""
+    event_type: WatchEventType = change.type  # type: ignore[assignment]
+    changed = kind.model_validate_json(change.text)
+    if not labels_match(selector, changed.metadata.labels):
+        # Only a modification can end a match; other events of it were never seen.
+        if event_type != "MODIFIED":
+            return change.resource_version, None
+        event_type = "DELETED"
+    return change.resource_version, WatchEvent(event_type, changed)
