@@ -35,6 +35,7 @@ class SeriesFamily(Metric):
         super().__init__(name, documentation, typ)
         self._labelnames = tuple(labelnames)
         self._series = series
+        # Metric.__init__ set samples to [] through the setter below; they are built on first read.
         self._built: list[Sample] | None = None
 
     @property
@@ -48,9 +49,7 @@ class SeriesFamily(Metric):
 
     @samples.setter
     def samples(self, samples: list[Sample]) -> None:
-        # Metric.__init__ sets an empty list; the series given to this family are its samples.
-        if samples:
-            self._built = samples
+        self._built = samples
 
     def text(self) -> str:
         """The family in Prometheus text format 0.0.4, as `generate_latest` writes it."""
