@@ -21,7 +21,7 @@ from certpilot.pki.errors import InvalidCSRError, InvalidPEMError, InvalidUsageE
 from certpilot.pki.keys import PrivateKey
 from certpilot.pki.sign import csr_contradiction, sign_certificate
 from certpilot.pki.usages import usages_for
-from certpilot.pki.verified_csr import VerifiedCsr, load_verified_csr
+from certpilot.pki.verified_csr import CSRS_SIGNED_HERE, VerifiedCsr, load_verified_csr
 from certpilot.runtime.bounded_memo import BoundedMemo
 
 # Every request in flight at once, with room to spare: an entry is a parsed CSR (~1 KB) or a message.
@@ -74,6 +74,7 @@ def forget_checked_request(obj: Resource) -> None:
     except InvalidRequest:
         return  # never decoded, so never remembered
     CHECKED_CSRS.forget(checked_csr_key(pem, bool(obj.spec.is_ca), obj.spec.usages))
+    CSRS_SIGNED_HERE.forget(pem)
 
 
 def csr_check_outcome(pem: bytes, is_ca: bool, usages: list[KeyUsage] | None) -> VerifiedCsr | str:

@@ -46,5 +46,10 @@ class CheckedPems:
             while len(self._digests) > self._capacity:
                 self._digests.popitem(last=False)
 
+    def forget(self, pem: bytes) -> None:
+        digest = hashlib.sha256(pem).digest()
+        with self._lock:
+            self._digests.pop(digest, None)
+
 
 CHECKED_RSA_PEMS = CheckedPems()

@@ -21,6 +21,7 @@ from certpilot.controllers.all_controllers import build_all
 from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.request import CHECKED_CSRS, checked_csr_key, request_pem
+from certpilot.pki.verified_csr import CSRS_SIGNED_HERE
 from certpilot.runtime.bounded_memo import BoundedMemo
 from certpilot.runtime.controller import ObjectKey
 from certpilot.runtime.manager import Manager
@@ -77,6 +78,8 @@ async def test_nothing_about_a_deleted_certificate_stays_in_memory(tmp_path: Pat
         assert gone & uids_remembered(memos), "the controllers remembered answers about them"
         csr_keys = [checked_csr_key(request_pem(r), bool(r.spec.is_ca), r.spec.usages) for r in requests]
         assert any(key in CHECKED_CSRS for key in csr_keys)
+        pems = [request_pem(r) for r in requests]
+        assert any(CSRS_SIGNED_HERE.was_checked(pem) for pem in pems), "the CSR built here is known"
         key = ObjectKey("default", "web")
         assert any(r.queue.waiting_until(key) for r in manager.runners), "a renewal is scheduled"
 
@@ -90,10 +93,11 @@ async def test_nothing_about_a_deleted_certificate_stays_in_memory(tmp_path: Pat
             ),
             "the deletions to reach the cache",
         )
-        await asyncio.sleep(0.5)  # the controllers reconcile the deleted key once more
+        await eventually(manager.idle, "the controllers to reconcile the deleted key once more")
 
         assert not gone & uids_remembered(memos)
         assert not any(key in CHECKED_CSRS for key in csr_keys)
+        assert not any(CSRS_SIGNED_HERE.was_checked(pem) for pem in pems)
         assert not [r.name for r in manager.runners if r.queue.waiting_until(key)]
     finally:
         await manager.stop()
