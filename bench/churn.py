@@ -6,11 +6,13 @@ removed? And how fast do /metrics and /healthz answer while Certificates issue?
 - idle_rss_mb: the daemon's RSS once the CA issuer is Ready and nothing moves (--settle-seconds);
 - peak_rss_mb while issuing, rss_after_delete_mb once every object is gone and nothing moves,
   and rss_after_delete_vs_idle (the target: within 10 % of idle);
+- memory_restarts: how many times the daemon restarted itself in place to return memory
+  (runtime/memory/restart_to_shrink.py; `--memory-restart-factor 0` measures without it);
 - folders_left: mirrored Secret folders still on disk after the deletions (expected 0);
 - metrics_p99_ms / healthz_p99_ms: a client asking GET /metrics and GET /healthz in turn,
   one request every --probe-interval seconds, while the first --probe-n Certificates issue.
 
-usage: python bench/churn.py [--n 10000] [--probe-n 1000] [--keep DIR]
+usage: python bench/churn.py [--n 10000] [--probe-n 1000] [--memory-restart-factor F] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from certpilot.store.sqlite import SQLiteStore
 
 SETUP_LIMIT_S = 120.0
 DELETE_BATCH = 500
+RESTARTED = "restarting to return memory"
 
 
 class Prober:
@@ -98,9 +101,11 @@ async def folders_left(output_dir: Path, certificates: list[Certificate], limit:
         await asyncio.sleep(0.5)
 
 
-async def run(n: int, probe_n: int, probe_interval: float, settle: float, workdir: Path) -> dict[str, Any]:
+async def run(
+    n: int, probe_n: int, probe_interval: float, settle: float, workdir: Path, daemon_args: list[str]
+) -> dict[str, Any]:
     store_path, output_dir = workdir / "store.db", workdir / "out"
-    daemon = Daemon(store_path, workdir / "daemon.log", output_dir)
+    daemon = Daemon(store_path, workdir / "daemon.log", output_dir, extra=daemon_args)
     store = SQLiteStore(store_path)
     try:
         with running_daemon(daemon):
@@ -136,6 +141,7 @@ async def run(n: int, probe_n: int, probe_interval: float, settle: float, workdi
         "peak_rss_mb": peak,
         "rss_after_delete_mb": after,
         "rss_after_delete_vs_idle": round(after / idle, 3),
+        "memory_restarts": daemon.log_path.read_text(errors="replace").count(RESTARTED),
         "folders_left": left,
         "probe_n": probe_n,
         "metrics_requests": len(metrics),
@@ -155,6 +161,9 @@ def main() -> None:
     parser.add_argument("--probe-n", type=int, default=1000, help="Certificates issued while probing")
     parser.add_argument("--probe-interval", type=float, default=0.05)
     parser.add_argument("--settle-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--memory-restart-factor", help="passed to `certpilot run` (0: the daemon never restarts itself)"
+    )
     parser.add_argument("--keep", type=Path)
     args = parser.parse_args()
     facts = machine_facts()
@@ -162,12 +171,22 @@ def main() -> None:
         workdir = args.keep or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
         figures = asyncio.run(
-            run(args.n, min(args.probe_n, args.n), args.probe_interval, args.settle_seconds, workdir)
+            run(
+                args.n,
+                min(args.probe_n, args.n),
+                args.probe_interval,
+                args.settle_seconds,
+                workdir,
+                []
+                if args.memory_restart_factor is None
+                else ["--memory-restart-factor", args.memory_restart_factor],
+            )
         )
     emit(
         {"benchmark": "churn", "machine": facts, "results": figures},
         f"churn n={args.n}: RSS idle {figures['idle_rss_mb']} MB, peak {figures['peak_rss_mb']} MB, after "
-        f"deleting all {figures['rss_after_delete_mb']} MB ({figures['rss_after_delete_vs_idle']} x idle), "
+        f"deleting all {figures['rss_after_delete_mb']} MB ({figures['rss_after_delete_vs_idle']} x idle, "
+        f"{figures['memory_restarts']} restart(s) to return memory), "
         f"{figures['folders_left']} file folders left; while {figures['probe_n']} issued: /metrics p99 "
         f"{figures['metrics_p99_ms']} ms, /healthz p99 {figures['healthz_p99_ms']} ms",
     )

@@ -8,9 +8,12 @@ run_command builds the option objects from the flags."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NoReturn
 
 import typer
 
@@ -24,6 +27,7 @@ from certpilot.controllers.options import ControllerOptions, DaemonOptions
 from certpilot.controllers.shims.options import ShimOptions
 from certpilot.runtime.lock import InstanceLocked
 from certpilot.runtime.logging import setup_logging
+from certpilot.runtime.memory.restart_to_shrink import RestartToReturnMemory
 from certpilot.store.private_file import make_private_directories
 
 CONTROLLER = ControllerOptions()
@@ -31,6 +35,8 @@ DAEMON = DaemonOptions()
 KUBE = KubernetesOptions()
 SHIMS = ShimOptions()
 SOLVER = SolverSettings()
+
+log = logging.getLogger(__name__)
 
 Many = list[str] | None
 
@@ -189,6 +195,16 @@ def run_command(
         bool,
         typer.Option(help="In --manifests, skip documents of kinds certpilot does not serve (warned)."),
     ] = DAEMON.ignore_unknown_kinds,
+    memory_restart_factor: Annotated[
+        float,
+        typer.Option(
+            help="Restart in place to return memory once most cached objects are deleted and the "
+            "resident memory is this many times that at start (0 turns it off)."
+        ),
+    ] = DAEMON.memory_restart_factor,
+    memory_restart_min_objects: Annotated[
+        int, typer.Option(help="...and at least this many cached objects have been deleted.")
+    ] = DAEMON.memory_restart_min_objects,
     kubeconfig: Annotated[
         Path | None,
         typer.Option(help="Run on this Kubernetes cluster (kubeconfig file) instead of the embedded store."),
@@ -334,7 +350,13 @@ def run_command(
         manifests=manifests,
         ignore_unknown_kinds=ignore_unknown_kinds,
         encryption_key_file=encryption_key_file,
+        memory_restart_factor=memory_restart_factor,
+        memory_restart_min_objects=memory_restart_min_objects,
     )
+    try:
+        daemon.memory_restart_policy()
+    except ValueError as e:
+        raise CLIError(f"--memory-restart-factor / --memory-restart-min-objects: {e}") from None
     if kubeconfig is not None or kubernetes:
         kube = KubernetesOptions(
             kubeconfig=kubeconfig,
@@ -385,6 +407,15 @@ def run_command(
     serve(resolve_store_path(store), options, daemon)
 
 
+def execute_again(restart: RestartToReturnMemory) -> NoReturn:
+    """The daemon has stopped to return its memory: run the same command again in this process
+    (same pid, same output, same environment)."""
+    log.warning(str(restart))
+    logging.shutdown()
+    # The arguments this process was started with, with no shell in between.
+    os.execv(sys.executable, sys.orig_argv)  # noqa: S606
+
+
 def serve(store_path: Path, options: ControllerOptions, daemon: DaemonOptions) -> None:
     """Run the daemon in the foreground until it is signalled to stop."""
     # Imported here so the other commands start without loading every controller.
@@ -393,6 +424,8 @@ def serve(store_path: Path, options: ControllerOptions, daemon: DaemonOptions) -
     make_private_directories(store_path.parent)
     try:
         asyncio.run(run_daemon(store_path, options, daemon))
+    except RestartToReturnMemory as restart:
+        execute_again(restart)
     except InstanceLocked as e:
         raise CLIError(str(e)) from None
 
@@ -411,5 +444,7 @@ def serve_on_kubernetes(
 
     try:
         asyncio.run(run_daemon_on_kubernetes(options, daemon, kube, shims))
+    except RestartToReturnMemory as restart:
+        execute_again(restart)
     except (KubeConfigError, ValueError) as e:
         raise CLIError(str(e)) from None

@@ -80,6 +80,7 @@ async def run_daemon(
             thread_pool_size=daemon.thread_pool_size,
             listen=daemon.metrics_listen,
             close_store=False,
+            restart_policy=daemon.memory_restart_policy(),
         )
         log.info("daemon starting", extra={"store": str(store_path)})
         manifests = daemon.manifests

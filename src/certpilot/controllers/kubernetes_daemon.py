@@ -135,6 +135,7 @@ async def run_daemon_on_kubernetes(
         cache_kinds=[kind for kind in default_cache_kinds() if kind is not Lease],
         served_kinds=[kind for kind in all_kinds() if await store.serves(kind)],
         cache_label_selectors={Secret: MANAGED_SECRETS_SELECTOR},
+        restart_policy=daemon.memory_restart_policy(),
     )
     log.info(
         "daemon starting on Kubernetes",

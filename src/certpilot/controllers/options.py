@@ -11,6 +11,11 @@ from certpilot.acme.http_timeout import DEFAULT_ACME_HTTP_TIMEOUT_SECONDS
 from certpilot.controllers.certificates.copied_annotations import (
     DEFAULT_COPIED_ANNOTATION_PREFIXES,
 )
+from certpilot.runtime.memory.restart_to_shrink import (
+    DEFAULT_MIN_SHED_OBJECTS,
+    DEFAULT_RSS_FACTOR,
+    RestartPolicy,
+)
 
 
 @dataclass(frozen=True)
@@ -62,3 +67,12 @@ class DaemonOptions:
     ignore_unknown_kinds: bool = False
     # The key that encrypts Secrets in the store (None = stored plain).
     encryption_key_file: Path | None = None
+    # When the daemon restarts itself to give back the memory of deleted objects (factor 0: never).
+    memory_restart_factor: float = DEFAULT_RSS_FACTOR
+    memory_restart_min_objects: int = DEFAULT_MIN_SHED_OBJECTS
+
+    def memory_restart_policy(self) -> RestartPolicy | None:
+        """Raises ValueError naming the figure that is out of range."""
+        if not self.memory_restart_factor:
+            return None
+        return RestartPolicy(self.memory_restart_factor, self.memory_restart_min_objects)

@@ -40,6 +40,8 @@ class InformerCache:
         self._label_selectors = dict(label_selectors or {})
         # Called with every deleted object (a dict: each callable once, in registration order).
         self._deletion_listeners: dict[Callable[[Resource], None], None] = {}
+        # The most objects the informers held together, checked whenever one is added.
+        self.peak_objects = 0
 
     def informer(self, kind: type[T]) -> Informer[T]:
         """The shared informer of a kind, created on first request (started by the Manager)."""
@@ -48,7 +50,7 @@ class InformerCache:
             existing = Informer(
                 self._store, kind, self._clock, label_selector=self._label_selectors.get(kind)
             )
-            existing.add_handler(self._tell_deleted)
+            existing.add_handler(self._on_change)
             self._informers[kind] = existing
         return cast(Informer[T], existing)
 
@@ -56,10 +58,16 @@ class InformerCache:
         """Call forget(obj) with every object of every cached kind deleted from now on."""
         self._deletion_listeners[forget] = None
 
-    def _tell_deleted(self, type_: WatchEventType, obj: Resource) -> None:
+    def _on_change(self, type_: WatchEventType, obj: Resource) -> None:
         if type_ == "DELETED":
             for forget in self._deletion_listeners:
                 forget(obj)
+        elif type_ == "ADDED":
+            self.peak_objects = max(self.peak_objects, self.cached_objects())
+
+    def cached_objects(self) -> int:
+        """Objects of every kind in the cache now."""
+        return sum(len(i.cache.objects) for i in self._informers.values())
 
     @property
     def informers(self) -> list[Informer[Any]]:

@@ -3,7 +3,8 @@
 Start: one shared informer per kind (controllers' primary and watched kinds, plus cache_kinds),
 wait for them to sync, optionally win leadership, start each controller's workers, serve HTTP.
 Stop (SIGTERM/SIGINT): stop taking work, let in-flight reconciles finish within a grace period,
-stop the informers, stop HTTP, close the store, shut the thread pool down.
+stop the informers, stop HTTP, close the store, shut the thread pool down. The same stop precedes
+a restart to return memory (runtime/memory/restart_to_shrink.py), which the caller performs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from certpilot.api.acme import Challenge
 from certpilot.api.core import Event, Namespace
 from certpilot.api.meta import Resource
 from certpilot.api.registry import all_kinds
@@ -31,6 +33,14 @@ from certpilot.runtime.memory.free_memory import (
     CHECK_EVERY_SECONDS,
     MemoryReturner,
     return_free_memory_to_system,
+)
+from certpilot.runtime.memory.restart_to_shrink import (
+    Footprint,
+    RestartPolicy,
+    RestartToReturnMemory,
+    resident_bytes,
+    restart_reason,
+    worth_restarting,
 )
 from certpilot.server.http import MetricsServer
 from certpilot.store.events import StoreEventRecorder
@@ -67,6 +77,7 @@ class Manager:
         close_store: bool = True,
         cache_label_selectors: Mapping[type[Resource], str] | None = None,
         served_kinds: Iterable[type[Resource]] | None = None,
+        restart_policy: RestartPolicy | None = None,
     ) -> None:
         self.store = store
         self.clock: Clock = clock or SystemClock()
@@ -100,6 +111,10 @@ class Manager:
         self._leader_task: asyncio.Task[None] | None = None
         self._memory_task: asyncio.Task[None] | None = None
         self._lost_leadership = asyncio.Event()
+        # None: never restarts itself to return memory (runtime/memory/restart_to_shrink.py).
+        self._restart_policy = restart_policy
+        self._restart_reason: str | None = None
+        self._restart_requested = asyncio.Event()
         self._started = False
         self.ready = False
 
@@ -157,16 +172,32 @@ class Manager:
         self.ready = True
         log.info("started", extra={"controllers": ",".join(r.name for r in self.runners)})
 
-    def cached_objects(self) -> int:
-        return sum(len(i.cache.objects) for i in self.cache.informers)
+    def idle(self) -> bool:
+        """No controller has work queued or running, and no ACME challenge is being solved."""
+        challenges = next((i for i in self.cache.informers if i.kind is Challenge), None)
+        return all(r.queue.is_idle() for r in self.runners) and not (
+            challenges is not None and challenges.cache.objects
+        )
 
     async def _return_memory_after_drops(self) -> None:
-        returner = MemoryReturner(self.cached_objects())
+        returner = MemoryReturner(self.cache.cached_objects())
+        rss = resident_bytes()
+        at_ready = None if rss is None else Footprint(self.cache.cached_objects(), rss)
         while True:
             # Real time, not the injected clock: memory is a real-world matter, and a fake clock
             # moved on to the next sleeper would otherwise stop here every few seconds.
             await asyncio.sleep(CHECK_EVERY_SECONDS)
-            returner.cached_now(self.cached_objects())
+            cached = self.cache.cached_objects()
+            peak = self.cache.peak_objects
+            returner.cached_now(cached)
+            rss = resident_bytes()
+            if self._restart_policy is None or at_ready is None or rss is None:
+                continue
+            now = Footprint(cached, rss)
+            if worth_restarting(self._restart_policy, at_ready, peak, now, self.idle()):
+                self._restart_reason = restart_reason(at_ready, peak, now)
+                self._restart_requested.set()
+                return
 
     async def _hold_leadership(self, elector: LeaderElector) -> None:
         await elector.hold()
@@ -216,6 +247,7 @@ class Manager:
             waiters: list[asyncio.Task[Any]] = [
                 asyncio.create_task(stopping.wait()),
                 asyncio.create_task(self._lost_leadership.wait()),
+                asyncio.create_task(self._restart_requested.wait()),
             ]
             try:
                 # A signal while starting (informers syncing, campaigning) stops at once.
@@ -235,5 +267,9 @@ class Manager:
             for sig in installed:
                 with contextlib.suppress(ValueError, RuntimeError):
                     loop.remove_signal_handler(sig)
-        if self._lost_leadership.is_set() and not stopping.is_set():
+        if stopping.is_set():
+            return
+        if self._lost_leadership.is_set():
             raise LeadershipLost("lost the leader lease; exiting so a restart campaigns again")
+        if self._restart_reason is not None:
+            raise RestartToReturnMemory(self._restart_reason)

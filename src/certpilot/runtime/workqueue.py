@@ -61,6 +61,10 @@ class WorkQueue:
         """Keys ready to be handed to a worker now."""
         return len(self._ready)
 
+    def is_idle(self) -> bool:
+        """Nothing waiting to be handed out and nothing being reconciled (timers aside)."""
+        return not self._dirty and not self._processing
+
     def add(self, key: ObjectKey) -> None:
         if self._shut_down or key in self._dirty:
             return

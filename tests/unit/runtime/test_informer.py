@@ -11,7 +11,7 @@ import pytest
 from certpilot.api.certificate import Certificate
 from certpilot.api.common import IssuerReference
 from certpilot.api.core import Secret
-from certpilot.api.issuer import ClusterIssuer, IssuerSpec, SelfSignedIssuer
+from certpilot.api.issuer import ClusterIssuer, Issuer, IssuerSpec, SelfSignedIssuer
 from certpilot.api.meta import ObjectMeta, Resource
 from certpilot.api.read_only import ReadOnlyObjectError
 from certpilot.runtime.cache import InformerCache, KindNotCached
@@ -291,3 +291,21 @@ async def test_shared_parts_of_deleted_objects_are_swept_once_the_cache_halves(s
         assert {ref.name for ref in issuer_refs.values()} == {"issuer-6", "issuer-7"}
     finally:
         task.cancel()
+
+
+async def test_the_cache_counts_its_objects_and_remembers_the_most_it_held(store: SQLiteStore) -> None:
+    cache = InformerCache(store, FakeClock())
+    secrets, issuers = cache.informer(Secret), cache.informer(Issuer)
+    tasks = [asyncio.create_task(i.run()) for i in (secrets, issuers)]
+    try:
+        for name in ("a", "b", "c"):
+            await store.create(secret(name))
+        await eventually(lambda: cache.cached_objects() == 3, "three Secrets cached")
+        await store.delete(Secret, "a", "default")
+        await store.delete(Secret, "b", "default")
+        await eventually(lambda: cache.cached_objects() == 1, "two deleted")
+        assert cache.peak_objects == 3
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

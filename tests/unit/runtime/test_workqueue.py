@@ -230,3 +230,17 @@ async def test_timers_of_dropped_keys_leave_the_heap() -> None:
     for key in keys:
         queue.drop_timed(key)
     assert len(queue._timers) <= STALE_TIMERS_KEPT
+
+
+async def test_idle_only_with_nothing_waiting_or_running() -> None:
+    queue = WorkQueue(FakeClock())
+    assert queue.is_idle()
+    queue.add_after(A, 60)
+    assert queue.is_idle(), "a key due later is not work now"
+    queue.add(B)
+    assert not queue.is_idle()
+    key = await next_key(queue)
+    assert not queue.is_idle(), "handed to a worker, still running"
+    assert key is not None
+    queue.done(key)
+    assert queue.is_idle()
