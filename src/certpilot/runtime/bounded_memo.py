@@ -36,8 +36,11 @@ class BoundedMemo(Generic[V]):
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
         self.capacity = capacity
-        self._entries: OrderedDict[Hashable, V] = OrderedDict()
-        self._keys_by_uid: dict[str, list[Hashable]] = {}
+        # Each result with the uids its key names (found once: a restart with 10,000 Certificates
+        # puts and evicts hundreds of thousands of entries).
+        self._entries: OrderedDict[Hashable, tuple[V, tuple[str, ...]]] = OrderedDict()
+        # An ordered set per uid: one uid (an issuer's, say) may be in thousands of keys.
+        self._keys_by_uid: dict[str, dict[Hashable, None]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -50,37 +53,43 @@ class BoundedMemo(Generic[V]):
         if key is None:
             return
         with self._lock:
-            if key not in self._entries:
-                for uid in uids_in(key):
-                    self._keys_by_uid.setdefault(uid, []).append(key)
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.capacity:
-                self._unfile(self._entries.popitem(last=False)[0])
+            entries = self._entries
+            known = entries.get(key)
+            if known is not None:
+                entries[key] = (value, known[1])
+                entries.move_to_end(key)
+                return
+            uids = uids_in(key)
+            for uid in uids:
+                self._keys_by_uid.setdefault(uid, {})[key] = None
+            entries[key] = (value, uids)
+            while len(entries) > self.capacity:
+                oldest, (_, oldest_uids) = entries.popitem(last=False)
+                self._unfile(oldest, oldest_uids)
 
     def forget(self, key: Hashable | None) -> None:
         """Drop what is remembered for key, if anything."""
         if key is None:
             return
         with self._lock:
-            if key in self._entries:
-                del self._entries[key]
-                self._unfile(key)
+            known = self._entries.pop(key, None)
+            if known is not None:
+                self._unfile(key, known[1])
 
     def forget_object(self, uid: str) -> None:
         """Drop every entry whose key names a version of the object with this uid."""
         with self._lock:
             for key in self._keys_by_uid.pop(uid, ()):
-                del self._entries[key]
-                self._unfile(key)
+                _, uids = self._entries.pop(key)
+                self._unfile(key, uids)
 
-    def _unfile(self, key: Hashable) -> None:
-        """Remove a key that is no longer in the memo from the uid lists it was filed in."""
-        for uid in uids_in(key):
+    def _unfile(self, key: Hashable, uids: tuple[str, ...]) -> None:
+        """Remove a key that is no longer in the memo from the uid sets it was filed in."""
+        for uid in uids:
             keys = self._keys_by_uid.get(uid)
             if keys is None:
                 continue
-            keys.remove(key)
+            del keys[key]
             if not keys:
                 del self._keys_by_uid[uid]
 
@@ -89,10 +98,11 @@ class BoundedMemo(Generic[V]):
         if key is None:
             return default
         with self._lock:
-            if key not in self._entries:
+            known = self._entries.get(key)
+            if known is None:
                 return default
             self._entries.move_to_end(key)
-            return self._entries[key]
+            return known[0]
 
     def get_or_compute(self, key: Hashable | None, compute: Callable[[], V]) -> V:
         """The remembered result for key, or compute()'s (remembered; an exception is not)."""

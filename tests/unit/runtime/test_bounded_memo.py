@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Hashable
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from certpilot.runtime.bounded_memo import BoundedMemo
-from certpilot.runtime.object_versions import ObjectVersion
+from certpilot.runtime.object_versions import ObjectVersion, uids_in
 
 
 def test_a_remembered_key_is_not_computed_again() -> None:
@@ -110,3 +115,52 @@ def test_forget_drops_one_key_even_a_remembered_none() -> None:
     assert (ObjectVersion("a", "1"),) not in memo
     assert memo.get("b", None) == 2
     memo.forget_object("a")  # its filing went with it
+
+
+UIDS = ["a", "b", "c"]
+VERSIONS = st.builds(ObjectVersion, st.sampled_from(UIDS), st.integers(1, 3))
+KEYS = st.one_of(
+    VERSIONS,
+    st.tuples(VERSIONS, st.sampled_from(["x", "y"])),
+    st.tuples(VERSIONS, VERSIONS),
+    st.sampled_from(["plain", "other"]),
+)
+OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("put"), KEYS, st.integers()),
+        st.tuples(st.just("get"), KEYS, st.none()),
+        st.tuples(st.just("forget"), KEYS, st.none()),
+        st.tuples(st.just("forget_object"), st.sampled_from(UIDS), st.none()),
+    ),
+    max_size=60,
+)
+
+
+@given(OPERATIONS, st.integers(1, 5))
+def test_behaves_as_an_lru_dict_and_files_exactly_its_keys(
+    operations: list[tuple[str, Hashable, int | None]], capacity: int
+) -> None:
+    memo: BoundedMemo[int | None] = BoundedMemo(capacity)
+    model: OrderedDict[Hashable, int | None] = OrderedDict()
+    for operation, key, value in operations:
+        if operation == "put":
+            memo.put(key, value)
+            model[key] = value
+            model.move_to_end(key)
+            while len(model) > capacity:
+                model.popitem(last=False)
+        elif operation == "get":
+            assert memo.get(key, "missing") == model.get(key, "missing")
+            if key in model:
+                model.move_to_end(key)
+        elif operation == "forget":
+            memo.forget(key)
+            model.pop(key, None)
+        else:
+            memo.forget_object(str(key))
+            for named in [k for k in model if key in uids_in(k)]:
+                del model[named]
+    assert [(k, memo.get(k, "missing")) for k in model] == list(model.items())
+    assert len(memo) == len(model)
+    filed = {(uid, k) for uid, keys in memo._keys_by_uid.items() for k in keys}
+    assert filed == {(uid, k) for k in model for uid in uids_in(k)}
