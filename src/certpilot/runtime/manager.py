@@ -182,20 +182,21 @@ class Manager:
     async def _return_memory_after_drops(self) -> None:
         returner = MemoryReturner(self.cache.cached_objects())
         rss = resident_bytes()
-        at_ready = None if rss is None else Footprint(self.cache.cached_objects(), rss)
+        at_start = None if rss is None else Footprint(self.cache.cached_objects(), rss)
         while True:
             # Real time, not the injected clock: memory is a real-world matter, and a fake clock
             # moved on to the next sleeper would otherwise stop here every few seconds.
             await asyncio.sleep(CHECK_EVERY_SECONDS)
             cached = self.cache.cached_objects()
-            peak = self.cache.peak_objects
             returner.cached_now(cached)
-            rss = resident_bytes()
-            if self._restart_policy is None or at_ready is None or rss is None:
+            if self._restart_policy is None or at_start is None:
                 continue
-            now = Footprint(cached, rss)
-            if worth_restarting(self._restart_policy, at_ready, peak, now, self.idle()):
-                self._restart_reason = restart_reason(at_ready, peak, now)
+            rss = resident_bytes()
+            if rss is None:
+                continue
+            now, peak = Footprint(cached, rss), self.cache.peak_objects
+            if worth_restarting(self._restart_policy, at_start, peak, now, self.idle()):
+                self._restart_reason = restart_reason(at_start, peak, now)
                 self._restart_requested.set()
                 return
 

@@ -53,9 +53,9 @@ class RestartToReturnMemory(Exception):
 
 
 def worth_restarting(
-    policy: RestartPolicy, at_ready: Footprint, peak_objects: int, now: Footprint, idle: bool
+    policy: RestartPolicy, at_start: Footprint, peak_objects: int, now: Footprint, idle: bool
 ) -> bool:
-    """Whether a daemon that held `peak_objects` at most, and `at_ready` once its caches loaded,
+    """Whether a daemon that held `peak_objects` at most, and `at_start` once its caches were loaded,
     should restart now to give back the memory its deleted objects used."""
     if policy.rss_factor == 0 or not idle:
         return False
@@ -63,14 +63,14 @@ def worth_restarting(
     return (
         shed >= policy.min_shed_objects
         and shed >= SHED_FRACTION * peak_objects
-        and now.rss_bytes >= policy.rss_factor * at_ready.rss_bytes
+        and now.rss_bytes >= policy.rss_factor * at_start.rss_bytes
     )
 
 
-def restart_reason(at_ready: Footprint, peak_objects: int, now: Footprint) -> str:
+def restart_reason(at_start: Footprint, peak_objects: int, now: Footprint) -> str:
     return (
         f"restarting to return memory: {now.rss_bytes / 2**20:.0f} MB resident, "
-        f"{now.rss_bytes / at_ready.rss_bytes:.1f} times the {at_ready.rss_bytes / 2**20:.0f} MB at start; "
+        f"{now.rss_bytes / at_start.rss_bytes:.1f} times the {at_start.rss_bytes / 2**20:.0f} MB at start; "
         f"the caches hold {now.objects} objects, down from {peak_objects}"
     )
 
