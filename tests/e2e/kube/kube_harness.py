@@ -127,6 +127,21 @@ def self_signed_issuer(namespace: str) -> dict[str, Any]:
     }
 
 
+def leaf_certificate(namespace: str, name: str, issuer: str, **spec: Any) -> dict[str, Any]:
+    """A Certificate for `<name>.example.test` into Secret `<name>-tls`, from an Issuer."""
+    return {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "secretName": f"{name}-tls",
+            "dnsNames": [f"{name}.example.test"],
+            "issuerRef": {"name": issuer},
+            **spec,
+        },
+    }
+
+
 def kubectl_json(plane: ControlPlane, *args: str) -> Any:
     return json.loads(plane.kubectl(*args, "-o", "json").stdout)
 

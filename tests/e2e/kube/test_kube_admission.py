@@ -35,6 +35,7 @@ from certpilot.cli.main import app
 from certpilot.server.access_review import SubjectAccessReviews
 from certpilot.server.webhook import WebhookConfig, WebhookServer
 from certpilot.store.sqlite import SQLiteStore
+from tests.e2e.kube.kube_harness import leaf_certificate
 
 pytestmark = [pytest.mark.peers, pytest.mark.slow]
 
@@ -121,17 +122,7 @@ async def cluster(kube: Any, tmp_path: Path) -> AsyncIterator[Cluster]:
 
 
 def certificate(namespace: str, name: str, **spec: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "cert-manager.io/v1",
-        "kind": "Certificate",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "secretName": f"{name}-tls",
-            "dnsNames": [f"{name}.example.com"],
-            "issuerRef": {"name": "ca"},
-            **spec,
-        },
-    }
+    return leaf_certificate(namespace, name, "ca", **spec)
 
 
 def certificate_request(namespace: str, name: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from tests.e2e.kube.kube_harness import (
     DaemonFactory,
     KubeDaemon,
     apply,
+    leaf_certificate,
     self_signed_issuer,
     until,
     wait_for,
@@ -26,17 +27,7 @@ LEASE_SECONDS = 4
 def self_signed_certificate(namespace: str, name: str) -> list[dict[str, Any]]:
     return [
         self_signed_issuer(namespace),
-        {
-            "apiVersion": "cert-manager.io/v1",
-            "kind": "Certificate",
-            "metadata": {"name": name, "namespace": namespace},
-            "spec": {
-                "secretName": f"{name}-tls",
-                "dnsNames": [f"{name}.example.test"],
-                "privateKey": {"algorithm": "ECDSA"},
-                "issuerRef": {"name": "self"},
-            },
-        },
+        leaf_certificate(namespace, name, "self", privateKey={"algorithm": "ECDSA"}),
     ]
 
 

@@ -8,23 +8,18 @@ from typing import Any
 
 from certpilot.api.certificate import Certificate
 from certpilot.store.kubernetes import KubernetesStore
-from tests.e2e.kube.kube_harness import DaemonFactory, apply, self_signed_issuer, until, wait_gone, wait_ready
+from tests.e2e.kube.kube_harness import (
+    DaemonFactory,
+    apply,
+    leaf_certificate,
+    self_signed_issuer,
+    until,
+    wait_gone,
+    wait_ready,
+)
 
 LEAVES = [f"leaf-{i}" for i in range(6)]
 RESTARTED = "restarting to return memory"
-
-
-def leaf(name: str, namespace: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "cert-manager.io/v1",
-        "kind": "Certificate",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "secretName": f"{name}-tls",
-            "dnsNames": [f"{name}.example.test"],
-            "issuerRef": {"name": "self"},
-        },
-    }
 
 
 async def test_the_daemon_restarts_in_place_and_leads_again(
@@ -41,7 +36,8 @@ async def test_the_daemon_restarts_in_place_and_leads_again(
         "--memory-restart-min-objects",
         "12",
     )
-    apply(cluster, [self_signed_issuer(kube_namespace), *(leaf(n, kube_namespace) for n in LEAVES)])
+    leaves = [leaf_certificate(kube_namespace, name, "self") for name in LEAVES]
+    apply(cluster, [self_signed_issuer(kube_namespace), *leaves])
     for name in LEAVES:
         await wait_ready(kube_store, name, kube_namespace, daemon)
     assert RESTARTED not in daemon.log()
@@ -56,6 +52,6 @@ async def test_the_daemon_restarts_in_place_and_leads_again(
     log = daemon.log()
     assert log.index("msg=stopped") < log.index(RESTARTED), "stopped gracefully (lease released) first"
 
-    apply(cluster, [leaf("after-restart", kube_namespace)])
+    apply(cluster, [leaf_certificate(kube_namespace, "after-restart", "self")])
     await wait_ready(kube_store, "after-restart", kube_namespace, daemon)
     assert daemon.log().count(RESTARTED) == 1
