@@ -31,7 +31,7 @@ class CheckedPems:
         return len(self._digests)
 
     def was_checked(self, pem: bytes) -> bool:
-        digest = hashlib.sha256(pem).digest()
+        digest = _digest(pem)
         with self._lock:
             if digest not in self._digests:
                 return False
@@ -39,7 +39,7 @@ class CheckedPems:
             return True
 
     def remember(self, pem: bytes) -> None:
-        digest = hashlib.sha256(pem).digest()
+        digest = _digest(pem)
         with self._lock:
             self._digests[digest] = None
             self._digests.move_to_end(digest)
@@ -47,9 +47,13 @@ class CheckedPems:
                 self._digests.popitem(last=False)
 
     def forget(self, pem: bytes) -> None:
-        digest = hashlib.sha256(pem).digest()
+        digest = _digest(pem)
         with self._lock:
             self._digests.pop(digest, None)
+
+
+def _digest(pem: bytes) -> bytes:
+    return hashlib.sha256(pem).digest()
 
 
 CHECKED_RSA_PEMS = CheckedPems()

@@ -180,9 +180,9 @@ class Manager:
         )
 
     async def _return_memory_after_drops(self) -> None:
-        returner = MemoryReturner(self.cache.cached_objects())
-        rss = resident_bytes()
-        at_start = None if rss is None else Footprint(self.cache.cached_objects(), rss)
+        cached, rss = self.cache.cached_objects(), resident_bytes()
+        returner = MemoryReturner(cached)
+        at_start = None if rss is None else Footprint(cached, rss)
         while True:
             # Real time, not the injected clock: memory is a real-world matter, and a fake clock
             # moved on to the next sleeper would otherwise stop here every few seconds.

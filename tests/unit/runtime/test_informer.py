@@ -19,7 +19,7 @@ from certpilot.runtime.informer import Indexed, Informer
 from certpilot.store.errors import Gone
 from certpilot.store.protocol import WatchEvent, WatchEventType
 from certpilot.store.sqlite import SQLiteStore
-from certpilot.testing.builders import certificate
+from certpilot.testing.builders import certificate, issuer_selfsigned
 from certpilot.testing.clock import FakeClock
 from tests.unit.runtime.runtime_builders import eventually, secret
 
@@ -301,10 +301,18 @@ async def test_the_cache_counts_its_objects_and_remembers_the_most_it_held(store
         for name in ("a", "b", "c"):
             await store.create(secret(name))
         await eventually(lambda: cache.cached_objects() == 3, "three Secrets cached")
+        assert cache.peak_objects == 3, "the highest point so far is now"
         await store.delete(Secret, "a", "default")
         await store.delete(Secret, "b", "default")
         await eventually(lambda: cache.cached_objects() == 1, "two deleted")
+        assert cache.peak_objects == 3, "the highest point came before the deletions"
+        await store.create(issuer_selfsigned("d"))
+        await eventually(lambda: cache.cached_objects() == 2, "an Issuer cached")
         assert cache.peak_objects == 3
+        for name in ("e", "f"):
+            await store.create(secret(name))
+        await eventually(lambda: cache.cached_objects() == 4, "two more Secrets cached")
+        assert cache.peak_objects == 4, "a new highest point, of two kinds together"
     finally:
         for task in tasks:
             task.cancel()
