@@ -2,7 +2,9 @@
 with the large families (`SeriesFamily`) writing their own text.
 
 `names` limits the page to samples of those names, as prometheus_client's own handler does for
-`?name[]=...`.
+`?name[]=...`: through its restricted registry, which collects only the collectors that describe
+one of those names (a scrape of one counter once copied all 70,000 certificate series of 10,000
+Certificates, 20 times a second in the scale benchmark's polling).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Collection, Iterable
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
+from prometheus_client.registry import RestrictedRegistry
 
 from certpilot.server.series_family import SeriesFamily
 
@@ -26,23 +29,13 @@ class _OneFamily:
 
 
 def metrics_page(registry: CollectorRegistry, names: Collection[str] = ()) -> bytes:
-    wanted = frozenset(names)
+    source: CollectorRegistry | RestrictedRegistry = (
+        registry.restricted_registry(names) if names else registry
+    )
     parts: list[bytes] = []
-    for family in registry.collect():
+    for family in source.collect():
         if isinstance(family, SeriesFamily):
-            if not wanted or family.name in wanted:
-                parts.append(family.text().encode())
-            continue
-        kept = _only_named(family, wanted) if wanted else family
-        if kept is not None:
-            parts.append(generate_latest(_OneFamily(kept)))
+            parts.append(family.text().encode())
+        else:
+            parts.append(generate_latest(_OneFamily(family)))
     return b"".join(parts)
-
-
-def _only_named(family: Metric, wanted: frozenset[str]) -> Metric | None:
-    samples = [sample for sample in family.samples if sample.name in wanted]
-    if not samples:
-        return None
-    kept = Metric(family.name, family.documentation, family.type, family.unit)
-    kept.samples = samples
-    return kept

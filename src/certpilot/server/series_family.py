@@ -11,7 +11,7 @@ writes (tested). `samples` is still there for everything else that reads a Metri
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from itertools import chain
 from operator import itemgetter
 
@@ -50,6 +50,11 @@ class SeriesFamily(Metric):
     @samples.setter
     def samples(self, samples: list[Sample]) -> None:
         self._built = samples
+
+    def _restricted_metric(self, names: Collection[str]) -> SeriesFamily | None:
+        """What prometheus_client's restricted registry keeps of this family: all of it or none
+        (every sample bears the family's name), still writing its own text."""
+        return self if self.name in names else None
 
     def text(self) -> str:
         """The family in Prometheus text format 0.0.4, as `generate_latest` writes it."""

@@ -4,10 +4,12 @@ filtered by name, with the large families writing their own text."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from hypothesis import given
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, Gauge, Summary, generate_latest
+from prometheus_client.core import Metric
 
 from certpilot.server.collectors import CompactGauge, ExactNameCounter
 from certpilot.server.exposition import metrics_page
@@ -64,6 +66,26 @@ def test_the_page_mixes_both_kinds_of_family_and_filters_by_sample_name() -> Non
         # A restricted registry visits the named families in set order: compare family by family.
         theirs = generate_latest(registry.restricted_registry(names))
         assert families(metrics_page(registry, names)) == families(theirs)
+
+
+class CountedGauge(CompactGauge):
+    """A gauge that counts how often a scrape collects it."""
+
+    collects = 0
+
+    def collect(self) -> Iterable[Metric]:
+        self.collects += 1
+        yield from super().collect()
+
+
+def test_a_page_filtered_by_name_collects_only_the_families_named() -> None:
+    registry = CollectorRegistry()
+    wanted = CountedGauge("a_seconds", "A.", ("name",), registry)
+    wanted.labels("x").set(2)
+    other = CountedGauge("big_series", "Many series.", ("name",), registry)
+    other.labels("y").set(1)
+    assert b'a_seconds{name="x"} 2.0' in metrics_page(registry, ["a_seconds"])
+    assert (wanted.collects, other.collects) == (1, 0)
 
 
 def families(page: bytes) -> list[bytes]:
