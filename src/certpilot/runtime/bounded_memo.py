@@ -5,10 +5,13 @@ uid + generation for a spec; a digest of bytes), so a changed input always misse
 object never stored) always computes. Least recently used entries go first once `capacity` is
 reached. Thread-safe: issuers use their memos on the event loop and in the blocking pool alike.
 
-Entries whose key names object versions (runtime/object_versions.py) are filed under those
-objects' uids too, so `forget_object` drops every answer computed from an object once it is
-deleted: a memo of 1,024 parsed certificates would otherwise hold those of deleted Certificates
-until 1,024 newer answers pushed them out, which may be never.
+`forget_object` drops the answers computed from a deleted object's versions, so a memo does not
+hold them until newer answers push them out (which may be never). It does so in batches: a deleted
+object's uid is noted, and once the noted uids number an eighth of the entries, one pass drops
+every entry naming any of them. Nothing is paid on the hot path (filing every key under its uids
+on each put cost a restart of 10,000 Certificates ~5 %, and a small dict per uid per memo), and an
+answer remembered for a deleted object is still right for the version its key names: only its
+memory is at stake.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from certpilot.runtime.object_versions import uids_in
 V = TypeVar("V")
 D = TypeVar("D")
 
+# A sweep runs once the uids of deleted objects number 1/SWEEP_SHARE of the entries.
+SWEEP_SHARE = 8
+
 
 class Missing(Enum):
     """What get answers for a key with nothing remembered, when asked to (None may be a result)."""
@@ -36,11 +42,9 @@ class BoundedMemo(Generic[V]):
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
         self.capacity = capacity
-        # Each result with the uids its key names (found once: a restart with 10,000 Certificates
-        # puts and evicts hundreds of thousands of entries).
-        self._entries: OrderedDict[Hashable, tuple[V, tuple[str, ...]]] = OrderedDict()
-        # An ordered set per uid: one uid (an issuer's, say) may be in thousands of keys.
-        self._keys_by_uid: dict[str, dict[Hashable, None]] = {}
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
+        # uids of deleted objects whose entries the next sweep drops.
+        self._deleted: set[str] = set()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -54,55 +58,43 @@ class BoundedMemo(Generic[V]):
             return
         with self._lock:
             entries = self._entries
-            known = entries.get(key)
-            if known is not None:
-                entries[key] = (value, known[1])
-                entries.move_to_end(key)
-                return
-            uids = uids_in(key)
-            for uid in uids:
-                self._keys_by_uid.setdefault(uid, {})[key] = None
-            entries[key] = (value, uids)
-            while len(entries) > self.capacity:
-                oldest, (_, oldest_uids) = entries.popitem(last=False)
-                self._unfile(oldest, oldest_uids)
+            entries[key] = value
+            entries.move_to_end(key)
+            if len(entries) > self.capacity:
+                entries.popitem(last=False)
 
     def forget(self, key: Hashable | None) -> None:
         """Drop what is remembered for key, if anything."""
         if key is None:
             return
         with self._lock:
-            known = self._entries.pop(key, None)
-            if known is not None:
-                self._unfile(key, known[1])
+            self._entries.pop(key, None)
 
     def forget_object(self, uid: str) -> None:
-        """Drop every entry whose key names a version of the object with this uid."""
+        """Drop every entry whose key names a version of the object with this uid, which was
+        deleted: now when a sweep is due, else in the next one."""
         with self._lock:
-            for key in self._keys_by_uid.pop(uid, ()):
-                _, uids = self._entries.pop(key)
-                self._unfile(key, uids)
+            self._deleted.add(uid)
+            if len(self._deleted) * SWEEP_SHARE >= len(self._entries):
+                self._sweep()
 
-    def _unfile(self, key: Hashable, uids: tuple[str, ...]) -> None:
-        """Remove a key that is no longer in the memo from the uid sets it was filed in."""
-        for uid in uids:
-            keys = self._keys_by_uid.get(uid)
-            if keys is None:
-                continue
-            del keys[key]
-            if not keys:
-                del self._keys_by_uid[uid]
+    def _sweep(self) -> None:
+        deleted = self._deleted
+        if deleted:
+            for key in [key for key in self._entries if not deleted.isdisjoint(uids_in(key))]:
+                del self._entries[key]
+            deleted.clear()
 
     def get(self, key: Hashable | None, default: D) -> V | D:
         """The remembered result for key, or default (nothing is computed)."""
         if key is None:
             return default
         with self._lock:
-            known = self._entries.get(key)
-            if known is None:
+            entries = self._entries
+            if key not in entries:
                 return default
-            self._entries.move_to_end(key)
-            return known[0]
+            entries.move_to_end(key)
+            return entries[key]
 
     def get_or_compute(self, key: Hashable | None, compute: Callable[[], V]) -> V:
         """The remembered result for key, or compute()'s (remembered; an exception is not)."""
@@ -116,4 +108,4 @@ class BoundedMemo(Generic[V]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._keys_by_uid.clear()
+            self._deleted.clear()

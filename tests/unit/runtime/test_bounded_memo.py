@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from certpilot.runtime.bounded_memo import BoundedMemo
+from certpilot.runtime.bounded_memo import SWEEP_SHARE, BoundedMemo
 from certpilot.runtime.object_versions import ObjectVersion, uids_in
 
 
@@ -93,15 +93,21 @@ def test_forgetting_an_object_drops_every_answer_naming_it_and_only_those() -> N
     memo.forget_object("never-seen")  # nothing to forget is not an error
 
 
-def test_an_entry_pushed_out_is_no_longer_filed_under_its_objects() -> None:
-    memo: BoundedMemo[int] = BoundedMemo(1)
-    memo.put((ObjectVersion("a", "1"), ObjectVersion("b", "1")), 1)
-    memo.put(ObjectVersion("c", "1"), 2)  # pushes the first entry out
-    memo.forget_object("a")
-    memo.forget_object("b")
-    assert memo.get(ObjectVersion("c", "1"), None) == 2
-    memo.put((ObjectVersion("a", "1"), ObjectVersion("b", "1")), 3)  # filed afresh, once
-    memo.forget_object("a")
+def test_forgotten_objects_are_swept_in_batches_and_none_is_left_once_all_are() -> None:
+    memo: BoundedMemo[int] = BoundedMemo(200)
+    uids = [f"uid-{i}" for i in range(64)]
+    for i, uid in enumerate(uids):
+        memo.put(ObjectVersion(uid, "1"), i)
+        memo.put((ObjectVersion(uid, "1"), ObjectVersion("issuer", "1")), i)
+    for uid in uids[:15]:
+        memo.forget_object(uid)
+    assert len(memo) == 128  # 15 * SWEEP_SHARE < 128 entries: not yet
+    memo.forget_object(uids[15])
+    assert len(memo) == 96  # the sixteenth made the batch: all sixteen objects' entries went
+    assert ObjectVersion(uids[0], "1") not in memo
+    assert memo.get(ObjectVersion(uids[16], "1"), None) == 16
+    for uid in uids[16:]:
+        memo.forget_object(uid)
     assert len(memo) == 0
 
 
@@ -114,7 +120,7 @@ def test_forget_drops_one_key_even_a_remembered_none() -> None:
     memo.forget("never")
     assert (ObjectVersion("a", "1"),) not in memo
     assert memo.get("b", None) == 2
-    memo.forget_object("a")  # its filing went with it
+    memo.forget_object("a")  # nothing left to forget is not an error
 
 
 UIDS = ["a", "b", "c"]
@@ -136,8 +142,9 @@ OPERATIONS = st.lists(
 )
 
 
-@given(OPERATIONS, st.integers(1, 5))
-def test_behaves_as_an_lru_dict_and_files_exactly_its_keys(
+# Capacities below SWEEP_SHARE: every forget_object sweeps at once, as the model does.
+@given(OPERATIONS, st.integers(1, SWEEP_SHARE - 1))
+def test_behaves_as_an_lru_dict(
     operations: list[tuple[str, Hashable, int | None]], capacity: int
 ) -> None:
     memo: BoundedMemo[int | None] = BoundedMemo(capacity)
@@ -162,5 +169,3 @@ def test_behaves_as_an_lru_dict_and_files_exactly_its_keys(
                 del model[named]
     assert [(k, memo.get(k, "missing")) for k in model] == list(model.items())
     assert len(memo) == len(model)
-    filed = {(uid, k) for uid, keys in memo._keys_by_uid.items() for k in keys}
-    assert filed == {(uid, k) for k in model for uid in uids_in(k)}
