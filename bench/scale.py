@@ -10,6 +10,8 @@ Measured, on a second daemon run over the same store (the restart):
 - restart_to_checked_s: from spawning the process until every Certificate controller
   (certificates-trigger, -key-manager, -request-manager, -issuing, -readiness, -revision-manager)
   has reconciled every Certificate once — read from certmanager_controller_sync_call_count;
+- restart_cpu_s: the daemon's CPU time (all threads) by then: steadier than the wall time on a
+  shared machine, for comparing two trees;
 - rss_mb / peak_rss_mb of the daemon once checked;
 - restart_to_settled_s: until nothing at all moves any more (the files mirror included);
 - idle_cpu_percent: the daemon's CPU time over --idle-seconds from then on, as % of a core
@@ -172,6 +174,7 @@ async def restart(
         ready_s = daemon.wait_ready(limit)
         calls = await wait_checked(daemon, n, limit)
         checked_s = time.perf_counter() - daemon.started_at
+        checked_cpu_s = daemon.usage().cpu_seconds
         writes = store_resource_version(store_path) - version_before
         # The rest of the restart's work (the files mirror re-reading every Secret's files) is
         # not idle time: the idle window starts once nothing has moved for QUIET_S seconds.
@@ -183,6 +186,7 @@ async def restart(
     return {
         "restart_to_ready_s": round(ready_s, 3),
         "restart_to_checked_s": round(checked_s, 3),
+        "restart_cpu_s": round(checked_cpu_s, 2),
         "writes_on_restart": writes,
         "restart_to_settled_s": round(settled_s, 3),
         "sync_calls_when_checked": {k: v for k, v in sorted(calls.items()) if v},
@@ -246,7 +250,7 @@ def main() -> None:
             "machine": facts,
         },
         f"scale n={args.n}: RSS {result['rss_mb']} MB, idle CPU {result['idle_cpu_percent']} % of a core, "
-        f"restart to all checked {result['restart_to_checked_s']} s "
+        f"restart to all checked {result['restart_to_checked_s']} s, {result['restart_cpu_s']} s CPU "
         f"(ready {result['restart_to_ready_s']} s, {result['writes_on_restart']} writes)",
     )
 
