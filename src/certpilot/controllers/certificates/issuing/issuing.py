@@ -35,7 +35,7 @@ from certpilot.controllers.certificates.issuing.secret_data import (
 )
 from certpilot.controllers.certificates.memos import MEMO_CAPACITY, CertificateMemos, versions
 from certpilot.controllers.certificates.policies import reasons
-from certpilot.controllers.certificates.policies.policy_chains import needs_issuance
+from certpilot.controllers.certificates.policies.policy_chains import secret_must_be_replaced
 from certpilot.controllers.certificates.policies.policy_input import PolicyInput
 from certpilot.controllers.certificates.policies.ready_status import with_readiness
 from certpilot.controllers.certificates.request_state import (
@@ -272,8 +272,11 @@ class IssuingController:
 
     async def _sync_secret(self, cert: Certificate) -> None:
         """Outside an issuance: rewrite a Secret whose metadata or extra outputs drifted. Only a
-        Secret the trigger is content with: rewriting another (a foreign or mismatched one) would
-        stamp our annotations on it and hide why it must be issued again."""
+        Secret whose contents may stay: rewriting another (a foreign or mismatched one) would
+        stamp our annotations on it and hide why it must be issued again. One that is merely due
+        for renewal is repaired like any other, as cert-manager's issuing controller does: its
+        dates are not what the rewrite touches (and on a restart this spares computing every
+        renewal schedule a second time, far from the trigger's answer in the memo)."""
         existing = lookups.certificate_secret(self.ctx.cache, cert)
         if existing is None:
             return
@@ -288,7 +291,7 @@ class IssuingController:
             current_request=lookups.current_request(self.ctx.cache, cert),
             now=self.ctx.clock.now(),
         )
-        if i.parsed_key.key is None or needs_issuance(i) is not None:
+        if i.parsed_key.key is None or secret_must_be_replaced(i) is not None:
             return
         pair = KeyPair(i.parsed_key.key, i.cert_pem or b"", existing.get_data(CA_CERT_KEY) or b"")
         desired = desired_secret(

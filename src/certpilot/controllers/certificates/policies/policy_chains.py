@@ -251,10 +251,17 @@ def verdict_of_subchain(
 
 def needs_issuance(i: PolicyInput) -> Reason | None:
     """Why the Certificate must be (re)issued now, or None when its Secret is good."""
+    return secret_must_be_replaced(i) or first_reason(TRIGGER_TIMED_POLICIES, i)
+
+
+def secret_must_be_replaced(i: PolicyInput) -> Reason | None:
+    """Why the Secret's contents cannot stay, whatever the time: the trigger's checks of the Secret,
+    the spec and the current request (missing, broken, foreign or mismatched). Not renewal or
+    expiry, which need no look at the Secret beyond its certificate's dates."""
     verdict: Verdict = i.memos.verdict(
         chain_key("trigger", i), lambda: first_verdict(TRIGGER_VERSIONED_POLICIES, i)
     )
-    return verdict[1] if verdict is not None else first_reason(TRIGGER_TIMED_POLICIES, i)
+    return verdict[1] if verdict is not None else None
 
 
 def not_ready_reason(i: PolicyInput) -> Reason | None:

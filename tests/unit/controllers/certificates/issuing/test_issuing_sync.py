@@ -27,7 +27,7 @@ from certpilot.controllers.certificates.issuing import issuing
 from certpilot.controllers.certificates.issuing.issuing import IssuingController
 from certpilot.controllers.certificates.issuing.secret_data import KeyPair, KeystorePasswords, desired_secret
 from certpilot.controllers.certificates.policies import reasons
-from certpilot.controllers.certificates.policies.policy_chains import needs_issuance
+from certpilot.controllers.certificates.policies.policy_chains import needs_issuance, secret_must_be_replaced
 from certpilot.controllers.certificates.policies.policy_input import PolicyInput
 from certpilot.controllers.certificates.policies.reasons import Reason
 from certpilot.controllers.certificates.request_state import SignedChain
@@ -77,9 +77,9 @@ def stored_certificate(uid: str) -> Certificate:
     return cert
 
 
-def issued(cert: Certificate, uid: str) -> Secret:
+def issued(cert: Certificate, uid: str, not_before: datetime = NOW - timedelta(days=1)) -> Secret:
     """Its own uid per test: the process-wide memos hold what was found for each version."""
-    pem = self_signed_for(cert, KEY, not_before=NOW - timedelta(days=1))
+    pem = self_signed_for(cert, KEY, not_before=not_before)
     secret = desired_secret(
         cert, None, KeyPair(KEY, pem), KeystorePasswords(), owner_ref=False, reuse_keystores=False
     )
@@ -112,7 +112,7 @@ async def test_a_secret_in_sync_is_remembered_by_version_and_drift_in_a_new_vers
     assert writes.secrets == []
 
     with monkeypatch.context() as patched:
-        patched.setattr(issuing, "needs_issuance", policies_not_asked)
+        patched.setattr(issuing, "secret_must_be_replaced", policies_not_asked)
         await controller._sync_secret(cert)
     assert writes.secrets == []
 
@@ -123,6 +123,39 @@ async def test_a_secret_in_sync_is_remembered_by_version_and_drift_in_a_new_vers
     await controller._sync_secret(cert)
     assert [s.metadata.labels for s in writes.secrets] == [{ann.PART_OF_LABEL: "true"}]
     assert writes.reasons == [reasons.SECRET_TEMPLATE_MISMATCH]
+
+
+def without_labels(secret: Secret) -> Secret:
+    return secret.model_copy(
+        update={"metadata": secret.metadata.model_copy(update={"labels": {}, "resource_version": "2"})}
+    )
+
+
+@pytest.mark.parametrize("age", [timedelta(days=80), timedelta(days=200)], ids=["renewal due", "expired"])
+async def test_drift_is_repaired_on_a_secret_due_for_renewal_or_expired(age: timedelta) -> None:
+    # Renewal and expiry are about the certificate's dates, which the repair does not touch.
+    cert = stored_certificate(f"sync-due-{age.days}")
+    secret = without_labels(issued(cert, f"sync-due-{age.days}-tls", not_before=NOW - age))
+    i = PolicyInput(certificate=cert, secret=secret, current_request=None, now=NOW)
+    assert needs_issuance(i) is not None
+    cache, writes = OneSecret(secret), RecordedWrites()
+    await controller_over(cache, writes)._sync_secret(cert)
+    assert [s.metadata.labels for s in writes.secrets] == [{ann.PART_OF_LABEL: "true"}]
+
+
+async def test_a_secret_that_must_be_replaced_is_left_alone() -> None:
+    # Its drift would be stamped over a Secret the trigger is about to replace anyway.
+    cert = stored_certificate("sync-mismatched")
+    other_name = certificate("other", private_key=EC)
+    secret = without_labels(issued(other_name, "sync-mismatched-tls"))
+    secret = secret.model_copy(
+        update={"metadata": secret.metadata.model_copy(update={"name": cert.spec.secret_name})}
+    )
+    i = PolicyInput(certificate=cert, secret=secret, current_request=None, now=NOW)
+    assert secret_must_be_replaced(i) is not None
+    cache, writes = OneSecret(secret), RecordedWrites()
+    await controller_over(cache, writes)._sync_secret(cert)
+    assert writes.secrets == []
 
 
 async def test_a_certificate_with_keystores_is_checked_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,9 +170,9 @@ async def test_a_certificate_with_keystores_is_checked_every_time(monkeypatch: p
 
     def recorded(i: PolicyInput) -> Reason | None:
         asked.append(i)
-        return needs_issuance(i)
+        return secret_must_be_replaced(i)
 
-    monkeypatch.setattr(issuing, "needs_issuance", recorded)
+    monkeypatch.setattr(issuing, "secret_must_be_replaced", recorded)
     await controller._sync_secret(with_keystores)
     await controller._sync_secret(with_keystores)
     assert len(asked) == 2
