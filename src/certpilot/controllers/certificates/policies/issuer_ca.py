@@ -34,13 +34,15 @@ def issuer_ca_certificate(
 
 
 def _certificates_of(cache: CacheReader, issuers: Iterable[AnyIssuer]) -> list[ObjectKey]:
-    keys: set[ObjectKey] = set()
+    """Each Certificate of these issuers once, in the cache's order (no sort: an issuer of 10,000
+    Certificates maps its every change, and the start's)."""
+    keys: dict[ObjectKey, None] = {}
     for issuer in issuers:
         namespace = issuer.namespace if issuer.NAMESPACED else None
         for cert in cache.list(Certificate, namespace):
             if refers_to(cert.spec.issuer_ref, cert.namespace, issuer):
-                keys.add(ObjectKey.of(cert))
-    return sorted(keys)
+                keys[ObjectKey.of(cert)] = None
+    return list(keys)
 
 
 def ca_secret_to_certificate_keys(
