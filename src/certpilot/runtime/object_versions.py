@@ -37,23 +37,13 @@ def spec_version(obj: Resource) -> ObjectVersion | None:
     return ObjectVersion(meta.uid, meta.generation)
 
 
-def joined(*parts: VersionKey | None) -> VersionKey | None:
-    """One key of all parts, each kept whole; None when any part is."""
-    key: list[Hashable] = []
-    for part in parts:
-        if part is None:
-            return None
-        key.append(part)
-    return tuple(key)
-
-
 def uids_in(key: Hashable) -> tuple[str, ...]:
     """The uids of the objects whose versions a key names (the key itself, or its parts), each once."""
     if isinstance(key, ObjectVersion):
         return (key.uid,)
     if not isinstance(key, tuple):
         return ()
-    # A plain loop: twice as fast as a generator here, and memos ask on every put.
+    # A plain loop: twice as fast as a generator here, and a memo's sweep asks of every entry.
     uids: list[str] = []
     for part in key:
         if isinstance(part, ObjectVersion) and part.uid not in uids:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from certpilot.api.core import Secret
 from certpilot.api.meta import ObjectMeta
-from certpilot.runtime.object_versions import joined, spec_version, stored_version, uids_in
+from certpilot.runtime.object_versions import spec_version, stored_version, uids_in
 
 
 def secret(
@@ -30,16 +30,10 @@ def test_an_object_never_stored_has_no_key() -> None:
     assert spec_version(secret("u1", "7")) is None
 
 
-def test_joined_keys_are_none_when_any_part_is() -> None:
-    assert joined(("a", "1"), ("b", 2), ("tls.crt",)) == (("a", "1"), ("b", 2), ("tls.crt",))
-    assert joined(("a", "1"), None) is None
-    assert joined() == ()
-
-
 def test_a_key_names_the_uids_of_the_objects_it_was_computed_from_each_once() -> None:
     stored = stored_version(secret("u1", "7"))
     spec = spec_version(secret("u2", "7", generation=1))
     assert uids_in(stored) == ("u1",)
-    assert uids_in(joined(stored, ("tls.crt",), spec, stored)) == ("u1", "u2")
+    assert uids_in((stored, ("tls.crt",), spec, stored)) == ("u1", "u2")
     assert uids_in(("u1", "7")) == ()  # plain strings are not versions
     assert uids_in(b"digest") == ()

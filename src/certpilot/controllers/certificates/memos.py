@@ -15,7 +15,7 @@ input in turn and checks that the answer is computed afresh.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -37,7 +37,7 @@ from certpilot.controllers.certificates.policies.request_key import csr_key_prob
 from certpilot.controllers.certificates.policies.request_match import asks_the_same, compare_request_with_spec
 from certpilot.pki.keys import PrivateKey
 from certpilot.runtime.bounded_memo import BoundedMemo, Missing
-from certpilot.runtime.object_versions import VersionKey, joined, spec_version, stored_version
+from certpilot.runtime.object_versions import VersionKey, spec_version, stored_version
 
 # Enough for the Certificates being worked on at once; on a restart the controllers check every
 # Certificate in the same order, close together, so a Certificate's entries are still there when
@@ -65,19 +65,23 @@ def versions(*inputs: tuple[Part, Resource | None] | str) -> VersionKey | None:
     """The memo key of an answer computed from exactly `inputs`: (part, object) pairs and plain
     names (which data key, which chain). None when an object was never stored, or is absent
     unless "maybe stored": such answers are never remembered."""
-    parts: list[VersionKey | None] = []
+    # Each part kept whole, so a memo can tell which objects' versions a key names (uids_in).
+    key: list[Hashable] = []
     for item in inputs:
         if isinstance(item, str):
-            parts.append((item,))
+            key.append((item,))
             continue
         part, obj = item
         if obj is None:
             if part != "maybe stored":
                 return None
-            parts.append((None, None))
-        else:
-            parts.append(spec_version(obj) if part == "spec" else stored_version(obj))
-    return joined(*parts)
+            key.append((None, None))
+            continue
+        version = spec_version(obj) if part == "spec" else stored_version(obj)
+        if version is None:
+            return None
+        key.append(version)
+    return tuple(key)
 
 
 class CertificateMemos:
