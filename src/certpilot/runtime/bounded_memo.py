@@ -74,6 +74,8 @@ class BoundedMemo(Generic[V]):
         """Drop every entry whose key names a version of the object with this uid, which was
         deleted: now when a sweep is due, else in the next one."""
         with self._lock:
+            if not self._entries:
+                return  # nothing to forget (many memos stay empty: an ACME memo on a CA-only daemon)
             self._deleted.add(uid)
             if len(self._deleted) * SWEEP_SHARE >= len(self._entries):
                 self._sweep()

@@ -96,6 +96,8 @@ class CertificateMemos:
         self._renewal_schedules: BoundedMemo[RenewalSchedule] = BoundedMemo(capacity)
         # The policy chains' verdicts (policies.Verdict: that module builds on this one).
         self._verdicts: BoundedMemo[Any] = BoundedMemo(capacity)
+        # Every memo above, found here so that one added later cannot be left out.
+        self._every_memo = tuple(m for m in vars(self).values() if isinstance(m, BoundedMemo))
 
     def forget_deleted(self, obj: Resource) -> None:
         """Drop every answer computed from a version of obj, which was deleted (its parsed
@@ -103,10 +105,8 @@ class CertificateMemos:
         uid = obj.metadata.uid
         if uid is None:
             return
-        # Every memo this set holds, so one added later cannot be left out.
-        for memo in vars(self).values():
-            if isinstance(memo, BoundedMemo):
-                memo.forget_object(uid)
+        for memo in self._every_memo:
+            memo.forget_object(uid)
 
     # A Secret's certificate and key, parsed once per Secret version. Only parsed objects are
     # kept: no PEM bytes, and nothing here is logged or shown.
