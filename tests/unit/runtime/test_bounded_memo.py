@@ -144,9 +144,7 @@ OPERATIONS = st.lists(
 
 # Capacities below SWEEP_SHARE: every forget_object sweeps at once, as the model does.
 @given(OPERATIONS, st.integers(1, SWEEP_SHARE - 1))
-def test_behaves_as_an_lru_dict(
-    operations: list[tuple[str, Hashable, int | None]], capacity: int
-) -> None:
+def test_behaves_as_an_lru_dict(operations: list[tuple[str, Hashable, int | None]], capacity: int) -> None:
     memo: BoundedMemo[int | None] = BoundedMemo(capacity)
     model: OrderedDict[Hashable, int | None] = OrderedDict()
     for operation, key, value in operations:
