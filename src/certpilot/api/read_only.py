@@ -26,8 +26,9 @@ from pydantic import BaseModel
 
 # Field types whose values cannot be changed in place: freezing skips them.
 _ATOMIC_TYPES = (str, bytes, int, float, bool, Enum, type(None), datetime, date, time, timedelta)
-# The exact types most values inside lists and dicts have.
-_PLAIN_VALUE_TYPES = frozenset((str, int, float, bool, type(None)))
+# The exact types most values in an API object have (the strings of a Secret's data, labels, names):
+# checked by exact type before any isinstance, here and when cached objects share their parts.
+PLAIN_VALUE_TYPES = frozenset((str, int, float, bool, type(None)))
 
 
 class ReadOnlyObjectError(TypeError):
@@ -145,7 +146,7 @@ def _frozen_value(value: Any) -> Any:
         return FrozenDict({key: _frozen_value(v) for key, v in value.items()})
     # Most values are the strings of a Secret's data, labels and annotations: answered by type
     # before the isinstance check (BaseModel's is an ABC's, several times slower).
-    if kind in _PLAIN_VALUE_TYPES:
+    if kind in PLAIN_VALUE_TYPES:
         return value
     if isinstance(value, BaseModel):
         freeze(value)

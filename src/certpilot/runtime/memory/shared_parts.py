@@ -32,6 +32,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from certpilot.api.core import CA_CERT_KEY
+from certpilot.api.read_only import PLAIN_VALUE_TYPES
 
 # Distinct values remembered per model type and for fields sets: enough for the few shapes real
 # objects have, bounded whatever the objects hold (values past the bound are simply not shared).
@@ -43,8 +44,6 @@ MAX_DISTINCT = 1024
 SHARED_MAP_KEYS = (CA_CERT_KEY,)
 
 _ATOMIC_TYPES = (str, int, float, bool, Enum, type(None))
-# The atomic types values almost always have exactly: checked as one set operation first.
-_PLAIN_ATOMIC_TYPES = frozenset((str, int, float, bool, type(None)))
 
 _ONLY_THE_TABLE = 2
 
@@ -181,7 +180,7 @@ def _struct_key(model: BaseModel, fields: frozenset[str]) -> _StructKey | None:
         return None
     values = tuple(model.__dict__.values())
     value_types = tuple(map(type, values))
-    if not _PLAIN_ATOMIC_TYPES.issuperset(value_types) and not all(
+    if not PLAIN_VALUE_TYPES.issuperset(value_types) and not all(
         issubclass(t, _ATOMIC_TYPES) for t in value_types
     ):
         return None

@@ -251,7 +251,8 @@ def verdict_of_subchain(
 
 def needs_issuance(i: PolicyInput) -> Reason | None:
     """Why the Certificate must be (re)issued now, or None when its Secret is good."""
-    return secret_must_be_replaced(i) or first_reason(TRIGGER_TIMED_POLICIES, i)
+    replaced = secret_must_be_replaced(i)
+    return replaced if replaced is not None else first_reason(TRIGGER_TIMED_POLICIES, i)
 
 
 def secret_must_be_replaced(i: PolicyInput) -> Reason | None:
