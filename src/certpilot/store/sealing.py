@@ -4,9 +4,12 @@ A Secret's stored JSON body (in the objects table and in the change log) is repl
 `certpilot-sealed:v1:<key id>:<base64 of nonce + ciphertext>`; other kinds stay plain JSON. The
 key id (the first 8 bytes of the key's SHA-256, in hex) is stored with each ciphertext, so a
 store may hold bodies sealed by an older key while `certpilot rotate-encryption-key` re-seals
-them. Sealing and opening run inside SQLite as functions of the connection (`seal_body`,
-`open_body`), so every query that reads or writes a body goes through them and nothing above the
-SQL changes. docs/security.md describes the key file and the rotation.
+them. The store's operations seal a body just before they write it and open one just after they
+read it, in Python on the store's thread, with the Sealing the connection carries
+(`StoreConnection.sealing`). Not as SQL functions called by SQLite: SQLite calls such a function
+once per row from inside a query, and each call takes the GIL back from the event loop, which cost
+10 % of the CA benchmark's throughput when no key was even given (docs/performance.md).
+docs/security.md describes the key file and the rotation.
 """
 
 from __future__ import annotations
@@ -103,11 +106,8 @@ class Sealing:
             ) from None
 
 
-def install_sealing(connection: sqlite3.Connection, sealing: Sealing) -> None:
-    """Give the connection `seal_body(text, apiVersion, kind)` and `open_body(text)`, then check
-    that every sealed body in the file can be opened with the keys given."""
-    connection.create_function("seal_body", 3, sealing.seal)
-    connection.create_function("open_body", 1, sealing.open, deterministic=True)
+def check_keys(connection: sqlite3.Connection, sealing: Sealing) -> None:
+    """Raises EncryptionKeyError unless sealing has the key of every sealed body in the file."""
     missing = sorted(set(sealed_key_ids(connection)) - set(sealing.keys))
     if missing:
         given = ", ".join(sorted(sealing.keys)) or "none"
@@ -130,20 +130,24 @@ def sealed_key_ids(connection: sqlite3.Connection) -> list[str]:
     ]
 
 
-def reseal_everything(connection: sqlite3.Connection) -> int:
-    """Seal every Secret body again with the connection's current key (opening it with whichever
-    key sealed it), in one transaction; the number of bodies rewritten."""
-    where = " OR ".join("(api_version = ? AND kind = ?)" for _ in SEALED_KINDS)
-    kinds = [part for pair in sorted(SEALED_KINDS) for part in pair]
+def reseal_everything(connection: sqlite3.Connection, sealing: Sealing) -> int:
+    """Seal every Secret body again with sealing's current key (opening it with whichever key
+    sealed it), in one transaction; the number of bodies rewritten."""
+    kinds = " OR ".join("(api_version = ? AND kind = ?)" for _ in SEALED_KINDS)
+    kind_values = [part for pair in sorted(SEALED_KINDS) for part in pair]
+    rows_of_each_table = {"objects": "uid", "changes": "rv"}
     connection.execute("BEGIN IMMEDIATE")
     try:
         rewritten = 0
-        for table in ("objects", "changes"):
-            cursor = connection.execute(
-                f"UPDATE {table} SET body = seal_body(open_body(body), api_version, kind) WHERE {where}",  # noqa: S608
-                kinds,
-            )
-            rewritten += cursor.rowcount
+        for table, row_key in rows_of_each_table.items():
+            rows = connection.execute(
+                f"SELECT {row_key}, api_version, kind, body FROM {table} WHERE {kinds}",  # noqa: S608
+                kind_values,
+            ).fetchall()
+            for key, api_version, kind, body in rows:
+                resealed = sealing.seal(sealing.open(body), api_version, kind)
+                connection.execute(f"UPDATE {table} SET body = ? WHERE {row_key} = ?", (resealed, key))  # noqa: S608
+            rewritten += len(rows)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")

@@ -1,11 +1,11 @@
 """The SQLite store's operations on JSON bodies, run on its database thread.
 
-Bodies pass through the connection's `open_body` / `seal_body` (store/sealing.py: Secrets may be
-encrypted at rest). Reads take a connection; writes take the open Transaction, record every change
-in the change log with a fresh resourceVersion, and keep the owner index current for cascade
-deletion. Writes return the stored object as the JSON text they stored: the caller validates it
-with `model_validate_json`, cheaper on the event loop than validating a dict, and the text is
-encoded here once anyway.
+Every body written is sealed and every body read is opened with the connection's Sealing
+(store/sealing.py: Secrets may be encrypted at rest). Reads take a connection; writes take the
+open Transaction, record every change in the change log with a fresh resourceVersion, and keep
+the owner index current for cascade deletion. Writes return the stored object as the JSON text
+they stored: the caller validates it with `model_validate_json`, cheaper on the event loop than
+validating a dict, and the text is encoded here once anyway.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from certpilot.store import rules
 from certpilot.store.errors import AlreadyExists, Gone, Invalid, NotFound
 from certpilot.store.rules import Body
+from certpilot.store.sqlite_schema import StoreConnection
 from certpilot.store.sqlite_thread import Transaction
 
 
@@ -51,28 +52,26 @@ def object_id(body: Body) -> ObjectId:
     )
 
 
-def get_object(connection: sqlite3.Connection, oid: ObjectId) -> Body:
+def get_object(connection: StoreConnection, oid: ObjectId) -> Body:
     body = _load(connection, oid)
     if body is None:
         raise NotFound(f"{oid.describe()} not found")
     return body
 
 
-def get_object_text(connection: sqlite3.Connection, oid: ObjectId) -> str:
+def get_object_text(connection: StoreConnection, oid: ObjectId) -> str:
     """The stored JSON text of one object (NotFound when there is none)."""
     row = connection.execute(
-        "SELECT open_body(body) FROM objects "
-        "WHERE api_version = ? AND kind = ? AND namespace = ? AND name = ?",
+        "SELECT body FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? AND name = ?",
         (oid.api_version, oid.kind, oid.namespace, oid.name),
     ).fetchone()
     if row is None:
         raise NotFound(f"{oid.describe()} not found")
-    text: str = row[0]
-    return text
+    return connection.sealing.open(row[0])
 
 
 def list_objects(
-    connection: sqlite3.Connection, api_version: str, kind: str, namespace: str | None
+    connection: StoreConnection, api_version: str, kind: str, namespace: str | None
 ) -> tuple[list[str], int]:
     """The objects' stored JSON texts and the resourceVersion they were read at, from one
     consistent snapshot. Texts, not dicts: the caller validates them one at a time straight into
@@ -82,20 +81,18 @@ def list_objects(
     try:
         if namespace is None:
             rows = connection.execute(
-                "SELECT open_body(body) FROM objects WHERE api_version = ? AND kind = ? "
-                "ORDER BY namespace, name",
+                "SELECT body FROM objects WHERE api_version = ? AND kind = ? ORDER BY namespace, name",
                 (api_version, kind),
             ).fetchall()
         else:
             rows = connection.execute(
-                "SELECT open_body(body) FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? "
-                "ORDER BY name",
+                "SELECT body FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? ORDER BY name",
                 (api_version, kind, namespace),
             ).fetchall()
         resource_version = _meta(connection, "resource_version")
     finally:
         connection.execute("COMMIT")
-    return [row[0] for row in rows], resource_version
+    return [connection.sealing.open(row[0]) for row in rows], resource_version
 
 
 @dataclass(frozen=True)
@@ -108,7 +105,7 @@ class ChangeQuery:
 
 
 def changes_after_each(
-    connection: sqlite3.Connection, queries: list[ChangeQuery], limit: int
+    connection: StoreConnection, queries: list[ChangeQuery], limit: int
 ) -> list[list[Change] | Gone]:
     """The changes each query asks for (at most limit each, oldest first), from one snapshot, or Gone
     for a query whose resourceVersion the log was trimmed past."""
@@ -121,11 +118,12 @@ def changes_after_each(
                 answers.append(_gone(query.resource_version, compacted_through))
                 continue
             rows = connection.execute(
-                "SELECT rv, type, open_body(body) FROM changes WHERE api_version = ? AND kind = ? AND rv > ? "
+                "SELECT rv, type, body FROM changes WHERE api_version = ? AND kind = ? AND rv > ? "
                 "ORDER BY rv LIMIT ?",
                 (query.api_version, query.kind, query.resource_version, limit),
             ).fetchall()
-            answers.append([Change(rv, change_type, text) for rv, change_type, text in rows])
+            opened = connection.sealing.open
+            answers.append([Change(rv, change_type, opened(text)) for rv, change_type, text in rows])
     finally:
         connection.execute("COMMIT")
     return answers
@@ -226,12 +224,10 @@ def _remove(transaction: Transaction, oid: ObjectId, body: Body, now: str) -> st
     connection.execute("DELETE FROM owner_refs WHERE owner_uid = ?", (uid,))
     for dependent_uid in dependent_uids:
         # Loaded one at a time: deleting one dependent may already have cascaded to the next.
-        row = connection.execute(
-            "SELECT open_body(body) FROM objects WHERE uid = ?", (dependent_uid,)
-        ).fetchone()
+        row = connection.execute("SELECT body FROM objects WHERE uid = ?", (dependent_uid,)).fetchone()
         if row is None:
             continue
-        dependent = json.loads(row[0])
+        dependent = json.loads(connection.sealing.open(row[0]))
         dependent_id = object_id(dependent)
         if _another_owner_exists(connection, dependent, uid):
             _write(transaction, dependent_id, rules.without_owner(dependent, uid), "MODIFIED", dependent)
@@ -260,10 +256,11 @@ def _write(
     uid = body["metadata"]["uid"]
     body["metadata"]["resourceVersion"] = str(transaction.next_resource_version())
     encoded = _encode(body)
+    sealed = connection.sealing.seal(encoded, oid.api_version, oid.kind)
     connection.execute(
         "INSERT OR REPLACE INTO objects (api_version, kind, namespace, name, uid, body) "
-        "VALUES (?, ?, ?, ?, ?, seal_body(?, ?, ?))",
-        (oid.api_version, oid.kind, oid.namespace, oid.name, uid, encoded, oid.api_version, oid.kind),
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (oid.api_version, oid.kind, oid.namespace, oid.name, uid, sealed),
     )
     owners = rules.owner_uids(body)
     if previous is None or owners != rules.owner_uids(previous):
@@ -279,10 +276,10 @@ def _log_change(
     transaction: Transaction, oid: ObjectId, change_type: str, body: Body, encoded: str | None = None
 ) -> str:
     text = encoded or _encode(body)
-    version, kind = oid.api_version, oid.kind
+    sealed = transaction.connection.sealing.seal(text, oid.api_version, oid.kind)
     transaction.connection.execute(
-        "INSERT INTO changes (rv, api_version, kind, type, body) VALUES (?, ?, ?, ?, seal_body(?, ?, ?))",
-        (transaction.resource_version, version, kind, change_type, text, version, kind),
+        "INSERT INTO changes (rv, api_version, kind, type, body) VALUES (?, ?, ?, ?, ?)",
+        (transaction.resource_version, oid.api_version, oid.kind, change_type, sealed),
     )
     transaction.changed(oid.api_version, oid.kind)
     return text
@@ -292,15 +289,14 @@ def _encode(body: Body) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-def _load(connection: sqlite3.Connection, oid: ObjectId) -> Body | None:
+def _load(connection: StoreConnection, oid: ObjectId) -> Body | None:
     row = connection.execute(
-        "SELECT open_body(body) FROM objects "
-        "WHERE api_version = ? AND kind = ? AND namespace = ? AND name = ?",
+        "SELECT body FROM objects WHERE api_version = ? AND kind = ? AND namespace = ? AND name = ?",
         (oid.api_version, oid.kind, oid.namespace, oid.name),
     ).fetchone()
     if row is None:
         return None
-    loaded: dict[str, Any] = json.loads(row[0])
+    loaded: dict[str, Any] = json.loads(connection.sealing.open(row[0]))
     return loaded
 
 
@@ -308,7 +304,7 @@ def _meta(connection: sqlite3.Connection, key: str) -> int:
     return int(connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
 
 
-def _generated_name(connection: sqlite3.Connection, body: Body) -> str:
+def _generated_name(connection: StoreConnection, body: Body) -> str:
     """generateName plus five random characters, as the API server does, avoiding taken names."""
     prefix: str | None = body["metadata"].get("generateName")
     if not prefix:

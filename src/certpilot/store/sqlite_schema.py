@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from certpilot.store.private_file import create_private_file
-from certpilot.store.sealing import Sealing, install_sealing
+from certpilot.store.sealing import Sealing, check_keys
 
 # Long enough to outlast another process's group commit; short enough that a wedged file surfaces.
 BUSY_TIMEOUT_MS = 10_000
@@ -53,7 +53,14 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('resource_version', 0), ('compac
 _SCHEMA_OBJECTS = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA))
 
 
-def open_connection(path: str, sealing: Sealing | None = None) -> sqlite3.Connection:
+class StoreConnection(sqlite3.Connection):
+    """A connection to a store file with the keys its Secret bodies are sealed and opened with:
+    the store's operations seal each body they write and open each one they read."""
+
+    sealing: Sealing
+
+
+def open_connection(path: str, sealing: Sealing | None = None) -> StoreConnection:
     """A connection in WAL mode with durable commits; the schema is created if missing; Secret
     bodies are sealed and opened with sealing's keys (store/sealing.py).
 
@@ -61,7 +68,8 @@ def open_connection(path: str, sealing: Sealing | None = None) -> sqlite3.Connec
     survives power loss as well as a killed process; group commit pays that fsync once per batch.
     """
     create_private_file(Path(path))
-    connection = sqlite3.connect(path, isolation_level=None)
+    connection = sqlite3.connect(path, isolation_level=None, factory=StoreConnection)
+    connection.sealing = sealing or Sealing()
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     _switch_to_wal(connection)
     connection.execute("PRAGMA synchronous = FULL")
@@ -70,7 +78,7 @@ def open_connection(path: str, sealing: Sealing | None = None) -> sqlite3.Connec
         # another process's writes.
         if not _has_schema(connection):
             _create_schema(connection)
-        install_sealing(connection, sealing or Sealing())
+        check_keys(connection, connection.sealing)
     except BaseException:
         connection.close()
         raise

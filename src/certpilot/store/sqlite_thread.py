@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from certpilot.store.errors import StoreError, Unavailable
 from certpilot.store.sealing import EncryptionKeyError, Sealing
 from certpilot.store.sqlite_integrity import damaged, is_damage
-from certpilot.store.sqlite_schema import open_connection
+from certpilot.store.sqlite_schema import StoreConnection, open_connection
 
 R = TypeVar("R")
 
@@ -41,7 +41,7 @@ Listener = Callable[[], None]
 class Transaction:
     """The open write transaction a write function runs in, and the resourceVersions it hands out."""
 
-    def __init__(self, connection: sqlite3.Connection, resource_version: int) -> None:
+    def __init__(self, connection: StoreConnection, resource_version: int) -> None:
         self.connection = connection
         self.resource_version = resource_version
         # The kinds this transaction logged changes of: whose listeners the commit wakes.
@@ -85,13 +85,13 @@ class SQLiteThread:
         self._thread = threading.Thread(target=self._run, name=f"certpilot-sqlite:{path}", daemon=True)
         self._thread.start()
 
-    async def read(self, fn: Callable[[sqlite3.Connection], R]) -> R:
+    async def read(self, fn: Callable[[StoreConnection], R]) -> R:
         return await self._submit(fn, write=False)
 
     async def write(self, fn: Callable[[Transaction], R]) -> R:
         return await self._submit(fn, write=True)
 
-    def submit_read(self, fn: Callable[[sqlite3.Connection], R]) -> asyncio.Future[R]:
+    def submit_read(self, fn: Callable[[StoreConnection], R]) -> asyncio.Future[R]:
         """Queue a read now and return its future."""
         return self._submit(fn, write=False)
 
@@ -155,7 +155,7 @@ class SQLiteThread:
             # Also reached if serving failed unexpectedly: nobody may be left waiting forever.
             self._fail_everything(Unavailable(f"the store {self._path} is closed"))
 
-    def _serve(self, connection: sqlite3.Connection) -> None:
+    def _serve(self, connection: StoreConnection) -> None:
         data_version = _data_version(connection)
         last_poll = time.monotonic()
         while True:
@@ -191,7 +191,7 @@ class SQLiteThread:
                 return items
 
     def _commit_batch(
-        self, connection: sqlite3.Connection, writes: list[_Request]
+        self, connection: StoreConnection, writes: list[_Request]
     ) -> tuple[list[Outcome], set[KindKey]]:
         """The writes' outcomes, and the kinds the committed transaction changed."""
         outcomes: list[Outcome] = []
@@ -252,7 +252,7 @@ def listeners_of(listeners: dict[KindKey, set[Listener]], kinds: set[KindKey] | 
     return [listener for kind in chosen for listener in listeners[kind]]
 
 
-def _read(request: _Request, connection: sqlite3.Connection, path: str) -> Outcome:
+def _read(request: _Request, connection: StoreConnection, path: str) -> Outcome:
     try:
         return (request.future, request.fn(connection), None)
     except sqlite3.Error as exc:
