@@ -19,7 +19,7 @@ from certpilot.controllers.issuers.failed_signing import (
     ready_issuer_that_failed_to_sign,
 )
 from certpilot.controllers.issuers.resolve import issuer_context
-from certpilot.controllers.issuers.secret_refs import SecretReferences, issuers_using_secret
+from certpilot.controllers.issuers.secret_refs import issuers_using_secret
 from certpilot.controllers.options import ControllerOptions
 from certpilot.issuers.base import IssuerBackend, IssuerContext, IssuerNotReady, Pending, Permanent
 from certpilot.issuers.registry import IssuerBackends, UnknownIssuerType
@@ -102,7 +102,6 @@ class IssuerReadinessController:
         self.options = options
         self.backends = backends
         self.kind = kind
-        self._secret_references = SecretReferences()
         self.spec = ControllerSpec(
             name=f"{kind.PLURAL}-readiness",
             primary=kind,
@@ -115,7 +114,7 @@ class IssuerReadinessController:
     def _issuers_using(self, obj: Resource) -> list[ObjectKey]:
         if not isinstance(obj, Secret):
             raise TypeError(f"{self.spec.name}: its Secret watch was handed a {obj.KIND}")
-        return issuers_using_secret(self.ctx.cache, self.kind, obj, self.options, self._secret_references)
+        return issuers_using_secret(self.ctx.cache, self.kind, obj, self.options)
 
     def _issuer_that_failed_to_sign(self, obj: Resource) -> list[ObjectKey]:
         if not isinstance(obj, CertificateRequest):

@@ -6,18 +6,18 @@ rather than per issuer type, so new issuer types and plugins are covered without
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from certpilot.api.core import Secret
 from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer
+from certpilot.api.meta import Resource
 from certpilot.controllers.options import ControllerOptions
-from certpilot.runtime.bounded_memo import BoundedMemo
 from certpilot.runtime.context import CacheReader
 from certpilot.runtime.controller import ObjectKey
-from certpilot.runtime.object_versions import stored_version
+from certpilot.runtime.field_index import FieldIndex
 
 _REFERENCE_OBJECT_KEYS = ("credentialsRef",)
-_MEMO_CAPACITY = 256
 
 
 def referenced_secret_names(spec: dict[str, Any]) -> set[str]:
@@ -39,34 +39,36 @@ def referenced_secret_names(spec: dict[str, Any]) -> set[str]:
     return names
 
 
-class SecretReferences:
-    """Which Secrets each issuer references, remembered per issuer version (uid + resourceVersion,
-    so any change to an issuer is read afresh). Every Secret event (three per issuance) asks this of
-    every issuer in its namespace, and serialising each issuer's spec to walk it cost more than the
-    rest of the mapping. Owned by the issuer readiness controller that asks."""
+def secrets_referenced_by(issuer: AnyIssuer) -> list[str]:
+    return sorted(referenced_secret_names(issuer.spec.to_dict()))
 
-    def __init__(self, capacity: int = _MEMO_CAPACITY) -> None:
-        self._names_by_issuer_version: BoundedMemo[frozenset[str]] = BoundedMemo(capacity)
 
-    def issuer_uses_secret(self, issuer: AnyIssuer, secret_name: str) -> bool:
-        names = self._names_by_issuer_version.get_or_compute(
-            stored_version(issuer), lambda: frozenset(referenced_secret_names(issuer.spec.to_dict()))
-        )
-        return secret_name in names
+# The issuers of each kind by the Secret names their specs reference: every Secret event (three
+# per issuance) asks which issuers use it, and an index answers without walking every issuer's
+# spec; the informer updates it only when an issuer changes.
+ISSUERS_BY_SECRET_NAME: FieldIndex[Issuer] = FieldIndex("spec Secret references", secrets_referenced_by)
+CLUSTER_ISSUERS_BY_SECRET_NAME: FieldIndex[ClusterIssuer] = FieldIndex(
+    "spec Secret references", secrets_referenced_by
+)
+
+
+def issuers_referencing(
+    cache: CacheReader, kinds: Collection[type[AnyIssuer]], secret: Resource, options: ControllerOptions
+) -> list[AnyIssuer]:
+    """The Issuers in the Secret's namespace and, when it is in the cluster resource namespace,
+    the ClusterIssuers whose specs reference it (of the kinds asked for)."""
+    found: list[AnyIssuer] = []
+    if Issuer in kinds:
+        issuers = cache.indexed(Issuer, ISSUERS_BY_SECRET_NAME, secret.name, secret.namespace)
+        found += issuers
+    if ClusterIssuer in kinds and secret.namespace == options.cluster_resource_namespace:
+        cluster_issuers = cache.indexed(ClusterIssuer, CLUSTER_ISSUERS_BY_SECRET_NAME, secret.name)
+        found += cluster_issuers
+    return found
 
 
 def issuers_using_secret(
-    cache: CacheReader,
-    kind: type[Issuer] | type[ClusterIssuer],
-    secret: Secret,
-    options: ControllerOptions,
-    references: SecretReferences,
+    cache: CacheReader, kind: type[AnyIssuer], secret: Secret, options: ControllerOptions
 ) -> list[ObjectKey]:
     """Keys of the issuers of `kind` whose Secrets include this one."""
-    if kind.NAMESPACED:
-        candidates: list[AnyIssuer] = list(cache.list(Issuer, secret.namespace))
-    elif secret.namespace == options.cluster_resource_namespace:
-        candidates = list(cache.list(ClusterIssuer))
-    else:
-        return []
-    return [ObjectKey.of(i) for i in candidates if references.issuer_uses_secret(i, secret.name)]
+    return [ObjectKey.of(i) for i in issuers_referencing(cache, [kind], secret, options)]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from certpilot.api.issuer import Issuer
-from certpilot.controllers.issuers.secret_refs import SecretReferences, referenced_secret_names
-
-REFS = SecretReferences()
+from certpilot.controllers.issuers.secret_refs import (
+    ISSUERS_BY_SECRET_NAME,
+    referenced_secret_names,
+    secrets_referenced_by,
+)
+from certpilot.runtime.informer import Indexed
 
 
 def test_ca_secret_name() -> None:
@@ -39,31 +42,25 @@ def test_venafi_ngts_credentials_ref() -> None:
     assert referenced_secret_names(spec) == {"ngts-creds"}
 
 
-def test_self_signed_references_nothing() -> None:
-    issuer = Issuer.model_validate(
-        {"metadata": {"name": "s", "namespace": "default"}, "spec": {"selfSigned": {}}}
+def _issuer(spec: dict[str, object], rv: str = "1") -> Issuer:
+    return Issuer.model_validate(
+        {"metadata": {"name": "c", "namespace": "default", "uid": "u-1", "resourceVersion": rv}, "spec": spec}
     )
-    assert not REFS.issuer_uses_secret(issuer, "anything")
+
+
+def test_self_signed_references_nothing() -> None:
+    assert secrets_referenced_by(_issuer({"selfSigned": {}})) == []
 
 
 def test_issuer_model_round_trip() -> None:
-    issuer = Issuer.model_validate(
-        {"metadata": {"name": "c", "namespace": "default"}, "spec": {"ca": {"secretName": "ca-key-pair"}}}
-    )
-    assert REFS.issuer_uses_secret(issuer, "ca-key-pair")
-    assert not REFS.issuer_uses_secret(issuer, "other")
+    assert secrets_referenced_by(_issuer({"ca": {"secretName": "ca-key-pair"}})) == ["ca-key-pair"]
 
 
-def test_a_changed_issuer_is_read_afresh_though_its_references_are_remembered() -> None:
-    def stored(secret_name: str, rv: str) -> Issuer:
-        return Issuer.model_validate(
-            {
-                "metadata": {"name": "ca", "namespace": "default", "uid": "u-1", "resourceVersion": rv},
-                "spec": {"ca": {"secretName": secret_name}},
-            }
-        )
-
-    assert REFS.issuer_uses_secret(stored("old-key", "1"), "old-key")
-    assert REFS.issuer_uses_secret(stored("old-key", "1"), "old-key")
-    assert not REFS.issuer_uses_secret(stored("new-key", "2"), "old-key")
-    assert REFS.issuer_uses_secret(stored("new-key", "2"), "new-key")
+def test_the_index_follows_a_changed_issuer_and_its_namespace() -> None:
+    cache: Indexed[Issuer] = Indexed()
+    cache.put(_issuer({"ca": {"secretName": "old-key"}}))
+    assert [i.name for i in cache.by_field(ISSUERS_BY_SECRET_NAME, "old-key", "default")] == ["c"]
+    assert cache.by_field(ISSUERS_BY_SECRET_NAME, "old-key", "elsewhere") == []
+    cache.put(_issuer({"ca": {"secretName": "new-key"}}, rv="2"))
+    assert cache.by_field(ISSUERS_BY_SECRET_NAME, "old-key", "default") == []
+    assert [i.name for i in cache.by_field(ISSUERS_BY_SECRET_NAME, "new-key", "default")] == ["c"]

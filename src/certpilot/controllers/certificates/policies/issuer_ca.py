@@ -16,6 +16,7 @@ from certpilot.api.issuer import AnyIssuer, ClusterIssuer, Issuer
 from certpilot.api.meta import Resource
 from certpilot.controllers.certificates.memos import CertificateMemos
 from certpilot.controllers.issuers.resolve import lookup_issuer, refers_to, resource_namespace
+from certpilot.controllers.issuers.secret_refs import issuers_referencing
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import CacheReader
 from certpilot.runtime.controller import ObjectKey, Watch
@@ -54,9 +55,11 @@ def ca_secret_to_certificate_keys(
         return issuer.spec.ca is not None and issuer.spec.ca.secret_name == secret.name
 
     def to_keys(secret: Resource) -> Iterable[ObjectKey]:
-        issuers: list[AnyIssuer] = [i for i in cache.list(Issuer, secret.namespace) if signs_with(i, secret)]
-        if secret.namespace == options.cluster_resource_namespace:
-            issuers += [i for i in cache.list(ClusterIssuer) if signs_with(i, secret)]
+        issuers = [
+            i
+            for i in issuers_referencing(cache, (Issuer, ClusterIssuer), secret, options)
+            if signs_with(i, secret)
+        ]
         return _certificates_of(cache, issuers) if issuers else []
 
     return to_keys
