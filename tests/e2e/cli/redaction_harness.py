@@ -27,6 +27,10 @@ def forms(secret: bytes) -> list[bytes]:
     padding (as JOSE writes keys), and each line of its PEM body on its own, except the lines of a
     private key that encode only public bytes (an RSA modulus, an EC point), which a JWK or a
     certificate legitimately shows."""
+    if not secret.startswith(b"-----BEGIN "):
+        # Raw bytes (a JWK "d", a decoded HMAC key) have no lines: split at the newline bytes a
+        # random value may hold, they gave fragments of a few bytes that turned up in any long log.
+        return [secret, base64.b64encode(secret), base64.urlsafe_b64encode(secret).rstrip(b"=")]
     lines = [line for line in secret.splitlines() if line.strip() and not line.startswith(b"-----")]
     if b"PRIVATE KEY-----" in secret:
         public = serialization.load_pem_private_key(secret, password=None).public_key()
