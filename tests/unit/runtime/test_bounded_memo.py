@@ -79,15 +79,15 @@ def test_get_answers_only_what_is_remembered_and_computes_nothing() -> None:
 
 def test_forgetting_an_object_drops_every_answer_naming_it_and_only_those() -> None:
     memo: BoundedMemo[str] = BoundedMemo(8)
-    secret_v1, secret_v2 = ObjectVersion("secret-uid", "1"), ObjectVersion("secret-uid", "2")
-    spec = ObjectVersion("cert-uid", 3)
+    secret_v1, secret_v2 = ObjectVersion(("secret-uid", "1")), ObjectVersion(("secret-uid", "2"))
+    spec = ObjectVersion(("cert-uid", 3))
     memo.put(secret_v1, "leaf v1")
     memo.put((secret_v2, ("tls.crt",)), "leaf v2")
     memo.put((secret_v2, spec), "in sync")
-    memo.put((ObjectVersion("other-uid", "9"), spec), "other")
+    memo.put((ObjectVersion(("other-uid", "9")), spec), "other")
     memo.forget_object("secret-uid")
     assert len(memo) == 1
-    assert memo.get((ObjectVersion("other-uid", "9"), spec), None) == "other"
+    assert memo.get((ObjectVersion(("other-uid", "9")), spec), None) == "other"
     memo.forget_object("cert-uid")
     assert len(memo) == 0
     memo.forget_object("never-seen")  # nothing to forget is not an error
@@ -97,15 +97,15 @@ def test_forgotten_objects_are_swept_in_batches_and_none_is_left_once_all_are() 
     memo: BoundedMemo[int] = BoundedMemo(200)
     uids = [f"uid-{i}" for i in range(64)]
     for i, uid in enumerate(uids):
-        memo.put(ObjectVersion(uid, "1"), i)
-        memo.put((ObjectVersion(uid, "1"), ObjectVersion("issuer", "1")), i)
+        memo.put(ObjectVersion((uid, "1")), i)
+        memo.put((ObjectVersion((uid, "1")), ObjectVersion(("issuer", "1"))), i)
     for uid in uids[:15]:
         memo.forget_object(uid)
     assert len(memo) == 128  # 15 * SWEEP_SHARE < 128 entries: not yet
     memo.forget_object(uids[15])
     assert len(memo) == 96  # the sixteenth made the batch: all sixteen objects' entries went
-    assert ObjectVersion(uids[0], "1") not in memo
-    assert memo.get(ObjectVersion(uids[16], "1"), None) == 16
+    assert ObjectVersion((uids[0], "1")) not in memo
+    assert memo.get(ObjectVersion((uids[16], "1")), None) == 16
     for uid in uids[16:]:
         memo.forget_object(uid)
     assert len(memo) == 0
@@ -113,18 +113,18 @@ def test_forgotten_objects_are_swept_in_batches_and_none_is_left_once_all_are() 
 
 def test_forget_drops_one_key_even_a_remembered_none() -> None:
     memo: BoundedMemo[int | None] = BoundedMemo(4)
-    memo.put((ObjectVersion("a", "1"),), None)
+    memo.put((ObjectVersion(("a", "1")),), None)
     memo.put("b", 2)
-    memo.forget((ObjectVersion("a", "1"),))
+    memo.forget((ObjectVersion(("a", "1")),))
     memo.forget(None)
     memo.forget("never")
-    assert (ObjectVersion("a", "1"),) not in memo
+    assert (ObjectVersion(("a", "1")),) not in memo
     assert memo.get("b", None) == 2
     memo.forget_object("a")  # nothing left to forget is not an error
 
 
 UIDS = ["a", "b", "c"]
-VERSIONS = st.builds(ObjectVersion, st.sampled_from(UIDS), st.integers(1, 3))
+VERSIONS = st.builds(ObjectVersion, st.tuples(st.sampled_from(UIDS), st.integers(1, 3)))
 KEYS = st.one_of(
     VERSIONS,
     st.tuples(VERSIONS, st.sampled_from(["x", "y"])),
