@@ -22,7 +22,7 @@ from collections.abc import Callable, Hashable
 from enum import Enum, auto
 from typing import Generic, TypeVar
 
-from certpilot.runtime.object_versions import uids_in
+from certpilot.runtime.object_versions import names_any_of
 
 V = TypeVar("V")
 D = TypeVar("D")
@@ -83,7 +83,7 @@ class BoundedMemo(Generic[V]):
     def _sweep(self) -> None:
         deleted = self._deleted
         if deleted:
-            for key in [key for key in self._entries if not deleted.isdisjoint(uids_in(key))]:
+            for key in [key for key in self._entries if names_any_of(key, deleted)]:
                 del self._entries[key]
             deleted.clear()
 

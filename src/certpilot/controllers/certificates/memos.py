@@ -65,7 +65,7 @@ def versions(*inputs: tuple[Part, Resource | None] | str) -> VersionKey | None:
     """The memo key of an answer computed from exactly `inputs`: (part, object) pairs and plain
     names (which data key, which chain). None when an object was never stored, or is absent
     unless "maybe stored": such answers are never remembered."""
-    # Each part kept whole, so a memo can tell which objects' versions a key names (uids_in).
+    # Each part kept whole, so a memo can tell which objects' versions a key names (names_any_of).
     key: list[Hashable] = []
     for item in inputs:
         if isinstance(item, str):
