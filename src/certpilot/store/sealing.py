@@ -7,9 +7,9 @@ store may hold bodies sealed by an older key while `certpilot rotate-encryption-
 them. The store's operations seal a body just before they write it and open one just after they
 read it, in Python on the store's thread, with the Sealing the connection carries
 (`StoreConnection.sealing`). Not as SQL functions called by SQLite: SQLite calls such a function
-once per row from inside a query, and each call takes the GIL back from the event loop, which cost
-10 % of the CA benchmark's throughput when no key was even given (docs/performance.md).
-docs/security.md describes the key file and the rotation.
+once per row from inside a query, and each call takes the GIL back from the event loop, with or
+without a key (docs/performance.md, fifth pass). docs/security.md describes the key file and the
+rotation.
 """
 
 from __future__ import annotations

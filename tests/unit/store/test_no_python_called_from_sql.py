@@ -1,8 +1,8 @@
 """src/ registers no Python functions with SQLite (create_function, create_aggregate,
 create_window_function, create_collation). SQLite calls such a function once per row from inside a
-query on the store's thread, and every call takes the GIL back from the event loop: sealing Secret
-bodies that way cost the CA benchmark ~10 % of its throughput with no key even given. Work on
-bodies is done in Python before a write and after a read (store/sealing.py, store/sqlite_ops.py)."""
+query on the store's thread, and every call takes the GIL back from the event loop (Secret bodies
+were sealed that way, with or without a key). Work on bodies is done in Python before a write and
+after a read (store/sealing.py, store/sqlite_ops.py)."""
 
 from __future__ import annotations
 
