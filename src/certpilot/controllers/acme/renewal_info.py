@@ -18,6 +18,7 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.core import TLS_CERT_KEY, Secret
 from certpilot.api.enums import ACMERenewalInformationSource
 from certpilot.api.issuer import AnyIssuer
+from certpilot.api.meta import Resource
 from certpilot.controllers.acme.account import account_of
 from certpilot.controllers.certificates import lookups
 from certpilot.controllers.certificates.memos import CertificateMemos
@@ -106,12 +107,23 @@ class RenewalInfoController:
         # Its own: the Certificate controllers' memos belong to them (a different Manager may run them).
         self.memos = CertificateMemos()
         ctx.cache.on_deleted(self.memos.forget_deleted)
+        self._certificates_of_secret = lookups.secret_name_to_certificate_keys(ctx.cache)
         self.spec = ControllerSpec(
             name="acme-renewal-info",
             primary=Certificate,
-            watches=[Watch(Secret, lookups.secret_name_to_certificate_keys(ctx.cache))],
+            watches=[Watch(Secret, self._acme_certificates_of_secret)],
             primary_relevant=spec_changed,
         )
+
+    def _acme_certificates_of_secret(self, secret: Resource) -> list[ObjectKey]:
+        """The Certificates of the Secret that an ACME issuer signs for: reconcile returns at once
+        for the others, so their Secrets' changes (three per issuance) are not even queued."""
+        return [key for key in self._certificates_of_secret(secret) if self._issued_by_acme(key)]
+
+    def _issued_by_acme(self, key: ObjectKey) -> bool:
+        cert = self.ctx.cache.get(Certificate, key.name, key.namespace)
+        issuer = lookup_issuer(self.ctx.cache, cert.spec.issuer_ref, cert.namespace) if cert else None
+        return issuer is not None and issuer.spec.acme is not None
 
     async def reconcile(self, key: ObjectKey) -> Result:
         cert = self.ctx.cache.get(Certificate, key.name, key.namespace)
