@@ -5,9 +5,6 @@ ACME issuer's server is unreachable (nothing here needs it to answer)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,16 +17,9 @@ from certpilot.runtime.controller import ObjectKey
 from certpilot.runtime.manager import Manager
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.builders import certificate, issuer_selfsigned, secret_tls
+from tests.unit.runtime.runtime_builders import eventually
 
 pytestmark = pytest.mark.timeout(60)
-
-
-async def eventually(check: Callable[[], bool], what: str, limit: float = 30.0) -> None:
-    deadline = time.monotonic() + limit
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def acme_issuer() -> Issuer:
