@@ -39,7 +39,7 @@ def rotate_encryption_key_command(
     try:
         connection = open_connection(str(path), Sealing.with_keys(new_key, *old_keys))
         try:
-            rewritten = reseal_everything(connection, connection.sealing)
+            rewritten = reseal_everything(connection)
         finally:
             connection.close()
     finally:

@@ -23,14 +23,6 @@ class ObjectVersion(tuple[str, str | int]):
 
     __slots__ = ()
 
-    @property
-    def uid(self) -> str:
-        return self[0]
-
-    @property
-    def version(self) -> str | int:
-        return self[1]
-
 
 VersionKey = tuple[Hashable, ...]
 

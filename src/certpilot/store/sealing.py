@@ -106,11 +106,19 @@ class Sealing:
             ) from None
 
 
-def check_keys(connection: sqlite3.Connection, sealing: Sealing) -> None:
-    """Raises EncryptionKeyError unless sealing has the key of every sealed body in the file."""
-    missing = sorted(set(sealed_key_ids(connection)) - set(sealing.keys))
+class StoreConnection(sqlite3.Connection):
+    """A connection to a store file with the keys its Secret bodies are sealed and opened with:
+    the store's operations seal each body they write and open each one they read."""
+
+    sealing: Sealing
+
+
+def check_keys(connection: StoreConnection) -> None:
+    """Raises EncryptionKeyError unless the connection has the key of every sealed body in the file."""
+    keys = connection.sealing.keys
+    missing = sorted(set(sealed_key_ids(connection)) - set(keys))
     if missing:
-        given = ", ".join(sorted(sealing.keys)) or "none"
+        given = ", ".join(sorted(keys)) or "none"
         raise EncryptionKeyError(
             f"the store holds Secrets encrypted with key {', '.join(missing)} (keys given: {given}): "
             "pass --encryption-key-file (or CERTPILOT_ENCRYPTION_KEY_FILE) with that key"
@@ -130,9 +138,10 @@ def sealed_key_ids(connection: sqlite3.Connection) -> list[str]:
     ]
 
 
-def reseal_everything(connection: sqlite3.Connection, sealing: Sealing) -> int:
-    """Seal every Secret body again with sealing's current key (opening it with whichever key
-    sealed it), in one transaction; the number of bodies rewritten."""
+def reseal_everything(connection: StoreConnection) -> int:
+    """Seal every Secret body again with the connection's current key (opening it with whichever
+    key sealed it), in one transaction; the number of bodies rewritten."""
+    sealing = connection.sealing
     kinds = " OR ".join("(api_version = ? AND kind = ?)" for _ in SEALED_KINDS)
     kind_values = [part for pair in sorted(SEALED_KINDS) for part in pair]
     rows_of_each_table = {"objects": "uid", "changes": "rv"}

@@ -21,7 +21,7 @@ from typing import Any
 from certpilot.store import rules
 from certpilot.store.errors import AlreadyExists, Gone, Invalid, NotFound
 from certpilot.store.rules import Body
-from certpilot.store.sqlite_schema import StoreConnection
+from certpilot.store.sealing import StoreConnection
 from certpilot.store.sqlite_thread import Transaction
 
 
@@ -269,14 +269,23 @@ def _write(
             "INSERT OR IGNORE INTO owner_refs (owner_uid, dependent_uid) VALUES (?, ?)",
             [(owner, uid) for owner in owners],
         )
-    return _log_change(transaction, oid, change_type, body, encoded)
+    return _log_change(transaction, oid, change_type, body, (encoded, sealed))
 
 
 def _log_change(
-    transaction: Transaction, oid: ObjectId, change_type: str, body: Body, encoded: str | None = None
+    transaction: Transaction,
+    oid: ObjectId,
+    change_type: str,
+    body: Body,
+    stored: tuple[str, str] | None = None,
 ) -> str:
-    text = encoded or _encode(body)
-    sealed = transaction.connection.sealing.seal(text, oid.api_version, oid.kind)
+    """Log the change; the JSON text of body. stored: that text and its sealed form, when the
+    caller has them (a Secret is sealed once per write, not once per table)."""
+    if stored is None:
+        text = _encode(body)
+        sealed = transaction.connection.sealing.seal(text, oid.api_version, oid.kind)
+    else:
+        text, sealed = stored
     transaction.connection.execute(
         "INSERT INTO changes (rv, api_version, kind, type, body) VALUES (?, ?, ?, ?, ?)",
         (transaction.resource_version, oid.api_version, oid.kind, change_type, sealed),

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from certpilot.store.private_file import create_private_file
-from certpilot.store.sealing import Sealing, check_keys
+from certpilot.store.sealing import Sealing, StoreConnection, check_keys
 
 # Long enough to outlast another process's group commit; short enough that a wedged file surfaces.
 BUSY_TIMEOUT_MS = 10_000
@@ -53,13 +53,6 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('resource_version', 0), ('compac
 _SCHEMA_OBJECTS = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA))
 
 
-class StoreConnection(sqlite3.Connection):
-    """A connection to a store file with the keys its Secret bodies are sealed and opened with:
-    the store's operations seal each body they write and open each one they read."""
-
-    sealing: Sealing
-
-
 def open_connection(path: str, sealing: Sealing | None = None) -> StoreConnection:
     """A connection in WAL mode with durable commits; the schema is created if missing; Secret
     bodies are sealed and opened with sealing's keys (store/sealing.py).
@@ -78,7 +71,7 @@ def open_connection(path: str, sealing: Sealing | None = None) -> StoreConnectio
         # another process's writes.
         if not _has_schema(connection):
             _create_schema(connection)
-        check_keys(connection, connection.sealing)
+        check_keys(connection)
     except BaseException:
         connection.close()
         raise

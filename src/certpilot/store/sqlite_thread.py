@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from certpilot.store.errors import StoreError, Unavailable
-from certpilot.store.sealing import EncryptionKeyError, Sealing
+from certpilot.store.sealing import EncryptionKeyError, Sealing, StoreConnection
 from certpilot.store.sqlite_integrity import damaged, is_damage
-from certpilot.store.sqlite_schema import StoreConnection, open_connection
+from certpilot.store.sqlite_schema import open_connection
 
 R = TypeVar("R")
 

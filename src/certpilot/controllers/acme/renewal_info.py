@@ -118,19 +118,22 @@ class RenewalInfoController:
     def _acme_certificates_of_secret(self, secret: Resource) -> list[ObjectKey]:
         """The Certificates of the Secret that an ACME issuer signs for: reconcile returns at once
         for the others, so their Secrets' changes (three per issuance) are not even queued."""
-        return [key for key in self._certificates_of_secret(secret) if self._issued_by_acme(key)]
+        return [
+            key
+            for key in self._certificates_of_secret(secret)
+            if self._acme_issuer_of(self.ctx.cache.get(Certificate, key.name, key.namespace)) is not None
+        ]
 
-    def _issued_by_acme(self, key: ObjectKey) -> bool:
-        cert = self.ctx.cache.get(Certificate, key.name, key.namespace)
+    def _acme_issuer_of(self, cert: Certificate | None) -> AnyIssuer | None:
         issuer = lookup_issuer(self.ctx.cache, cert.spec.issuer_ref, cert.namespace) if cert else None
-        return issuer is not None and issuer.spec.acme is not None
+        return issuer if issuer is not None and issuer.spec.acme is not None else None
 
     async def reconcile(self, key: ObjectKey) -> Result:
         cert = self.ctx.cache.get(Certificate, key.name, key.namespace)
         if cert is None or cert.metadata.deletion_timestamp is not None:
             return Result()
-        issuer = lookup_issuer(self.ctx.cache, cert.spec.issuer_ref, cert.namespace)
-        if issuer is None or issuer.spec.acme is None:
+        issuer = self._acme_issuer_of(cert)
+        if issuer is None:
             return Result()
         secret = lookups.certificate_secret(self.ctx.cache, cert)
         leaf, cert_id = leaf_and_id(secret, self.memos)
