@@ -21,7 +21,7 @@ from certpilot.controllers.all_controllers import build_all
 from certpilot.controllers.certificaterequests.approver import deny
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.manager import Manager
-from certpilot.store.errors import NotFound
+from certpilot.store.errors import Conflict, NotFound
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.builders import certificate, issuer_selfsigned
 
@@ -75,8 +75,16 @@ async def test_denied_request_records_failure_and_backs_off(manual_approval: SQL
         except NotFound:
             return None
 
-    cr = await eventually(request, "CertificateRequest web-1")
-    await store.update_status(deny(cr, "Test", "not this one", datetime.now(UTC)))
+    async def denied() -> CertificateRequest | None:
+        cr = await request()
+        if cr is None:
+            return None
+        try:
+            return await store.update_status(deny(cr, "Test", "not this one", datetime.now(UTC)))
+        except Conflict:
+            return None  # a controller wrote the request since it was read: read it again
+
+    await eventually(denied, "CertificateRequest web-1 denied")
 
     async def failed() -> Certificate | None:
         cert = await store.get(Certificate, "web", "default")
