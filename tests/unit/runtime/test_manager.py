@@ -88,6 +88,25 @@ async def test_manager_runs_controllers_and_stops(tmp_path: Path) -> None:
     assert not manager.ready
 
 
+async def test_the_starting_lists_of_watched_kinds_are_not_mapped(tmp_path: Path) -> None:
+    """Every primary is queued from its own list at start, so mapping each watched object of the
+    start's lists would only queue them again: a watch maps changes once the workers run."""
+    store = SQLiteStore(tmp_path / "store.db")
+    await store.create(secret("existing"))
+    await store.create(issuer("early"))
+    manager = Manager(store, workers_per_controller=1, thread_pool_size=1)
+    labeller = manager.add(SecretLabeller)
+    await manager.start()
+    try:
+        await eventually(manager.idle, "the start's work done")
+        assert labeller.reconciled.count(ObjectKey("default", "existing")) >= 1
+        assert ObjectKey("default", "early-tls") not in labeller.reconciled
+        await store.create(issuer("late"))
+        await eventually(lambda: ObjectKey("default", "late-tls") in labeller.reconciled, "mapped key")
+    finally:
+        await manager.stop()
+
+
 DAEMON = """
 import asyncio, sys
 from certpilot.runtime.manager import Manager
