@@ -24,7 +24,7 @@ from cryptography import x509
 from certpilot.api.annotations import FALLBACK_ISSUERS
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.core import TLS_CERT_KEY, Secret
+from certpilot.api.core import Secret
 from certpilot.api.meta import Resource
 from certpilot.controllers.certificates.parsed_secrets import (
     ParsedCertificate,
@@ -32,7 +32,6 @@ from certpilot.controllers.certificates.parsed_secrets import (
     parse_key,
     parse_leaf,
 )
-from certpilot.controllers.certificates.policies.ca_rotation import signed_by
 from certpilot.controllers.certificates.policies.request_key import csr_key_problem
 from certpilot.controllers.certificates.policies.request_match import asks_the_same, compare_request_with_spec
 from certpilot.pki.keys import PrivateKey
@@ -92,7 +91,6 @@ class CertificateMemos:
         self._issued_mismatches: BoundedMemo[tuple[str, ...]] = BoundedMemo(capacity)
         self._request_mismatches: BoundedMemo[tuple[str, ...]] = BoundedMemo(capacity)
         self._why_not_made_for: BoundedMemo[str | None] = BoundedMemo(capacity)
-        self._signed_by: BoundedMemo[bool] = BoundedMemo(capacity)
         self._renewal_schedules: BoundedMemo[RenewalSchedule] = BoundedMemo(capacity)
         # The policy chains' verdicts (policies.Verdict: that module builds on this one).
         self._verdicts: BoundedMemo[Any] = BoundedMemo(capacity)
@@ -145,16 +143,6 @@ class CertificateMemos:
     ) -> list[str]:
         key = versions(("stored", secret), ("spec", certificate), issuer_choice(certificate))
         return list(self._issued_mismatches.get_or_compute(key, lambda: tuple(compute())))
-
-    def leaf_signed_by(self, secret: Secret, ca: x509.Certificate) -> bool:
-        """Whether the leaf in the Secret's tls.crt was signed by `ca` (named by its own signature,
-        which no other certificate has): a signature check, asked on every trigger and readiness
-        reconcile of a CA issuer's Certificate."""
-        leaf = self.parsed_leaf(secret, TLS_CERT_KEY).certificate
-        if leaf is None:
-            return False
-        key = versions(("stored", secret), TLS_CERT_KEY, ca.signature.hex())
-        return self._signed_by.get_or_compute(key, lambda: signed_by(leaf, ca))
 
     def renewal_schedule(
         self,

@@ -121,7 +121,7 @@ class PolicyInput:
             due = jittered_renewal_time(
                 by_rule, cert.not_valid_before_utc, cert.not_valid_after_utc, fraction
             )
-        if self.issuer_ca is not None and not self.leaf_signed_by_issuer_ca(cert, self.issuer_ca):
+        if self.issuer_ca is not None and not signed_by(cert, self.issuer_ca):
             rotated = rotation_renewal_time(
                 self.issuer_ca.not_valid_before_utc,
                 cert.not_valid_before_utc,
@@ -130,11 +130,6 @@ class PolicyInput:
             )
             due = min(due, rotated)
         return due
-
-    def leaf_signed_by_issuer_ca(self, cert: x509.Certificate, ca: x509.Certificate) -> bool:
-        if self.secret is None:
-            return signed_by(cert, ca)
-        return self.memos.leaf_signed_by(self.secret, ca)
 
     def renewal_identity(self, cert: x509.Certificate) -> str:
         """What fixes a certificate's jitter and ARI instant: the Certificate and the serial it
