@@ -129,15 +129,17 @@ class WorkQueue:
             if self._ready:
                 key = self._ready.popleft()
                 self._dirty.discard(key)
-                self._dirty = shrunk(self._dirty)
+                if not self._ready:
+                    # Drained: what is left queued is at most a key per worker, re-added while
+                    # processed (checking on every get cost ~1 % of a restart).
+                    self._dirty = shrunk(self._dirty)
                 self._processing.add(key)
                 return key
             self._arm_timer()
             await self._wait()
 
     def done(self, key: ObjectKey) -> None:
-        self._processing.discard(key)
-        self._processing = shrunk(self._processing)
+        self._processing.discard(key)  # at most a key per worker: it never needs shrinking
         if key in self._dirty and not self._shut_down:
             self._ready.append(key)
             self._wake_one()
@@ -156,12 +158,14 @@ class WorkQueue:
         if not self._timers or not timer_needs_rearming(self._armed_due, self._timers[0][0]):
             return  # nothing timed, or the running timer promotes the earliest when it is due
         now = self._clock.now()
+        due_count = len(self._due)
         while self._timers and self._timers[0][0] <= now:
             due, _, key = heapq.heappop(self._timers)
             if self._due.get(key) == due:
                 del self._due[key]
                 self.add(key)
-        self._due = shrunk(self._due)
+        if len(self._due) < due_count:
+            self._due = shrunk(self._due)
 
     def _next_live_due(self) -> datetime | None:
         while self._timers and self._due.get(self._timers[0][2]) != self._timers[0][0]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -244,3 +245,18 @@ async def test_idle_only_with_nothing_waiting_or_running() -> None:
     assert key is not None
     queue.done(key)
     assert queue.is_idle()
+
+
+async def test_a_drained_queue_gives_back_the_memory_of_its_peak() -> None:
+    queue = WorkQueue(FakeClock())
+    keys = [ObjectKey("ns", f"k{i}") for i in range(10_000)]
+    for key in keys:
+        queue.add(key)
+        queue.add_after(key, 60)
+    peak = sys.getsizeof(queue._dirty), sys.getsizeof(queue._due)
+    for _ in keys:
+        queue.done(await next_key(queue))  # type: ignore[arg-type]
+    for key in keys:
+        queue.drop_timed(key)
+    assert sys.getsizeof(queue._dirty) * 4 < peak[0]
+    assert sys.getsizeof(queue._due) * 4 < peak[1]
