@@ -86,27 +86,31 @@ def test_forgetting_an_object_drops_every_answer_naming_it_and_only_those() -> N
     memo.put((secret_v2, spec), "in sync")
     memo.put((ObjectVersion(("other-uid", "9")), spec), "other")
     memo.forget_object("secret-uid")
+    memo.forget_object("never-seen")  # nothing to forget is not an error; two notes make a sweep due
     assert len(memo) == 1
     assert memo.get((ObjectVersion(("other-uid", "9")), spec), None) == "other"
     memo.forget_object("cert-uid")
     assert len(memo) == 0
-    memo.forget_object("never-seen")  # nothing to forget is not an error
 
 
 def test_forgotten_objects_are_swept_in_batches_and_none_is_left_once_all_are() -> None:
     memo: BoundedMemo[int] = BoundedMemo(200)
-    uids = [f"uid-{i}" for i in range(64)]
+    uids = [f"uid-{i}" for i in range(128)]
+
+    def key(uid: str) -> tuple[ObjectVersion, ...]:
+        return (ObjectVersion((uid, "1")), ObjectVersion(("issuer", "1")))
+
     for i, uid in enumerate(uids):
-        memo.put(ObjectVersion((uid, "1")), i)
-        memo.put((ObjectVersion((uid, "1")), ObjectVersion(("issuer", "1"))), i)
-    for uid in uids[:15]:
+        memo.put(key(uid), i)
+    batch = len(uids) // SWEEP_SHARE  # deleted objects that make a sweep due
+    for uid in uids[: batch - 1]:
         memo.forget_object(uid)
-    assert len(memo) == 128  # 15 * SWEEP_SHARE < 128 entries: not yet
-    memo.forget_object(uids[15])
-    assert len(memo) == 96  # the sixteenth made the batch: all sixteen objects' entries went
-    assert ObjectVersion((uids[0], "1")) not in memo
-    assert memo.get(ObjectVersion((uids[16], "1")), None) == 16
-    for uid in uids[16:]:
+    assert len(memo) == len(uids), "not yet"
+    memo.forget_object(uids[batch - 1])
+    assert len(memo) == len(uids) - batch, "the whole batch's entries went at once"
+    assert key(uids[0]) not in memo
+    assert memo.get(key(uids[batch]), None) == batch
+    for uid in uids[batch:]:
         memo.forget_object(uid)
     assert len(memo) == 0
 
