@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from certpilot.api.enums import ConditionStatus
-from certpilot.api.read_only import ReadOnlyObjectError, is_frozen
+from certpilot.api.read_only import FrozenFieldsSet, ReadOnlyObjectError, is_frozen
 from certpilot.api.scalars import Int64, OpenAPI
 
 
@@ -34,7 +34,8 @@ class ApiModel(BaseModel):
     if not TYPE_CHECKING:  # declared to mypy, these would let it accept any attribute name
 
         def __setattr__(self, name: str, value: Any) -> None:
-            if is_frozen(self):
+            # is_frozen's test, inline: every write to every model passes here.
+            if type(self.__pydantic_fields_set__) is FrozenFieldsSet:
                 raise ReadOnlyObjectError(f"{type(self).__name__}.{name}")
             super().__setattr__(name, value)
 

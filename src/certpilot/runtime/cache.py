@@ -85,10 +85,11 @@ class InformerCache:
         return all(i.synced for i in self._informers.values())
 
     def _served(self, kind: type[T]) -> Informer[T]:
-        informer = self._informers.get(kind)
+        # No typing.cast: a Python call on every cache read. An Informer[Any] is an Informer[T].
+        informer: Informer[Any] | None = self._informers.get(kind)
         if informer is None:
             raise KindNotCached(kind)
-        return cast(Informer[T], informer)
+        return informer
 
     def get(self, kind: type[T], name: str, namespace: str | None = None) -> T | None:
         return self._served(kind).cache.get(name, namespace if kind.NAMESPACED else None)
