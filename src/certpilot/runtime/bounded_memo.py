@@ -9,10 +9,10 @@ reached. Thread-safe: issuers use their memos on the event loop and in the block
 hold them until newer answers push them out (which may be never). It does so in batches: a deleted
 object's uid is noted, and once the noted uids number half the entries, one pass drops every
 entry naming any of them (an eighth swept four times as often: ~1 % of a CA issuance's CPU, where
-every issuance deletes its temporary key Secret). Nothing is paid on the hot path (filing every key under its uids
-on each put cost a restart of 10,000 Certificates ~5 %, and a small dict per uid per memo), and an
-answer remembered for a deleted object is still right for the version its key names: only its
-memory is at stake.
+every issuance deletes its temporary key Secret). Nothing is paid on the hot path (filing every
+key under its uids on each put cost a restart of 10,000 Certificates ~5 %, and a small dict per uid
+per memo), and an answer remembered for a deleted object is still right for the version its key
+names: only its memory is at stake.
 """
 
 from __future__ import annotations
