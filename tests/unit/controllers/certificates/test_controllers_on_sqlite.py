@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,6 +20,7 @@ from certpilot.api.core import Event, Secret
 from certpilot.controllers.all_controllers import build_all
 from certpilot.controllers.certificaterequests.approver import deny
 from certpilot.controllers.options import ControllerOptions
+from certpilot.runtime.controller import ObjectKey
 from certpilot.runtime.manager import Manager
 from certpilot.store.errors import Conflict, NotFound
 from certpilot.store.sqlite import SQLiteStore
@@ -40,32 +41,34 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, limit:
         await asyncio.sleep(0.05)
 
 
-async def running(tmp_path: Path, options: ControllerOptions) -> AsyncIterator[SQLiteStore]:
+async def running(tmp_path: Path, options: ControllerOptions) -> AsyncIterator[tuple[SQLiteStore, Manager]]:
     store = SQLiteStore(tmp_path / "store.db")
     manager = Manager(store, listen=None)
     for factory in build_all(options):
         manager.add(factory)
     await manager.start()
     try:
-        yield store
+        yield store, manager
     finally:
         await manager.stop()
 
 
 @pytest.fixture
-async def manual_approval(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    async for store in running(tmp_path, ControllerOptions(auto_approve=False)):
-        yield store
+async def manual_approval(tmp_path: Path) -> AsyncIterator[tuple[SQLiteStore, Manager]]:
+    async for store_and_manager in running(tmp_path, ControllerOptions(auto_approve=False)):
+        yield store_and_manager
 
 
 @pytest.fixture
 async def auto(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    async for store in running(tmp_path, ControllerOptions()):
+    async for store, _ in running(tmp_path, ControllerOptions()):
         yield store
 
 
-async def test_denied_request_records_failure_and_backs_off(manual_approval: SQLiteStore) -> None:
-    store = manual_approval
+async def test_denied_request_records_failure_and_backs_off(
+    manual_approval: tuple[SQLiteStore, Manager],
+) -> None:
+    store, manager = manual_approval
     await store.create(issuer_selfsigned())
     await store.create(certificate("web", issuer="selfsigned"))
 
@@ -98,8 +101,17 @@ async def test_denied_request_records_failure_and_backs_off(manual_approval: SQL
     assert cert.status.failed_issuance_attempts == 1
     ready = get_condition(cert.status.conditions, "Ready")
     assert ready is not None and ready.status == "False" and ready.reason == "DoesNotExist"
-    # Backoff (1h): the trigger does not start another attempt, so no second request appears.
-    await asyncio.sleep(1.0)
+    # Backoff (1h): the trigger holds the Certificate for an hour instead of starting another
+    # attempt (its next look is timed), so no second request appears.
+    trigger = next(runner for runner in manager.runners if runner.name == "certificates-trigger")
+
+    async def next_attempt_due() -> datetime | None:
+        due = trigger.queue.waiting_until(ObjectKey("default", "web"))
+        return due if due is not None and due - datetime.now(UTC) > timedelta(minutes=50) else None
+
+    await eventually(next_attempt_due, "the trigger's next look an hour away")
+    requests, _ = await store.list(CertificateRequest, "default")
+    assert [r.name for r in requests] == ["web-1"]
     again = await store.get(Certificate, "web", "default")
     assert again.status is not None and again.status.failed_issuance_attempts == 1
     assert get_condition(again.status.conditions, "Issuing").status == "False"  # type: ignore[union-attr]
