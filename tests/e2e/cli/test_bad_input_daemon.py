@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import os
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.e2e.cli.cli_harness import Cli, Daemon
+from tests.e2e.cli.cli_harness import Cli, Daemon, poll_until
 
 SHELL_SAN = "a;touch${IFS}HOOKED.example"
 
@@ -120,9 +119,9 @@ def test_bad_objects_fail_alone_and_secrets_stay_sealed(cli: Cli, tmp_path: Path
         manifests.write_text(GOOD + "---" + _damaged_ca_secret())
         cli("apply", "-f", str(manifests))
         cli.wait_ready("certificates", ["root", "good-leaf"])
-        deadline = time.monotonic() + 30
-        while not _condition(cli, "issuers", "damaged-ca") and time.monotonic() < deadline:
-            time.sleep(0.3)
+        poll_until(
+            lambda: bool(_condition(cli, "issuers", "damaged-ca")), "issuer damaged-ca's Ready condition"
+        )
         refused = _condition(cli, "issuers", "damaged-ca")
         assert refused.get("status") == "False", refused
         assert 'key "tls.crt": the public key of certificate 1 does not parse' in refused["message"]
@@ -131,12 +130,10 @@ def test_bad_objects_fail_alone_and_secrets_stay_sealed(cli: Cli, tmp_path: Path
         assert "Traceback" not in daemon.output()
 
         leaf_key = (daemon.output_dir / "default" / "good-leaf" / "tls.key").read_bytes()
-        deadline = time.monotonic() + 30
-        while (
-            "good-leaf" not in (hooked.read_text() if hooked.exists() else "") and time.monotonic() < deadline
-        ):
-            time.sleep(0.3)
-        assert "good-leaf" in hooked.read_text()
+        poll_until(
+            lambda: "good-leaf" in (hooked.read_text() if hooked.exists() else ""),
+            "the hook run for good-leaf",
+        )
         assert not list(workdir.glob("HOOKED*")) and not list(tmp_path.glob("HOOKED*"))
     finally:
         daemon.stop()
