@@ -21,13 +21,13 @@ def unparsed_part(item: x509.Certificate | x509.CertificateSigningRequest) -> st
     parts: list[tuple[str, Callable[[], object]]] = [
         ("public key", item.public_key),
         ("extensions", lambda: item.extensions),
-        ("subject", lambda: item.subject.rfc4514_string()),  # noqa: PLW0108
+        ("subject", lambda: item.subject),
         ("signature algorithm", lambda: item.signature_hash_algorithm),
     ]
     if isinstance(item, x509.Certificate):
         certificate = item
         parts += [
-            ("issuer", lambda: certificate.issuer.rfc4514_string()),  # noqa: PLW0108
+            ("issuer", lambda: certificate.issuer),
             ("validity", lambda: (certificate.not_valid_before_utc, certificate.not_valid_after_utc)),
         ]
     for name, read in parts:

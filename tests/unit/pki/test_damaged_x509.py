@@ -71,6 +71,21 @@ def test_a_ca_certificate_whose_public_key_does_not_parse_is_named() -> None:
         key_pair_of(secret, 'secret "ns/ca-tls"')
 
 
+@pytest.mark.parametrize(
+    ("tag", "value"),
+    [(b"\x0c", b"\xffamaged"), (b"\x01", b"damaged")],
+    ids=["a UTF8String that is not UTF-8", "a value of no string type (BOOLEAN)"],
+)
+def test_a_ca_certificate_whose_names_do_not_parse_is_named(tag: bytes, value: bytes) -> None:
+    """Reading the subject parses every attribute value: nothing is left for formatting it to find."""
+    crt = _pem("CERTIFICATE", _ca_der().replace(b"\x0c\x07damaged", tag + b"\x07" + value))
+    secret = secret_tls("ca-tls", "ns", cert_pem=crt, key_pem=KEY_PEM)
+    with pytest.raises(
+        SecretDataInvalid, match=r'key "tls\.crt": the subject of certificate 1 does not parse'
+    ):
+        key_pair_of(secret, 'secret "ns/ca-tls"')
+
+
 def test_a_csr_whose_public_key_does_not_parse_is_refused_by_the_checks_and_the_signer() -> None:
     pem = _pem("CERTIFICATE REQUEST", _with_bad_point(_csr_der()))
     assert pem_csr_problem(base64.b64encode(pem).decode()) == (
