@@ -85,6 +85,11 @@ class ControllerContext:
         cached = self.cache.get(kind, name, namespace)
         if cached is not None:
             return cached
+        return await self.stored(kind, name, namespace)
+
+    async def stored(self, kind: type[T], name: str, namespace: str | None) -> T | None:
+        """The object as stored now, past whatever the cache has not seen yet; None when it does
+        not exist. A read of the store: for confirming a costly decision, not for every reconcile."""
         try:
             return await self.store.get(kind, name, namespace)
         except NotFound:

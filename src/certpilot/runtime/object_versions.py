@@ -34,6 +34,14 @@ def stored_version(obj: Resource | None) -> ObjectVersion | None:
     return ObjectVersion((meta.uid, meta.resource_version))
 
 
+def same_stored_version(a: Resource | None, b: Resource | None) -> bool:
+    """Whether a and b are the same stored state of one object, or both absent."""
+    if a is None or b is None:
+        return a is b
+    version = stored_version(a)
+    return version is not None and version == stored_version(b)
+
+
 def spec_version(obj: Resource) -> ObjectVersion | None:
     meta = obj.metadata
     if not (meta.uid and meta.generation):

@@ -15,10 +15,11 @@ from certpilot.controllers.certificates.policies.issuer_ca import issuer_ca_cert
 from certpilot.controllers.certificates.policies.policy_input import PolicyInput
 from certpilot.controllers.certificates.policies.ready_status import with_readiness
 from certpilot.controllers.certificates.policies.reasons import Reason
-from certpilot.controllers.certificates.policies.trigger_decision import trigger_decision
+from certpilot.controllers.certificates.policies.trigger_decision import TriggerDecision, trigger_decision
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
+from certpilot.runtime.object_versions import same_stored_version
 
 
 def issuing_status(i: PolicyInput, reason: Reason) -> CertificateStatus:
@@ -65,18 +66,29 @@ class TriggerController:
         cert = self.ctx.cache.get(Certificate, key.name, key.namespace)
         if cert is None or cert.metadata.deletion_timestamp is not None or is_issuing(cert):
             return Result()
-        now = self.ctx.clock.now()
-        i = PolicyInput(
-            memos=self.memos,
-            certificate=cert,
-            secret=lookups.certificate_secret(self.ctx.cache, cert),
-            current_request=lookups.current_request(self.ctx.cache, cert),
-            now=now,
-            issuer_ca=issuer_ca_certificate(self.ctx.cache, cert, self.options, self.memos),
-        )
-        decision = trigger_decision(i, lookups.next_request(self.ctx.cache, cert), self.options)
+        cached_secret = lookups.certificate_secret(self.ctx.cache, cert)
+        i, decision = self._decide(cert, cached_secret)
+        if decision.issue is not None:
+            # Each kind has its own informer, so the cache can hold a Certificate's new status
+            # before the Secret written just ahead of it: a Secret missing or old in the cache
+            # would start a second issuance (a new key, request, ACME order). Issuing is decided
+            # once more on the Secret as stored.
+            stored_secret = await self.ctx.stored(Secret, cert.spec.secret_name, cert.namespace)
+            if not same_stored_version(stored_secret, cached_secret):
+                i, decision = self._decide(cert, stored_secret)
         if decision.issue is not None:
             await self.ctx.store.update_status(with_status(cert, issuing_status(i, decision.issue)))
             await self.ctx.events.event(cert, "Normal", "Issuing", decision.issue.message)
         requeue = decision.requeue_after
         return Result(requeue_after=requeue.total_seconds() if requeue is not None else None)
+
+    def _decide(self, cert: Certificate, secret: Secret | None) -> tuple[PolicyInput, TriggerDecision]:
+        i = PolicyInput(
+            memos=self.memos,
+            certificate=cert,
+            secret=secret,
+            current_request=lookups.current_request(self.ctx.cache, cert),
+            now=self.ctx.clock.now(),
+            issuer_ca=issuer_ca_certificate(self.ctx.cache, cert, self.options, self.memos),
+        )
+        return i, trigger_decision(i, lookups.next_request(self.ctx.cache, cert), self.options)

@@ -1,0 +1,138 @@
+"""The trigger decides to issue only on the Secret as stored. Each kind has its own informer, so
+for a moment after an issuance the cache can hold the Certificate's new status but not yet the
+Secret written just before it (missing, or its previous version). Deciding on that cache alone
+started a second issuance of 4 in 1,000 Certificates in bench/ca_issuance.py.
+
+The lag lasts microseconds and cannot be produced on demand, so `SecretNotYetSeen` stands in for
+it: the real informer cache of a running daemon, except for one Secret it shows as it was before.
+Everything else is real: the SQLite store, the controllers and the issuer."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import dataclasses
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from certpilot.api.certificate import Certificate
+from certpilot.api.conditions import ISSUING, READY, get_condition
+from certpilot.api.core import Event, Secret
+from certpilot.api.meta import Resource
+from certpilot.controllers.all_controllers import build_all
+from certpilot.controllers.certificates.trigger.trigger import TriggerController
+from certpilot.controllers.options import ControllerOptions
+from certpilot.runtime.context import CacheReader
+from certpilot.runtime.controller import ObjectKey
+from certpilot.runtime.manager import Manager
+from certpilot.store.sqlite import SQLiteStore
+from certpilot.testing.builders import certificate, ec_key, issued_secret, issuer_selfsigned
+
+T = TypeVar("T", bound=Resource)
+pytestmark = pytest.mark.timeout(60)
+
+
+class SecretNotYetSeen:
+    """A cache that shows one Secret as `seen` (None: not there at all) and the rest as they are."""
+
+    def __init__(self, cache: CacheReader, name: str, seen: Secret | None) -> None:
+        self._cache, self._name, self._seen = cache, name, seen
+
+    def get(self, kind: type[T], name: str, namespace: str | None = None) -> T | None:
+        if kind is Secret and name == self._name:
+            return self._seen  # type: ignore[return-value]
+        return self._cache.get(kind, name, namespace)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._cache, attribute)
+
+
+@pytest.fixture
+async def issued(tmp_path: Path) -> AsyncIterator[tuple[SQLiteStore, Manager]]:
+    """A store with one Certificate issued and Ready, and a Manager running no controller whose
+    synced cache holds it all: nothing but the test's own reconcile touches the Certificate."""
+    path = tmp_path / "store.db"
+    daemon = Manager(SQLiteStore(path), listen=None)
+    for factory in build_all(ControllerOptions()):
+        daemon.add(factory)
+    await daemon.start()
+    try:
+        await daemon.context.store.create(issuer_selfsigned())
+        await daemon.context.store.create(certificate("web", issuer="selfsigned"))
+        deadline = time.monotonic() + 30
+        while not is_ready(daemon.cache.get(Certificate, "web", "default")):
+            assert time.monotonic() < deadline, "the Certificate did not become Ready"
+            await asyncio.sleep(0.02)
+    finally:
+        await daemon.stop()
+    store = SQLiteStore(path)
+    cache_only = Manager(store, listen=None)
+    await cache_only.start()
+    try:
+        yield store, cache_only
+    finally:
+        await cache_only.stop()
+
+
+def is_ready(cert: Certificate | None) -> bool:
+    condition = get_condition(cert.status.conditions if cert and cert.status else None, READY)
+    return condition is not None and condition.status == "True"
+
+
+async def reconcile_with(manager: Manager, cache: CacheReader) -> None:
+    trigger = TriggerController(dataclasses.replace(manager.context, cache=cache), ControllerOptions())
+    await trigger.reconcile(ObjectKey("default", "web"))
+
+
+async def issuing_events(store: SQLiteStore) -> builtins.list[str]:
+    events, _ = await store.list(Event, namespace="default")
+    return sorted(f"{e.reason}x{e.count}" for e in events if e.reason == "Issuing")
+
+
+async def test_a_secret_the_cache_has_not_seen_yet_starts_no_issuance(
+    issued: tuple[SQLiteStore, Manager],
+) -> None:
+    store, manager = issued
+    before = await store.get(Certificate, "web", "default")
+    events_before = await issuing_events(store)
+
+    await reconcile_with(manager, SecretNotYetSeen(manager.cache, "web-tls", None))
+
+    after = await store.get(Certificate, "web", "default")
+    assert after.metadata.resource_version == before.metadata.resource_version
+    assert get_condition(after.status.conditions if after.status else None, ISSUING) is None
+    assert await issuing_events(store) == events_before
+
+
+async def test_an_older_secret_in_the_cache_starts_no_issuance(
+    issued: tuple[SQLiteStore, Manager],
+) -> None:
+    store, manager = issued
+    stored = await store.get(Secret, "web-tls", "default")
+    # What the cache held before this issuance: a certificate for other names, an older version.
+    older = issued_secret(certificate("web", issuer="selfsigned", dns_names=["other.example"]), ec_key())
+    older.metadata = stored.metadata.model_copy(update={"resource_version": "1"})
+    before = await store.get(Certificate, "web", "default")
+
+    await reconcile_with(manager, SecretNotYetSeen(manager.cache, "web-tls", older))
+
+    after = await store.get(Certificate, "web", "default")
+    assert after.metadata.resource_version == before.metadata.resource_version
+
+
+async def test_a_secret_missing_from_the_store_too_is_issued(
+    issued: tuple[SQLiteStore, Manager],
+) -> None:
+    """The confirmation does not hide a real need: with the Secret deleted the trigger issues."""
+    store, manager = issued
+    await store.delete(Secret, "web-tls", "default")
+
+    await reconcile_with(manager, SecretNotYetSeen(manager.cache, "web-tls", None))
+
+    after = await store.get(Certificate, "web", "default")
+    issuing = get_condition(after.status.conditions if after.status else None, ISSUING)
+    assert issuing is not None and issuing.status == "True" and issuing.reason == "DoesNotExist"
