@@ -202,7 +202,9 @@ class IssuingController:
             await self._record_failure(cert, request, reasons.INVALID_CERTIFICATE, problem)
             return
         pair = KeyPair(private_key, chain_pem, signed.ca)
-        existing = lookups.certificate_secret(self.ctx.cache, cert)
+        # From the store when the cache has none: on Kubernetes a user's unlabelled Secret is not
+        # cached (docs/kubernetes.md), and it is filled in, not created again.
+        existing = await self.ctx.cached_or_stored(Secret, cert.spec.secret_name, cert.namespace)
         secret = desired_secret(
             cert,
             existing,

@@ -1,11 +1,15 @@
-"""The trigger decides to issue only on the Secret as stored. Each kind has its own informer, so
-for a moment after an issuance the cache can hold the Certificate's new status but not yet the
-Secret written just before it (missing, or its previous version). Deciding on that cache alone
-started a second issuance of 4 in 1,000 Certificates in bench/ca_issuance.py.
+"""Issuance decides on the Secret as stored, not only as the cache holds it.
 
-The lag lasts microseconds and cannot be produced on demand, so `SecretNotYetSeen` stands in for
-it: the real informer cache of a running daemon, except for one Secret it shows as it was before.
-Everything else is real: the SQLite store, the controllers and the issuer."""
+The trigger: each kind has its own informer, so for a moment after an issuance the cache can hold
+the Certificate's new status but not yet the Secret written just before it (missing, or its
+previous version). Deciding on that cache alone started a second issuance of 4 in 1,000
+Certificates in bench/ca_issuance.py. That lag lasts microseconds and cannot be produced on demand,
+so `SecretNotYetSeen` stands in for it: the real informer cache, except for one Secret it shows as
+it was before. Everything else is real: the SQLite store, the controllers and the issuer.
+
+The issuing controller: a cache that holds only certpilot's labelled Secrets (Kubernetes) does not
+hold a user's Secret made ahead of the Certificate; the issuance fills that Secret in.
+"""
 
 from __future__ import annotations
 
@@ -20,17 +24,19 @@ from typing import Any, TypeVar
 import pytest
 
 from certpilot.api.certificate import Certificate
+from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import ISSUING, READY, get_condition
 from certpilot.api.core import Event, Secret
 from certpilot.api.meta import Resource
 from certpilot.controllers.all_controllers import build_all
 from certpilot.controllers.certificates.trigger.trigger import TriggerController
+from certpilot.controllers.kubernetes_daemon import MANAGED_SECRETS_SELECTOR
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.context import CacheReader
 from certpilot.runtime.controller import ObjectKey
 from certpilot.runtime.manager import Manager
 from certpilot.store.sqlite import SQLiteStore
-from certpilot.testing.builders import certificate, ec_key, issued_secret, issuer_selfsigned
+from certpilot.testing.builders import certificate, ec_key, issued_secret, issuer_selfsigned, secret_tls
 
 T = TypeVar("T", bound=Resource)
 pytestmark = pytest.mark.timeout(60)
@@ -136,3 +142,30 @@ async def test_a_secret_missing_from_the_store_too_is_issued(
     after = await store.get(Certificate, "web", "default")
     issuing = get_condition(after.status.conditions if after.status else None, ISSUING)
     assert issuing is not None and issuing.status == "True" and issuing.reason == "DoesNotExist"
+
+
+async def test_a_user_s_secret_outside_a_filtered_cache_is_filled_in(tmp_path: Path) -> None:
+    """On Kubernetes only Secrets labelled as certpilot's are cached (docs/kubernetes.md). A user may
+    create the Secret first (with annotations for a replicator, say): the trigger finds it through
+    the store, and the issuance fills it in, keeping the user's annotation, instead of failing to
+    create a Secret that exists. The same filter, on the SQLite store's watch."""
+    store = SQLiteStore(tmp_path / "store.db")
+    await store.create(secret_tls("web-tls", annotations={"replicator.example/replicate": "true"}))
+    daemon = Manager(store, listen=None, cache_label_selectors={Secret: MANAGED_SECRETS_SELECTOR})
+    for factory in build_all(ControllerOptions()):
+        daemon.add(factory)
+    await daemon.start()
+    try:
+        await store.create(issuer_selfsigned())
+        await store.create(certificate("web", issuer="selfsigned"))
+        deadline = time.monotonic() + 20
+        while not is_ready(daemon.cache.get(Certificate, "web", "default")):
+            assert time.monotonic() < deadline, "the Certificate did not become Ready"
+            await asyncio.sleep(0.02)
+        secret = await store.get(Secret, "web-tls", "default")
+        assert secret.get_data("tls.crt")
+        assert (secret.metadata.annotations or {}).get("replicator.example/replicate") == "true"
+        requests, _ = await store.list(CertificateRequest, namespace="default")
+        assert [r.name for r in requests] == ["web-1"]
+    finally:
+        await daemon.stop()
