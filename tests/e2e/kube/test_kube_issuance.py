@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from certpilot.api.annotations import PART_OF_LABEL
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import TLS_SECRET_TYPE, Secret
@@ -158,6 +159,50 @@ async def test_with_owner_references_deleting_a_certificate_collects_its_secret(
 
     cluster.kubectl("delete", "certificate", "owned", "-n", kube_namespace)
     await wait_gone(kube_store, Secret, "owned-tls", kube_namespace)
+
+
+async def test_a_secret_a_user_made_first_is_filled_in_and_labelled(
+    cluster: Any, kube_namespace: str, kube_store: KubernetesStore, daemons: DaemonFactory
+) -> None:
+    """The daemon caches only Secrets labelled as its own: one a user made ahead of the Certificate
+    (annotated for a replicator) is read from the API server, filled in with one issuance, keeps
+    its annotation and gets the label."""
+    apply(
+        cluster,
+        [
+            self_signed_issuer(kube_namespace),
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {
+                    "name": "early-tls",
+                    "namespace": kube_namespace,
+                    "annotations": {"replicator.example/replicate": "true"},
+                },
+                "type": "kubernetes.io/tls",
+                "data": {"tls.crt": "", "tls.key": ""},
+            },
+            {
+                "apiVersion": "cert-manager.io/v1",
+                "kind": "Certificate",
+                "metadata": {"name": "early", "namespace": kube_namespace},
+                "spec": {
+                    "secretName": "early-tls",
+                    "dnsNames": ["early.example.test"],
+                    "privateKey": {"algorithm": "ECDSA"},
+                    "issuerRef": {"name": "self"},
+                },
+            },
+        ],
+    )
+    daemon = daemons("--namespace", kube_namespace)
+    await wait_ready(kube_store, "early", kube_namespace, daemon)
+    secret = await kube_store.get(Secret, "early-tls", kube_namespace)
+    assert secret.get_data("tls.crt") and secret.get_data("tls.key")
+    assert (secret.metadata.annotations or {}).get("replicator.example/replicate") == "true"
+    assert (secret.metadata.labels or {}).get(PART_OF_LABEL) == "true"
+    requests, _ = await kube_store.list(CertificateRequest, namespace=kube_namespace)
+    assert [r.name for r in requests] == ["early-1"]
 
 
 async def test_kill_9_mid_issuance_duplicates_no_request_and_everything_ends_ready(

@@ -23,10 +23,12 @@ from typing import Any, TypeVar
 
 import pytest
 
-from certpilot.api.certificate import Certificate
+from certpilot.api.annotations import PART_OF_LABEL
+from certpilot.api.certificate import Certificate, CertificatePrivateKey
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import ISSUING, READY, get_condition
 from certpilot.api.core import Event, Secret
+from certpilot.api.enums import PrivateKeyAlgorithm
 from certpilot.api.meta import Resource
 from certpilot.controllers.all_controllers import build_all
 from certpilot.controllers.certificates.trigger.trigger import TriggerController
@@ -39,6 +41,7 @@ from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.builders import certificate, ec_key, issued_secret, issuer_selfsigned, secret_tls
 
 T = TypeVar("T", bound=Resource)
+P256 = CertificatePrivateKey(algorithm=PrivateKeyAlgorithm.ECDSA, size=256)
 pytestmark = pytest.mark.timeout(60)
 
 
@@ -167,5 +170,31 @@ async def test_a_user_s_secret_outside_a_filtered_cache_is_filled_in(tmp_path: P
         assert (secret.metadata.annotations or {}).get("replicator.example/replicate") == "true"
         requests, _ = await store.list(CertificateRequest, namespace="default")
         assert [r.name for r in requests] == ["web-1"]
+    finally:
+        await daemon.stop()
+
+
+async def test_a_valid_unlabelled_secret_is_labelled_not_issued_again(tmp_path: Path) -> None:
+    """A Secret issued before certpilot took over (by a cert-manager older than the label, say)
+    holds a valid certificate but is outside the filtered cache: it is labelled, which brings it
+    into the cache, and kept; nothing is issued."""
+    store = SQLiteStore(tmp_path / "store.db")
+    cert = certificate("web", issuer="selfsigned", private_key=P256)
+    await store.create(issued_secret(cert, ec_key()))
+    daemon = Manager(store, listen=None, cache_label_selectors={Secret: MANAGED_SECRETS_SELECTOR})
+    for factory in build_all(ControllerOptions()):
+        daemon.add(factory)
+    await daemon.start()
+    try:
+        await store.create(issuer_selfsigned())
+        await store.create(cert)
+        deadline = time.monotonic() + 20
+        while not is_ready(daemon.cache.get(Certificate, "web", "default")):
+            assert time.monotonic() < deadline, "the Certificate did not become Ready"
+            await asyncio.sleep(0.02)
+        secret = await store.get(Secret, "web-tls", "default")
+        assert (secret.metadata.labels or {}).get(PART_OF_LABEL) == "true"
+        requests, _ = await store.list(CertificateRequest, namespace="default")
+        assert requests == []
     finally:
         await daemon.stop()

@@ -278,8 +278,10 @@ class IssuingController:
         stamp our annotations on it and hide why it must be issued again. One that is merely due
         for renewal is repaired like any other, as cert-manager's issuing controller does: its
         dates are not what the rewrite touches (and on a restart this spares computing every
-        renewal schedule a second time, far from the trigger's answer in the memo)."""
-        existing = lookups.certificate_secret(self.ctx.cache, cert)
+        renewal schedule a second time, far from the trigger's answer in the memo). A Secret the
+        cache does not hold is read from the store: on Kubernetes an unlabelled one (issued before
+        certpilot took over) gets the label here, which brings it into the cache."""
+        existing = await self.ctx.cached_or_stored(Secret, cert.spec.secret_name, cert.namespace)
         if existing is None:
             return
         # Either way nothing is written: a Secret found in sync needs no look at the policies.
