@@ -84,6 +84,9 @@ class InformerCache:
     def synced(self) -> bool:
         return all(i.synced for i in self._informers.values())
 
+    def holds_every(self, kind: type[Resource]) -> bool:
+        return kind not in self._label_selectors
+
     def _served(self, kind: type[T]) -> Informer[T]:
         # No typing.cast: a Python call on every cache read. An Informer[Any] is an Informer[T].
         informer: Informer[Any] | None = self._informers.get(kind)

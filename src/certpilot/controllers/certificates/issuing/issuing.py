@@ -202,9 +202,9 @@ class IssuingController:
             await self._record_failure(cert, request, reasons.INVALID_CERTIFICATE, problem)
             return
         pair = KeyPair(private_key, chain_pem, signed.ca)
-        # From the store when the cache has none: on Kubernetes a user's unlabelled Secret is not
-        # cached (docs/kubernetes.md), and it is filled in, not created again.
-        existing = await self.ctx.cached_or_stored(Secret, cert.spec.secret_name, cert.namespace)
+        # On Kubernetes a user's unlabelled Secret is not cached (docs/kubernetes.md): it is
+        # filled in, not created again.
+        existing = await self.ctx.lookup(Secret, cert.spec.secret_name, cert.namespace)
         secret = desired_secret(
             cert,
             existing,
@@ -278,10 +278,10 @@ class IssuingController:
         stamp our annotations on it and hide why it must be issued again. One that is merely due
         for renewal is repaired like any other, as cert-manager's issuing controller does: its
         dates are not what the rewrite touches (and on a restart this spares computing every
-        renewal schedule a second time, far from the trigger's answer in the memo). A Secret the
-        cache does not hold is read from the store: on Kubernetes an unlabelled one (issued before
-        certpilot took over) gets the label here, which brings it into the cache."""
-        existing = await self.ctx.cached_or_stored(Secret, cert.spec.secret_name, cert.namespace)
+        renewal schedule a second time, far from the trigger's answer in the memo). On Kubernetes
+        an unlabelled Secret (issued before certpilot took over) is read from the API server and
+        gets the label here, which brings it into the cache."""
+        existing = await self.ctx.lookup(Secret, cert.spec.secret_name, cert.namespace)
         if existing is None:
             return
         # Either way nothing is written: a Secret found in sync needs no look at the policies.
