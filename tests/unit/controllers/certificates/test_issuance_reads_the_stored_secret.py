@@ -18,22 +18,25 @@ import builtins
 import dataclasses
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from cryptography import x509
 
 from certpilot.api.annotations import PART_OF_LABEL
 from certpilot.api.certificate import Certificate, CertificatePrivateKey
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import ISSUING, READY, get_condition
 from certpilot.api.core import Event, Secret
-from certpilot.api.enums import PrivateKeyAlgorithm
+from certpilot.api.enums import PrivateKeyAlgorithm, RotationPolicy
 from certpilot.api.meta import Resource
 from certpilot.controllers.all_controllers import build_all
 from certpilot.controllers.certificates.trigger.trigger import TriggerController
 from certpilot.controllers.kubernetes_daemon import MANAGED_SECRETS_SELECTOR
 from certpilot.controllers.options import ControllerOptions
+from certpilot.pki.keys import encode_private_key
 from certpilot.runtime.context import CacheReader
 from certpilot.runtime.controller import ObjectKey
 from certpilot.runtime.manager import Manager
@@ -60,24 +63,37 @@ class SecretNotYetSeen:
         return getattr(self._cache, attribute)
 
 
+@asynccontextmanager
+async def daemon_on(store: SQLiteStore, *, labelled_secrets_only: bool = False) -> AsyncIterator[Manager]:
+    """Every controller on `store`; with labelled_secrets_only, Secrets are cached as on
+    Kubernetes (only those labelled as certpilot's), through the SQLite store's own watch."""
+    selectors = {Secret: MANAGED_SECRETS_SELECTOR} if labelled_secrets_only else None
+    daemon = Manager(store, listen=None, cache_label_selectors=selectors)
+    for factory in build_all(ControllerOptions()):
+        daemon.add(factory)
+    await daemon.start()
+    try:
+        yield daemon
+    finally:
+        await daemon.stop()
+
+
+async def wait_ready(daemon: Manager, name: str = "web") -> None:
+    deadline = time.monotonic() + 20
+    while not is_ready(daemon.cache.get(Certificate, name, "default")):
+        assert time.monotonic() < deadline, f"Certificate {name} did not become Ready"
+        await asyncio.sleep(0.02)
+
+
 @pytest.fixture
 async def issued(tmp_path: Path) -> AsyncIterator[tuple[SQLiteStore, Manager]]:
     """A store with one Certificate issued and Ready, and a Manager running no controller whose
     synced cache holds it all: nothing but the test's own reconcile touches the Certificate."""
     path = tmp_path / "store.db"
-    daemon = Manager(SQLiteStore(path), listen=None)
-    for factory in build_all(ControllerOptions()):
-        daemon.add(factory)
-    await daemon.start()
-    try:
+    async with daemon_on(SQLiteStore(path)) as daemon:
         await daemon.context.store.create(issuer_selfsigned())
         await daemon.context.store.create(certificate("web", issuer="selfsigned"))
-        deadline = time.monotonic() + 30
-        while not is_ready(daemon.cache.get(Certificate, "web", "default")):
-            assert time.monotonic() < deadline, "the Certificate did not become Ready"
-            await asyncio.sleep(0.02)
-    finally:
-        await daemon.stop()
+        await wait_ready(daemon)
     store = SQLiteStore(path)
     cache_only = Manager(store, listen=None)
     await cache_only.start()
@@ -154,24 +170,15 @@ async def test_a_user_s_secret_outside_a_filtered_cache_is_filled_in(tmp_path: P
     create a Secret that exists. The same filter, on the SQLite store's watch."""
     store = SQLiteStore(tmp_path / "store.db")
     await store.create(secret_tls("web-tls", annotations={"replicator.example/replicate": "true"}))
-    daemon = Manager(store, listen=None, cache_label_selectors={Secret: MANAGED_SECRETS_SELECTOR})
-    for factory in build_all(ControllerOptions()):
-        daemon.add(factory)
-    await daemon.start()
-    try:
+    async with daemon_on(store, labelled_secrets_only=True) as daemon:
         await store.create(issuer_selfsigned())
         await store.create(certificate("web", issuer="selfsigned"))
-        deadline = time.monotonic() + 20
-        while not is_ready(daemon.cache.get(Certificate, "web", "default")):
-            assert time.monotonic() < deadline, "the Certificate did not become Ready"
-            await asyncio.sleep(0.02)
+        await wait_ready(daemon)
         secret = await store.get(Secret, "web-tls", "default")
         assert secret.get_data("tls.crt")
         assert (secret.metadata.annotations or {}).get("replicator.example/replicate") == "true"
         requests, _ = await store.list(CertificateRequest, namespace="default")
         assert [r.name for r in requests] == ["web-1"]
-    finally:
-        await daemon.stop()
 
 
 async def test_a_valid_unlabelled_secret_is_labelled_not_issued_again(tmp_path: Path) -> None:
@@ -181,20 +188,34 @@ async def test_a_valid_unlabelled_secret_is_labelled_not_issued_again(tmp_path: 
     store = SQLiteStore(tmp_path / "store.db")
     cert = certificate("web", issuer="selfsigned", private_key=P256)
     await store.create(issued_secret(cert, ec_key()))
-    daemon = Manager(store, listen=None, cache_label_selectors={Secret: MANAGED_SECRETS_SELECTOR})
-    for factory in build_all(ControllerOptions()):
-        daemon.add(factory)
-    await daemon.start()
-    try:
+    async with daemon_on(store, labelled_secrets_only=True) as daemon:
         await store.create(issuer_selfsigned())
         await store.create(cert)
-        deadline = time.monotonic() + 20
-        while not is_ready(daemon.cache.get(Certificate, "web", "default")):
-            assert time.monotonic() < deadline, "the Certificate did not become Ready"
-            await asyncio.sleep(0.02)
+        await wait_ready(daemon)
         secret = await store.get(Secret, "web-tls", "default")
         assert (secret.metadata.labels or {}).get(PART_OF_LABEL) == "true"
         requests, _ = await store.list(CertificateRequest, namespace="default")
         assert requests == []
-    finally:
-        await daemon.stop()
+
+
+async def test_rotation_policy_never_keeps_the_key_of_an_unlabelled_secret(tmp_path: Path) -> None:
+    """rotationPolicy Never with a Secret outside the filtered cache that must be issued again (its
+    certificate names other hosts): the new certificate is for the key already handed out."""
+    store = SQLiteStore(tmp_path / "store.db")
+    key = ec_key()
+    kept = CertificatePrivateKey(
+        algorithm=PrivateKeyAlgorithm.ECDSA, size=256, rotation_policy=RotationPolicy.NEVER
+    )
+    before = certificate("web", issuer="selfsigned", private_key=kept, dns_names=["old.example"])
+    await store.create(issued_secret(before, key))
+    async with daemon_on(store, labelled_secrets_only=True) as daemon:
+        await store.create(issuer_selfsigned())
+        await store.create(
+            certificate("web", issuer="selfsigned", private_key=kept, dns_names=["new.example"])
+        )
+        await wait_ready(daemon)
+        secret = await store.get(Secret, "web-tls", "default")
+        leaf = x509.load_pem_x509_certificate(secret.get_data("tls.crt") or b"")
+        names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert names.get_values_for_type(x509.DNSName) == ["new.example"]
+        assert secret.get_data("tls.key") == encode_private_key(key)

@@ -11,6 +11,7 @@ from certpilot.controllers.certificates import relevant_changes as changes
 from certpilot.controllers.certificates.conditions import is_issuing, status_of, with_status
 from certpilot.controllers.certificates.keymanager.next_key import (
     adoptable_next_key,
+    keeps_its_key,
     next_key_secret,
     reusable_current_key,
     secret_holds_key_for_spec,
@@ -93,10 +94,13 @@ class KeyManagerController:
 
     async def _next_key(self, cert: Certificate) -> tuple[PrivateKey | None, bytes]:
         """The next key's PEM, with the key when generated here (a reused one stays a PEM)."""
-        current = lookups.certificate_secret(self.ctx.cache, cert)
-        reused = reusable_current_key(cert, current, self.memos)
-        if reused is not None:
-            return None, reused
+        # Read from the store too when Secrets are cached in part: on Kubernetes the key of a
+        # Secret issued before certpilot took over (unlabelled) is kept as well.
+        if keeps_its_key(cert):
+            current = await self.ctx.lookup(Secret, cert.spec.secret_name, cert.namespace)
+            reused = reusable_current_key(cert, current, self.memos)
+            if reused is not None:
+                return None, reused
         return await self.ctx.run_blocking(generate_key_pem, cert)
 
     async def _forget_next_key(self, cert: Certificate, candidates: list[Secret]) -> None:

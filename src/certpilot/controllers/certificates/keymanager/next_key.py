@@ -28,11 +28,16 @@ def secret_holds_key_for_spec(secret: Secret | None, cert: Certificate, memos: C
     return key is not None and key_matches_spec(key, cert.spec.private_key)
 
 
+def keeps_its_key(cert: Certificate) -> bool:
+    """rotationPolicy Never: a new certificate reuses the current Secret's key."""
+    return rotation_policy(cert.spec.private_key) == RotationPolicy.NEVER
+
+
 def reusable_current_key(
     cert: Certificate, current_secret: Secret | None, memos: CertificateMemos
 ) -> bytes | None:
     """With rotationPolicy Never, the current Secret's key when it still fits the spec."""
-    if rotation_policy(cert.spec.private_key) != RotationPolicy.NEVER:
+    if not keeps_its_key(cert):
         return None
     if current_secret is None or not secret_holds_key_for_spec(current_secret, cert, memos):
         return None
