@@ -9,12 +9,16 @@ from typing import Any
 import yaml
 
 from certpilot.api.annotations import PART_OF_LABEL
-from certpilot.api.certificate import Certificate
+from certpilot.api.certificate import Certificate, CertificatePrivateKey
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import TLS_SECRET_TYPE, Secret
+from certpilot.api.enums import PrivateKeyAlgorithm
+from certpilot.pki.keys import encode_private_key
 from certpilot.store.kubernetes import KubernetesStore
+from certpilot.testing.builders import certificate, ec_key, issued_secret
 from tests.e2e.kube.kube_harness import (
     REPO,
+    WAIT_SECONDS,
     DaemonFactory,
     apply,
     kubectl_json,
@@ -203,6 +207,37 @@ async def test_a_secret_a_user_made_first_is_filled_in_and_labelled(
     assert (secret.metadata.labels or {}).get(PART_OF_LABEL) == "true"
     requests, _ = await kube_store.list(CertificateRequest, namespace=kube_namespace)
     assert [r.name for r in requests] == ["early-1"]
+
+
+async def test_a_valid_secret_issued_before_the_label_is_labelled_not_issued_again(
+    cluster: Any, kube_namespace: str, kube_store: KubernetesStore, daemons: DaemonFactory
+) -> None:
+    """A Secret issued before certpilot took over, without its label (so outside the daemon's
+    cache), holding a valid certificate for the spec: it is kept and labelled, nothing is issued."""
+    cert = certificate(
+        "kept",
+        kube_namespace,
+        issuer="self",
+        private_key=CertificatePrivateKey(algorithm=PrivateKeyAlgorithm.ECDSA, size=256),
+    )
+    key = ec_key()
+    apply(cluster, [self_signed_issuer(kube_namespace)])
+    await kube_store.create(issued_secret(cert, key))
+    await kube_store.create(cert)
+    daemon = daemons("--namespace", kube_namespace)
+    await wait_ready(kube_store, "kept", kube_namespace, daemon)
+    secret = await wait_for(
+        kube_store,
+        Secret,
+        cert.spec.secret_name,
+        kube_namespace,
+        lambda s: (s.metadata.labels or {}).get(PART_OF_LABEL) == "true",
+        WAIT_SECONDS,
+        (daemon,),
+    )
+    assert secret.get_data("tls.key") == encode_private_key(key)
+    requests, _ = await kube_store.list(CertificateRequest, namespace=kube_namespace)
+    assert requests == []
 
 
 async def test_kill_9_mid_issuance_duplicates_no_request_and_everything_ends_ready(
