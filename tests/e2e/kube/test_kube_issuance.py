@@ -9,10 +9,11 @@ from typing import Any
 import yaml
 
 from certpilot.api.annotations import PART_OF_LABEL
-from certpilot.api.certificate import Certificate, CertificatePrivateKey
+from certpilot.api.certificate import Certificate, CertificatePrivateKey, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import TLS_SECRET_TYPE, Secret
 from certpilot.api.enums import PrivateKeyAlgorithm
+from certpilot.controllers.certificates.conditions import with_status
 from certpilot.pki.keys import encode_private_key
 from certpilot.store.kubernetes import KubernetesStore
 from certpilot.testing.builders import certificate, ec_key, issued_secret
@@ -212,8 +213,9 @@ async def test_a_secret_a_user_made_first_is_filled_in_and_labelled(
 async def test_a_valid_secret_issued_before_the_label_is_labelled_not_issued_again(
     cluster: Any, kube_namespace: str, kube_store: KubernetesStore, daemons: DaemonFactory
 ) -> None:
-    """A Secret issued before certpilot took over, without its label (so outside the daemon's
-    cache), holding a valid certificate for the spec: it is kept and labelled, nothing is issued."""
+    """Taking over from a cert-manager older than the label: a Certificate issued once (its status
+    says) whose valid Secret lacks the label, so is outside the daemon's cache. The Secret is kept
+    and labelled, nothing is issued."""
     cert = certificate(
         "kept",
         kube_namespace,
@@ -223,7 +225,8 @@ async def test_a_valid_secret_issued_before_the_label_is_labelled_not_issued_aga
     key = ec_key()
     apply(cluster, [self_signed_issuer(kube_namespace)])
     await kube_store.create(issued_secret(cert, key))
-    await kube_store.create(cert)
+    created = await kube_store.create(cert)
+    await kube_store.update_status(with_status(created, CertificateStatus(revision=1)))
     daemon = daemons("--namespace", kube_namespace)
     await wait_ready(kube_store, "kept", kube_namespace, daemon)
     secret = await wait_for(

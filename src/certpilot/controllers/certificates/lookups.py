@@ -9,7 +9,7 @@ from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.core import Secret
 from certpilot.api.meta import OwnerReference, Resource
-from certpilot.runtime.context import CacheReader
+from certpilot.runtime.context import CacheReader, ControllerContext
 from certpilot.runtime.controller import ObjectKey
 from certpilot.runtime.field_index import FieldIndex
 from certpilot.runtime.owners import owner_keys
@@ -74,6 +74,20 @@ def next_key_secrets(cache: CacheReader, cert: Certificate) -> list[Secret]:
 
 def certificate_secret(cache: CacheReader, cert: Certificate) -> Secret | None:
     return cache.get(Secret, cert.spec.secret_name, cert.namespace)
+
+
+def issued_before(cert: Certificate) -> bool:
+    return current_revision(cert) > 0
+
+
+async def secret_of_issued(ctx: ControllerContext, cert: Certificate) -> Secret | None:
+    """The Secret of a Certificate; for one issued before, also one the cache does not hold (on
+    Kubernetes an unlabelled Secret, issued before certpilot took over). A new Certificate's
+    Secret is looked for in the cache only: reading the store for each would cost every issuance
+    a round trip, and an issuance fills in a Secret it finds already there."""
+    if not issued_before(cert):
+        return certificate_secret(ctx.cache, cert)
+    return await ctx.lookup(Secret, cert.spec.secret_name, cert.namespace)
 
 
 # Keys of the Certificates that own an object (requests, next-key Secrets).

@@ -26,13 +26,14 @@ import pytest
 from cryptography import x509
 
 from certpilot.api.annotations import PART_OF_LABEL
-from certpilot.api.certificate import Certificate, CertificatePrivateKey
+from certpilot.api.certificate import Certificate, CertificatePrivateKey, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import ISSUING, READY, get_condition
 from certpilot.api.core import Event, Secret
 from certpilot.api.enums import PrivateKeyAlgorithm, RotationPolicy
 from certpilot.api.meta import Resource
 from certpilot.controllers.all_controllers import build_all
+from certpilot.controllers.certificates.conditions import with_status
 from certpilot.controllers.certificates.trigger.trigger import TriggerController
 from certpilot.controllers.kubernetes_daemon import MANAGED_SECRETS_SELECTOR
 from certpilot.controllers.options import ControllerOptions
@@ -165,9 +166,9 @@ async def test_a_secret_missing_from_the_store_too_is_issued(
 
 async def test_a_user_s_secret_outside_a_filtered_cache_is_filled_in(tmp_path: Path) -> None:
     """On Kubernetes only Secrets labelled as certpilot's are cached (docs/kubernetes.md). A user may
-    create the Secret first (with annotations for a replicator, say): the trigger finds it through
-    the store, and the issuance fills it in, keeping the user's annotation, instead of failing to
-    create a Secret that exists. The same filter, on the SQLite store's watch."""
+    create the Secret first (with annotations for a replicator, say): the issuance fills it in,
+    keeping the user's annotation, instead of failing to create a Secret that exists. The same
+    filter, on the SQLite store's watch."""
     store = SQLiteStore(tmp_path / "store.db")
     await store.create(secret_tls("web-tls", annotations={"replicator.example/replicate": "true"}))
     async with daemon_on(store, labelled_secrets_only=True) as daemon:
@@ -182,15 +183,16 @@ async def test_a_user_s_secret_outside_a_filtered_cache_is_filled_in(tmp_path: P
 
 
 async def test_a_valid_unlabelled_secret_is_labelled_not_issued_again(tmp_path: Path) -> None:
-    """A Secret issued before certpilot took over (by a cert-manager older than the label, say)
-    holds a valid certificate but is outside the filtered cache: it is labelled, which brings it
-    into the cache, and kept; nothing is issued."""
+    """A certpilot taking over from a cert-manager older than the label: the Certificate (issued
+    once, its status says) has a valid Secret outside the filtered cache. The Secret is labelled,
+    which brings it into the cache, and kept; nothing is issued."""
     store = SQLiteStore(tmp_path / "store.db")
     cert = certificate("web", issuer="selfsigned", private_key=P256)
     await store.create(issued_secret(cert, ec_key()))
+    await store.create(issuer_selfsigned())
+    created = await store.create(cert)
+    await store.update_status(with_status(created, CertificateStatus(revision=1)))
     async with daemon_on(store, labelled_secrets_only=True) as daemon:
-        await store.create(issuer_selfsigned())
-        await store.create(cert)
         await wait_ready(daemon)
         secret = await store.get(Secret, "web-tls", "default")
         assert (secret.metadata.labels or {}).get(PART_OF_LABEL) == "true"

@@ -54,7 +54,7 @@ from certpilot.runtime.bounded_memo import BoundedMemo
 from certpilot.runtime.context import ControllerContext
 from certpilot.runtime.controller import ControllerSpec, ObjectKey, Result, Watch
 from certpilot.runtime.errors import PermanentError
-from certpilot.store.errors import NotFound
+from certpilot.store.errors import AlreadyExists, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -202,20 +202,30 @@ class IssuingController:
             await self._record_failure(cert, request, reasons.INVALID_CERTIFICATE, problem)
             return
         pair = KeyPair(private_key, chain_pem, signed.ca)
-        # On Kubernetes a user's unlabelled Secret is not cached (docs/kubernetes.md): it is
-        # filled in, not created again.
-        existing = await self.ctx.lookup(Secret, cert.spec.secret_name, cert.namespace)
-        secret = desired_secret(
-            cert,
-            existing,
-            pair,
-            await self._passwords(cert),
-            owner_ref=self.options.enable_certificate_owner_ref,
-            reuse_keystores=False,
-            leaf=leaf,
-            issuer_ref=request.spec.issuer_ref,
-        )
-        written = await self._write_secret(existing, secret)
+        passwords = await self._passwords(cert)
+
+        async def write_over(existing: Secret | None) -> tuple[Secret, Secret]:
+            secret = desired_secret(
+                cert,
+                existing,
+                pair,
+                passwords,
+                owner_ref=self.options.enable_certificate_owner_ref,
+                reuse_keystores=False,
+                leaf=leaf,
+                issuer_ref=request.spec.issuer_ref,
+            )
+            return secret, await self._write_secret(existing, secret)
+
+        existing = lookups.certificate_secret(self.ctx.cache, cert)
+        try:
+            secret, written = await write_over(existing)
+        except AlreadyExists:
+            # One the cache does not hold: on Kubernetes a user's unlabelled Secret, made ahead of
+            # the Certificate (docs/kubernetes.md), or one written a moment ago. Filled in, keeping
+            # its metadata; reading it only here spares every other issuance a read.
+            existing = await self.ctx.stored(Secret, cert.spec.secret_name, cert.namespace)
+            secret, written = await write_over(existing)
         self._remember_written(cert, secret, written, leaf, private_key)
         issued = issued_status(cert, written, request, self.ctx.clock.now(), self.memos)
         await self.ctx.store.update_status(with_status(cert, issued))
@@ -279,9 +289,9 @@ class IssuingController:
         for renewal is repaired like any other, as cert-manager's issuing controller does: its
         dates are not what the rewrite touches (and on a restart this spares computing every
         renewal schedule a second time, far from the trigger's answer in the memo). On Kubernetes
-        an unlabelled Secret (issued before certpilot took over) is read from the API server and
-        gets the label here, which brings it into the cache."""
-        existing = await self.ctx.lookup(Secret, cert.spec.secret_name, cert.namespace)
+        an unlabelled Secret (issued before certpilot took over) gets the label here, which brings
+        it into the cache."""
+        existing = await lookups.secret_of_issued(self.ctx, cert)
         if existing is None:
             return
         # Either way nothing is written: a Secret found in sync needs no look at the policies.

@@ -68,7 +68,12 @@ class TriggerController:
             return Result()
         cached_secret = lookups.certificate_secret(self.ctx.cache, cert)
         i, decision = self._decide(cert, cached_secret)
-        if decision.issue is not None and self._cached_secret_may_mislead(cert):
+        if decision.issue is not None and lookups.issued_before(cert):
+            # Each kind has its own informer: right after an issuance the cache can hold the
+            # Certificate's new status before the Secret written just ahead of it, and a Secret
+            # missing or old there would start a second issuance (a new key, request, ACME
+            # order). On Kubernetes an unlabelled Secret (issued before certpilot took over) is
+            # not cached at all. A store read, so not for every new Certificate.
             stored_secret = await self.ctx.stored(Secret, cert.spec.secret_name, cert.namespace)
             if not same_stored_version(stored_secret, cached_secret):
                 i, decision = self._decide(cert, stored_secret)
@@ -77,15 +82,6 @@ class TriggerController:
             await self.ctx.events.event(cert, "Normal", "Issuing", decision.issue.message)
         requeue = decision.requeue_after
         return Result(requeue_after=requeue.total_seconds() if requeue is not None else None)
-
-    def _cached_secret_may_mislead(self, cert: Certificate) -> bool:
-        """Whether a decision to issue must be taken again on the Secret as stored (a read of the
-        store, so not for every new Certificate). Each kind has its own informer: right after an
-        issuance the cache can hold the Certificate's new status before the Secret written just
-        ahead of it, and a Secret missing or old there would start a second issuance (a new key,
-        request, ACME order). And a cache holding only labelled Secrets (Kubernetes) lacks a
-        user's own."""
-        return lookups.current_revision(cert) > 0 or not self.ctx.cache.holds_every(Secret)
 
     def _decide(self, cert: Certificate, secret: Secret | None) -> tuple[PolicyInput, TriggerDecision]:
         i = PolicyInput(
