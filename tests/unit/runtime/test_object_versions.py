@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from certpilot.api.core import Secret
 from certpilot.api.meta import ObjectMeta
-from certpilot.runtime.object_versions import names_any_of, spec_version, stored_version
+from certpilot.runtime.object_versions import names_any_of, same_stored_version, spec_version, stored_version
 
 
 def secret(
@@ -39,3 +39,14 @@ def test_a_key_names_the_objects_it_was_computed_from_and_no_others() -> None:
     assert not names_any_of(key, {"u9", "tls.crt"})  # a plain part is not a version
     assert not names_any_of(("u1", "7"), {"u1"})  # plain strings are not versions
     assert not names_any_of(b"digest", {"u1"})
+
+
+def test_same_stored_version_is_one_state_of_one_object_or_both_absent() -> None:
+    assert same_stored_version(secret("u1", "7"), secret("u1", "7"))
+    assert same_stored_version(None, None)
+    assert not same_stored_version(secret("u1", "7"), secret("u1", "8"))
+    assert not same_stored_version(secret("u1", "7"), secret("u2", "7"))
+    assert not same_stored_version(secret("u1", "7"), None)
+    assert not same_stored_version(None, secret("u1", "7"))
+    # Never stored: no version to compare, so never "the same" (a decision is taken again).
+    assert not same_stored_version(secret(), secret())
