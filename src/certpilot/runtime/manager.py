@@ -27,7 +27,7 @@ from certpilot.runtime.clock import Clock, SystemClock
 from certpilot.runtime.context import ControllerContext, EventRecorder
 from certpilot.runtime.controller import Reconciler
 from certpilot.runtime.controller_runner import ControllerRunner
-from certpilot.runtime.informer import ChangeHandler
+from certpilot.runtime.informer import ChangeHandler, Informer
 from certpilot.runtime.leader import LeaderElector
 from certpilot.runtime.memory.collector_pause import collector_paused_while_loading, thaw_loaded_heap
 from certpilot.runtime.memory.free_memory import (
@@ -45,7 +45,7 @@ from certpilot.runtime.memory.restart_to_shrink import (
 )
 from certpilot.server.http import MetricsServer
 from certpilot.store.events import StoreEventRecorder
-from certpilot.store.protocol import Store, WatchEventType
+from certpilot.store.protocol import Store
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,8 @@ class Manager:
         self._restart_reason: str | None = None
         self._restart_requested = asyncio.Event()
         self._started = False
-        self._controllers_running = False
+        # Each watch's informer and handler, registered once the controllers start (start()).
+        self._watch_handlers: list[tuple[Informer[Any], ChangeHandler[Resource]]] = []
         self.ready = False
 
     def add(self, factory: Callable[[ControllerContext], Reconciler]) -> Reconciler:
@@ -144,23 +145,11 @@ class Manager:
                     watch.kind.KIND,
                 )
                 continue
-            self.cache.informer(watch.kind).add_change_handler(
-                self._once_controllers_run(runner.mapped_event_handler(watch.to_keys, watch.relevant))
+            self._watch_handlers.append(
+                (self.cache.informer(watch.kind), runner.mapped_event_handler(watch.to_keys, watch.relevant))
             )
         self.runners.append(runner)
         return reconciler
-
-    def _once_controllers_run(self, handler: ChangeHandler[Resource]) -> ChangeHandler[Resource]:
-        """A watch's handler that maps nothing until the controllers start: by then every primary
-        is queued from its own informer's list, and its first reconcile reads the secondaries from
-        the synced cache. (Mapping the start's lists, 10,000 Secrets and each issuer to all its
-        Certificates, cost ~5 % of a restart and queued nothing new.)"""
-
-        def handle(type_: WatchEventType, old: Resource | None, obj: Resource) -> None:
-            if self._controllers_running:
-                handler(type_, old, obj)
-
-        return handle
 
     def _serves(self, kind: type[Resource]) -> bool:
         return self._served is None or kind in self._served
@@ -181,9 +170,15 @@ class Manager:
         if self._leader is not None:
             await self._leader.acquire()
             self._leader_task = asyncio.create_task(self._hold_leadership(self._leader), name="leader")
+        # Watches map changes from here on, not the start's lists: by now every primary is queued
+        # from its own informer's list, and its first reconcile reads the secondaries from the
+        # synced cache. (Mapping those lists, 10,000 Secrets and each issuer to all its
+        # Certificates, cost ~5 % of a restart and queued nothing new.) No await between this and
+        # the workers' start, so no change falls in between.
+        for informer, handler in self._watch_handlers:
+            informer.add_change_handler(handler)
         for runner in self.runners:
             runner.start()
-        self._controllers_running = True
         self.ready = True
         log.info("started", extra={"controllers": ",".join(r.name for r in self.runners)})
 

@@ -23,6 +23,7 @@ from tests.e2e.kube.kube_harness import (
     DaemonFactory,
     apply,
     kubectl_json,
+    leaf_certificate,
     openssl_verify,
     self_signed_issuer,
     wait_for,
@@ -187,17 +188,7 @@ async def test_a_secret_a_user_made_first_is_filled_in_and_labelled(
                 "type": "kubernetes.io/tls",
                 "data": {"tls.crt": "", "tls.key": ""},
             },
-            {
-                "apiVersion": "cert-manager.io/v1",
-                "kind": "Certificate",
-                "metadata": {"name": "early", "namespace": kube_namespace},
-                "spec": {
-                    "secretName": "early-tls",
-                    "dnsNames": ["early.example.test"],
-                    "privateKey": {"algorithm": "ECDSA"},
-                    "issuerRef": {"name": "self"},
-                },
-            },
+            leaf_certificate(kube_namespace, "early", "self", privateKey={"algorithm": "ECDSA"}),
         ],
     )
     daemon = daemons("--namespace", kube_namespace)

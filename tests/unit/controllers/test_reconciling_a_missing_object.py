@@ -1,4 +1,4 @@
-"""Watches map nothing before the controllers start (Manager._once_controllers_run). That is sound
+"""Watches map nothing before the controllers start (Manager.start registers them then). That is sound
 only while reconciling a key whose object does not exist changes nothing: the keys a watch mapped
 from the start's lists named such objects too, and those keys are no longer queued. Every
 controller the daemon runs, standalone or on Kubernetes, is given such a key here and must write

@@ -13,10 +13,8 @@ hold a user's Secret made ahead of the Certificate; the issuance fills that Secr
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import dataclasses
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,7 +26,7 @@ from cryptography import x509
 from certpilot.api.annotations import PART_OF_LABEL
 from certpilot.api.certificate import Certificate, CertificatePrivateKey, CertificateStatus
 from certpilot.api.certificaterequest import CertificateRequest
-from certpilot.api.conditions import ISSUING, READY, get_condition
+from certpilot.api.conditions import ISSUING, get_condition
 from certpilot.api.core import Event, Secret
 from certpilot.api.enums import PrivateKeyAlgorithm, RotationPolicy
 from certpilot.api.meta import Resource
@@ -42,7 +40,9 @@ from certpilot.runtime.context import CacheReader
 from certpilot.runtime.controller import ObjectKey
 from certpilot.runtime.manager import Manager
 from certpilot.store.sqlite import SQLiteStore
+from certpilot.testing.audit import is_ready
 from certpilot.testing.builders import certificate, ec_key, issued_secret, issuer_selfsigned, secret_tls
+from tests.unit.runtime.runtime_builders import eventually
 
 T = TypeVar("T", bound=Resource)
 P256 = CertificatePrivateKey(algorithm=PrivateKeyAlgorithm.ECDSA, size=256)
@@ -79,11 +79,12 @@ async def daemon_on(store: SQLiteStore, *, labelled_secrets_only: bool = False) 
         await daemon.stop()
 
 
-async def wait_ready(daemon: Manager, name: str = "web") -> None:
-    deadline = time.monotonic() + 20
-    while not is_ready(daemon.cache.get(Certificate, name, "default")):
-        assert time.monotonic() < deadline, f"Certificate {name} did not become Ready"
-        await asyncio.sleep(0.02)
+async def wait_ready(daemon: Manager) -> None:
+    def web_is_ready() -> bool:
+        cert = daemon.cache.get(Certificate, "web", "default")
+        return cert is not None and is_ready(cert)
+
+    await eventually(web_is_ready, "Certificate web Ready")
 
 
 @pytest.fixture
@@ -102,11 +103,6 @@ async def issued(tmp_path: Path) -> AsyncIterator[tuple[SQLiteStore, Manager]]:
         yield store, cache_only
     finally:
         await cache_only.stop()
-
-
-def is_ready(cert: Certificate | None) -> bool:
-    condition = get_condition(cert.status.conditions if cert and cert.status else None, READY)
-    return condition is not None and condition.status == "True"
 
 
 async def reconcile_with(manager: Manager, cache: CacheReader) -> None:
