@@ -57,8 +57,9 @@ class ControllerOptions:
 class DaemonOptions:
     # host:port of /metrics, /healthz and /readyz (None = off).
     metrics_listen: str | None = "127.0.0.1:9402"
-    # Workers per controller.
-    workers: int = 4
+    # Workers per controller. Eight keep enough writes in flight for the store's group commit to
+    # batch them (docs/decisions.md, "Eight workers per controller").
+    workers: int = 8
     # Threads for blocking work (key generation, the ACME and Vault clients).
     thread_pool_size: int = 8
     # Keep the store in step with this folder of manifests (None = off).
