@@ -24,13 +24,7 @@ pytestmark = pytest.mark.slow
 
 def run_benchmark(script: str, *arguments: str, tmp_path: Path) -> tuple[dict[str, Any], str]:
     """Run bench/<script>; returns its JSON object and its summary line."""
-    completed = subprocess.run(
-        [sys.executable, str(BENCH / script), *arguments, "--keep", str(tmp_path / "keep")],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    completed = run_script(script, *arguments, tmp_path=tmp_path)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     lines = [line for line in completed.stdout.splitlines() if line.strip()]
     assert len(lines) == 2, completed.stdout
@@ -38,6 +32,20 @@ def run_benchmark(script: str, *arguments: str, tmp_path: Path) -> tuple[dict[st
     assert isinstance(result, dict)
     assert result["machine"].keys() >= MACHINE_FIELDS
     return result, lines[1]
+
+
+def run_script(script: str, *arguments: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """bench/<script> with `--keep` under tmp_path, placed before a `--` that passes the rest on to
+    another benchmark."""
+    split = arguments.index("--") if "--" in arguments else len(arguments)
+    keep = ("--keep", str(tmp_path / "keep"))
+    return subprocess.run(
+        [sys.executable, str(BENCH / script), *arguments[:split], *keep, *arguments[split:]],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
 
 
 def test_ca_issuance_measures_both_key_types_against_the_floor(tmp_path: Path) -> None:
@@ -176,3 +184,28 @@ def test_chaos_kube_kills_the_daemon_and_restarts_the_control_plane(tmp_path: Pa
     assert figures["broken"] == []
     assert figures["certificates_lost"] == 0 and figures["secret_mismatches"] == 0
     assert summary.startswith("chaos_kube n=6 kills=3")
+
+
+def test_compare_trees_alternates_the_checkouts_and_reports_the_change_per_round(tmp_path: Path) -> None:
+    result, summary = run_benchmark(
+        "compare_trees.py",
+        *("--other", str(BENCH.parent), "--rounds", "1", "--figure", "results.ecdsa.n"),
+        *("--", "ca_issuance.py", "--n", "2", "--key", "ecdsa"),
+        tmp_path=tmp_path,
+    )
+    assert result["this"] == [2.0, 2.0] and result["other"] == [2.0, 2.0]
+    assert result["change_per_round"] == [0.0] and result["change_standard_error"] is None
+    # A fresh directory per run: a pipeline run in a reused one would meet the last run's store.
+    assert len(list((tmp_path / "keep").iterdir())) == 4
+    assert summary.startswith("compare_trees ca_issuance.py results.ecdsa.n: this 2.0 against 2.0")
+
+
+def test_compare_trees_names_a_figure_the_benchmark_does_not_report(tmp_path: Path) -> None:
+    completed = run_script(
+        "compare_trees.py",
+        *("--other", str(BENCH.parent), "--rounds", "1", "--figure", "results.ecdsa.speed"),
+        *("--", "ca_issuance.py", "--n", "1", "--key", "ecdsa"),
+        tmp_path=tmp_path,
+    )
+    assert completed.returncode != 0
+    assert "no 'results.ecdsa.speed' (stopped at 'speed')" in completed.stderr
