@@ -8,10 +8,10 @@ tree's benchmark script and venv; only the certpilot code differs, chosen by PYT
 benchmark's arguments name one: then `{tree}` in them is replaced by `this` or `other` (scale.py
 --reuse measures restarts on a store that each tree seeded itself).
 
-Printed: one line per run on stderr, then one JSON object and a one-line summary: each tree's runs, the
-per-round change of this tree against the other (sum of this tree's two runs over the other's,
-minus one), its mean and standard error. A figure where lower is better (seconds) reads the
-other way round.
+Printed: one line per run on stderr; then one JSON object and a one-line summary: each tree's
+runs, the per-round change of this tree against the other (sum of this tree's two runs over the
+other's, minus one), its mean and standard error. A figure where lower is better (seconds) reads
+the other way round.
 
 usage: python bench/compare_trees.py --other DIR [--rounds 4] --figure PATH -- SCRIPT [ARGS...]
 e.g.   python bench/compare_trees.py --other ../base --figure results.ecdsa.certificates_per_s \\
