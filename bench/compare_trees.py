@@ -5,8 +5,10 @@ speed drifts from one hour to the next, so two trees are only comparable when th
 (this, other, other, this per round) and each round is compared on its own. Every run uses this
 tree's benchmark script and venv; only the certpilot code differs, chosen by PYTHONPATH=<tree>/src
 (the daemon, a child process, inherits it). Each run gets a fresh --keep directory unless the
-benchmark's arguments name one: then `{tree}` in them is replaced by `this` or `other` (scale.py
---reuse measures restarts on a store that each tree seeded itself).
+benchmark's arguments name one: then `{tree}` in them is replaced by `this` or `other`. That is for
+scale.py --reuse, which measures restarts on a store each tree seeded itself; seed both first:
+    PYTHONPATH=../base/src .venv/bin/python bench/scale.py --n 10000 --keep /tmp/scale-other
+    .venv/bin/python bench/scale.py --n 10000 --keep /tmp/scale-this
 
 Printed: one line per run on stderr; then one JSON object and a one-line summary: each tree's
 runs, the per-round change of this tree against the other (sum of this tree's two runs over the
