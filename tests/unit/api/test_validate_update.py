@@ -7,6 +7,7 @@ from typing import Any
 from certpilot.api.acme import Challenge, Order
 from certpilot.api.certificate import Certificate
 from certpilot.api.certificaterequest import CertificateRequest
+from certpilot.api.enums import ConditionStatus
 from certpilot.api.loader import load_manifests
 from certpilot.api.meta import Condition, Resource
 from certpilot.api.validation import validate, validate_update
@@ -103,7 +104,7 @@ def test_approving_a_pending_request_is_allowed() -> None:
 
 def test_approved_may_only_be_true() -> None:
     base = _load("certificaterequest.yaml")
-    false_approval = APPROVED.model_copy(update={"status": "False"})
+    false_approval = APPROVED.model_copy(update={"status": ConditionStatus.FALSE})
     assert [e.path for e in validate(_with_conditions(base, false_approval))] == [
         "status.conditions[Approved]"
     ]
