@@ -378,15 +378,6 @@ def count_secrets_with_certificates(store_path: Path, names: Sequence[str]) -> i
     return len(stored & set(names))
 
 
-def mirrored_count(output_dir: Path, secret_names: Sequence[str]) -> int:
-    return sum(
-        1
-        for name in secret_names
-        if (output_dir / NAMESPACE / name / "tls.crt").exists()
-        and (output_dir / NAMESPACE / name / "tls.key").exists()
-    )
-
-
 async def wait_mirrored(output_dir: Path, secret_names: Sequence[str], limit: float) -> None:
     deadline = time.monotonic() + limit
     pending = list(secret_names)

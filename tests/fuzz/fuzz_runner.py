@@ -4,7 +4,7 @@ case never fails the run: the figures count them; the tests assert on the figure
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +46,3 @@ def run_target(target: FuzzTarget, cases: int) -> Tally:
     finally:
         loop.close()
     return tally
-
-
-async def no_peer() -> AsyncIterator[None]:
-    yield None

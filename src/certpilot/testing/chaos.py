@@ -88,9 +88,6 @@ class Peers:
             self.openbao.start()
             self.setup_vault()
 
-    def restartable(self) -> list[str]:
-        return ["pebble", "bind", *(["openbao"] if self.openbao is not None else [])]
-
     def stop(self) -> None:
         for stop in (self.pebble.stop, self.bind.stop, *([self.openbao.stop] if self.openbao else [])):
             stop()

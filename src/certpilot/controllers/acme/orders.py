@@ -105,12 +105,6 @@ def dns_persist_record_value(account: Account, body: messages.ChallengeBody, wil
     return persist_record_value(issuer_domain_name(body), account_uri, wildcard)
 
 
-def server_profiles(client: AcmeClient) -> set[str]:
-    """Blocking: the profiles the ACME server advertises (draft-aaron-acme-profiles), maybe none."""
-    meta = client.acme.directory.meta
-    return set(getattr(meta, "profiles", None) or {})
-
-
 def new_order_replacing(
     client: AcmeClient,
     csr_pem: bytes,
