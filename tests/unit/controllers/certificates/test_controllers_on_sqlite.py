@@ -17,7 +17,6 @@ from certpilot.api.certificate import Certificate, CertificateSecretTemplate
 from certpilot.api.certificaterequest import CertificateRequest
 from certpilot.api.conditions import get_condition
 from certpilot.api.core import Event, Secret
-from certpilot.controllers.all_controllers import build_all
 from certpilot.controllers.certificaterequests.approver import deny
 from certpilot.controllers.options import ControllerOptions
 from certpilot.runtime.controller import ObjectKey
@@ -25,6 +24,7 @@ from certpilot.runtime.manager import Manager
 from certpilot.store.errors import Conflict, NotFound
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.builders import certificate, issuer_selfsigned
+from tests.unit.controllers.running_controllers import controllers_running
 
 T = TypeVar("T")
 pytestmark = pytest.mark.timeout(120)
@@ -43,14 +43,8 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, limit:
 
 async def running(tmp_path: Path, options: ControllerOptions) -> AsyncIterator[tuple[SQLiteStore, Manager]]:
     store = SQLiteStore(tmp_path / "store.db")
-    manager = Manager(store, listen=None)
-    for factory in build_all(options):
-        manager.add(factory)
-    await manager.start()
-    try:
+    async with controllers_running(store, options) as manager:
         yield store, manager
-    finally:
-        await manager.stop()
 
 
 @pytest.fixture

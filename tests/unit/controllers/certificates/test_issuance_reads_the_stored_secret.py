@@ -16,7 +16,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +30,6 @@ from certpilot.api.conditions import ISSUING, get_condition
 from certpilot.api.core import Event, Secret
 from certpilot.api.enums import PrivateKeyAlgorithm, RotationPolicy
 from certpilot.api.meta import Resource
-from certpilot.controllers.all_controllers import build_all
 from certpilot.controllers.certificates.conditions import with_status
 from certpilot.controllers.certificates.trigger.trigger import TriggerController
 from certpilot.controllers.kubernetes_daemon import MANAGED_SECRETS_SELECTOR
@@ -42,6 +41,7 @@ from certpilot.runtime.manager import Manager
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.audit import is_ready
 from certpilot.testing.builders import certificate, ec_key, issued_secret, issuer_selfsigned, secret_tls
+from tests.unit.controllers.running_controllers import controllers_running
 from tests.unit.runtime.runtime_builders import eventually
 
 T = TypeVar("T", bound=Resource)
@@ -64,19 +64,13 @@ class SecretNotYetSeen:
         return getattr(self._cache, attribute)
 
 
-@asynccontextmanager
-async def daemon_on(store: SQLiteStore, *, labelled_secrets_only: bool = False) -> AsyncIterator[Manager]:
+def daemon_on(
+    store: SQLiteStore, *, labelled_secrets_only: bool = False
+) -> AbstractAsyncContextManager[Manager]:
     """Every controller on `store`; with labelled_secrets_only, Secrets are cached as on
     Kubernetes (only those labelled as certpilot's), through the SQLite store's own watch."""
     selectors = {Secret: MANAGED_SECRETS_SELECTOR} if labelled_secrets_only else None
-    daemon = Manager(store, listen=None, cache_label_selectors=selectors)
-    for factory in build_all(ControllerOptions()):
-        daemon.add(factory)
-    await daemon.start()
-    try:
-        yield daemon
-    finally:
-        await daemon.stop()
+    return controllers_running(store, cache_label_selectors=selectors)
 
 
 async def wait_ready(daemon: Manager) -> None:

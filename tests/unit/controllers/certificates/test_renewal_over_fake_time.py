@@ -21,14 +21,12 @@ from cryptography.x509.oid import NameOID
 from certpilot.api.certificate import Certificate, CertificatePrivateKey
 from certpilot.api.core import Secret
 from certpilot.api.enums import PrivateKeyAlgorithm
-from certpilot.controllers.all_controllers import build_all
-from certpilot.controllers.options import ControllerOptions
 from certpilot.pki.keys import encode_private_key
-from certpilot.runtime.manager import Manager
 from certpilot.store.errors import NotFound
 from certpilot.store.sqlite import SQLiteStore
 from certpilot.testing.builders import certificate, issuer_ca, secret_tls
 from certpilot.testing.clock import FakeClock
+from tests.unit.controllers.running_controllers import controllers_running
 
 pytestmark = pytest.mark.timeout(180)
 START = datetime.now(UTC).replace(microsecond=0)
@@ -39,14 +37,8 @@ EC = CertificatePrivateKey(algorithm=PrivateKeyAlgorithm.ECDSA, size=256)
 async def running(tmp_path: Path) -> AsyncIterator[tuple[SQLiteStore, FakeClock]]:
     clock = FakeClock(START)
     store = SQLiteStore(tmp_path / "store.db", clock=clock)
-    manager = Manager(store, clock, listen=None)
-    for factory in build_all(ControllerOptions()):
-        manager.add(factory)
-    await manager.start()
-    try:
+    async with controllers_running(store, clock=clock):
         yield store, clock
-    finally:
-        await manager.stop()
 
 
 def ca_secret(now: datetime) -> tuple[Secret, x509.Certificate]:
